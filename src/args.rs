@@ -1,0 +1,286 @@
+//! Argument handling shared by every domain's `script.rs`: registration with documentation,
+//! numeric coercion (every function that takes a FLOAT also takes an INT), size checks before
+//! allocating, and options maps that reject unknown keys.
+
+use rhai::{Dynamic, Engine, FuncRegistration, Map, RhaiNativeFunc, Variant, INT};
+
+/// Result type of native functions.
+pub type Res<T> = Result<T, Box<rhai::EvalAltResult>>;
+
+/// A script error with no position: the engine stamps the caller's line and column.
+pub fn err<T>(msg: impl Into<String>) -> Res<T> {
+    Err(msg.into().into())
+}
+
+/// Register `f` under the script name `name`, with its signature (`["x: float", "ndarray"]`,
+/// return type last) and a one-line doc. The doc becomes `help(name)` and `docs/functions.md`.
+pub fn reg<A: 'static, const N: usize, const X: bool, R, const F: bool, FUNC>(
+    engine: &mut Engine,
+    name: &str,
+    sig: &[&str],
+    doc: &str,
+    f: FUNC,
+) where
+    R: Variant + Clone,
+    FUNC: RhaiNativeFunc<A, N, X, R, F> + 'static,
+{
+    let comments: Vec<String> = doc.lines().map(|l| format!("/// {l}")).collect();
+    FuncRegistration::new(name)
+        .with_params_info(sig)
+        .with_comments([comments.join("\n")])
+        .register_into_engine(engine, f);
+}
+
+/// A number from a script value: FLOAT or INT. NaN is rejected; use [`num_any`] to allow it.
+pub fn num(v: &Dynamic, func: &str, arg: &str) -> Res<f64> {
+    let x = num_any(v, func, arg)?;
+    if x.is_nan() {
+        return err(format!(
+            "{func}: argument '{arg}' is NaN; expected a number"
+        ));
+    }
+    Ok(x)
+}
+
+/// A number (FLOAT or INT), NaN allowed.
+pub fn num_any(v: &Dynamic, func: &str, arg: &str) -> Res<f64> {
+    if let Some(x) = v.clone().try_cast::<f64>() {
+        Ok(x)
+    } else if let Some(i) = v.clone().try_cast::<INT>() {
+        Ok(i as f64)
+    } else {
+        err(format!(
+            "{func}: argument '{arg}' must be a number (float or int), got {}",
+            v.type_name()
+        ))
+    }
+}
+
+/// A finite number.
+pub fn finite(v: &Dynamic, func: &str, arg: &str) -> Res<f64> {
+    let x = num(v, func, arg)?;
+    if !x.is_finite() {
+        return err(format!("{func}: argument '{arg}' must be finite, got {x}"));
+    }
+    Ok(x)
+}
+
+/// A positive finite number (> 0).
+pub fn positive(v: &Dynamic, func: &str, arg: &str) -> Res<f64> {
+    let x = finite(v, func, arg)?;
+    if x <= 0.0 {
+        return err(format!("{func}: argument '{arg}' must be > 0, got {x}"));
+    }
+    Ok(x)
+}
+
+/// A probability in [0, 1].
+pub fn prob(v: &Dynamic, func: &str, arg: &str) -> Res<f64> {
+    let x = finite(v, func, arg)?;
+    if !(0.0..=1.0).contains(&x) {
+        return err(format!(
+            "{func}: argument '{arg}' must be in [0, 1], got {x}"
+        ));
+    }
+    Ok(x)
+}
+
+/// An integer argument (an integral FLOAT such as `3.0` is accepted too).
+pub fn int(v: &Dynamic, func: &str, arg: &str) -> Res<i64> {
+    if let Some(i) = v.clone().try_cast::<INT>() {
+        return Ok(i);
+    }
+    if let Some(x) = v.clone().try_cast::<f64>() {
+        if x.fract() == 0.0 && x.abs() < 9.0e15 {
+            return Ok(x as i64);
+        }
+    }
+    err(format!(
+        "{func}: argument '{arg}' must be an integer, got {} {}",
+        v.type_name(),
+        v
+    ))
+}
+
+/// A count in `[lo, hi]`.
+pub fn count(v: &Dynamic, func: &str, arg: &str, lo: i64, hi: i64) -> Res<usize> {
+    let i = int(v, func, arg)?;
+    if i < lo || i > hi {
+        return err(format!(
+            "{func}: argument '{arg}' must be an integer in [{lo}, {hi}], got {i}"
+        ));
+    }
+    Ok(i as usize)
+}
+
+/// A seed: a non-negative integer.
+pub fn seed_arg(v: &Dynamic, func: &str) -> Res<u64> {
+    let s = int(v, func, "seed")?;
+    if s < 0 {
+        return err(format!("{func}: argument 'seed' must be >= 0, got {s}"));
+    }
+    Ok(s as u64)
+}
+
+/// A string argument.
+pub fn string(v: &Dynamic, func: &str, arg: &str) -> Res<String> {
+    if v.is_string() {
+        Ok(v.to_string())
+    } else {
+        err(format!(
+            "{func}: argument '{arg}' must be a string, got {}",
+            v.type_name()
+        ))
+    }
+}
+
+/// A boolean argument.
+pub fn boolean(v: &Dynamic, func: &str, arg: &str) -> Res<bool> {
+    v.as_bool().or_else(|_| {
+        err(format!(
+            "{func}: argument '{arg}' must be true or false, got {}",
+            v.type_name()
+        ))
+    })
+}
+
+/// Largest allocation a native function may make, in bytes: 80 % of the memory available now
+/// (from /proc/meminfo), or 16 GiB where that cannot be read.
+pub fn memory_budget() -> u64 {
+    let avail = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    avail.map(|b| b / 10 * 8).unwrap_or(16 << 30)
+}
+
+/// Check that `n` elements of `bytes_each` bytes fit in memory before allocating them.
+pub fn check_alloc(func: &str, what: &str, n: u128, bytes_each: u128) -> Res<()> {
+    let need = n.saturating_mul(bytes_each);
+    let budget = memory_budget() as u128;
+    if need > budget {
+        return err(format!(
+            "{func}: {what} would need {} but only {} of memory is available",
+            human_bytes(need),
+            human_bytes(budget)
+        ));
+    }
+    Ok(())
+}
+
+/// `1.5 GiB`-style sizes for messages.
+pub fn human_bytes(b: u128) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut x = b as f64;
+    let mut u = 0;
+    while x >= 1024.0 && u + 1 < units.len() {
+        x /= 1024.0;
+        u += 1;
+    }
+    format!("{x:.1} {}", units[u])
+}
+
+/// An options map with a fixed set of valid keys. Unknown keys are an error that names the
+/// valid ones (the `powerlaw` package silently ignored a misspelt `xmn=`; disco does not).
+pub struct Opts<'a> {
+    map: Map,
+    func: &'a str,
+}
+
+impl<'a> Opts<'a> {
+    /// Validate the keys of `map` against `valid`.
+    pub fn new(map: Map, func: &'a str, valid: &[&str]) -> Res<Self> {
+        for k in map.keys() {
+            if !valid.contains(&k.as_str()) {
+                let mut v: Vec<&str> = valid.to_vec();
+                v.sort_unstable();
+                return err(format!(
+                    "{func}: unknown option '{k}'; valid options are: {}",
+                    v.join(", ")
+                ));
+            }
+        }
+        Ok(Opts { map, func })
+    }
+    /// An empty options map.
+    pub fn empty(func: &'a str) -> Self {
+        Opts {
+            map: Map::new(),
+            func,
+        }
+    }
+    /// The raw value of `key`, if given.
+    pub fn get(&self, key: &str) -> Option<&Dynamic> {
+        self.map.get(key)
+    }
+    /// Whether `key` was given.
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+    fn arg(&self, key: &str) -> String {
+        format!("opts.{key}")
+    }
+    /// A float option (INT accepted).
+    pub fn f64_or(&self, key: &str, default: f64) -> Res<f64> {
+        match self.get(key) {
+            Some(v) => num(v, self.func, &self.arg(key)),
+            None => Ok(default),
+        }
+    }
+    /// An optional float option.
+    pub fn f64_opt(&self, key: &str) -> Res<Option<f64>> {
+        self.get(key)
+            .map(|v| num(v, self.func, &self.arg(key)))
+            .transpose()
+    }
+    /// An integer option.
+    pub fn i64_or(&self, key: &str, default: i64) -> Res<i64> {
+        match self.get(key) {
+            Some(v) => int(v, self.func, &self.arg(key)),
+            None => Ok(default),
+        }
+    }
+    /// A count option in `[lo, hi]`.
+    pub fn count_or(&self, key: &str, default: usize, lo: i64, hi: i64) -> Res<usize> {
+        match self.get(key) {
+            Some(v) => count(v, self.func, &self.arg(key), lo, hi),
+            None => Ok(default),
+        }
+    }
+    /// A boolean option.
+    pub fn bool_or(&self, key: &str, default: bool) -> Res<bool> {
+        match self.get(key) {
+            Some(v) => boolean(v, self.func, &self.arg(key)),
+            None => Ok(default),
+        }
+    }
+    /// A string option.
+    pub fn str_or(&self, key: &str, default: &str) -> Res<String> {
+        match self.get(key) {
+            Some(v) => string(v, self.func, &self.arg(key)),
+            None => Ok(default.to_string()),
+        }
+    }
+    /// A string option restricted to `choices`.
+    pub fn choice_or(&self, key: &str, default: &str, choices: &[&str]) -> Res<String> {
+        let s = self.str_or(key, default)?;
+        if !choices.contains(&s.as_str()) {
+            return err(format!(
+                "{}: option '{key}' must be one of {}, got \"{s}\"",
+                self.func,
+                choices.join(", ")
+            ));
+        }
+        Ok(s)
+    }
+    /// A seed option: explicit `seed` key, else the next seed of the script's global stream.
+    pub fn seed(&self) -> Res<u64> {
+        match self.get("seed") {
+            Some(v) => seed_arg(v, self.func),
+            None => Ok(crate::rng::next_seed()),
+        }
+    }
+}

@@ -1,0 +1,503 @@
+//! `ndarray`: disco's native n-dimensional f64 array, shared by every domain. Numeric data lives
+//! here (never as rhai arrays in hot loops). Cloning is cheap (`Arc`), writes copy on demand.
+//! This module is plain Rust; `script.rs` beside it is the rhai API.
+
+pub mod script;
+
+use ndarray::{ArrayD, Axis, IxDyn, Zip};
+use std::fmt;
+use std::sync::Arc;
+
+/// An n-dimensional array of f64 (row-major), shared copy-on-write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NdArray(pub Arc<ArrayD<f64>>);
+
+/// Errors of array operations, as plain messages (the script layer prefixes the function).
+pub type ArrResult<T> = Result<T, String>;
+
+impl NdArray {
+    /// Wrap an owned array.
+    pub fn new(a: ArrayD<f64>) -> Self {
+        NdArray(Arc::new(a))
+    }
+    /// A 1D array from a vector.
+    pub fn from_vec(v: Vec<f64>) -> Self {
+        let n = v.len();
+        Self::from_shape(&[n], v).unwrap_or_else(|_| Self::new(ArrayD::zeros(IxDyn(&[0]))))
+    }
+    /// An array of the given shape from row-major data.
+    pub fn from_shape(shape: &[usize], data: Vec<f64>) -> ArrResult<Self> {
+        ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map(Self::new)
+            .map_err(|e| format!("shape {shape:?} does not match the data: {e}"))
+    }
+    /// A 2D array from rows × cols row-major data.
+    pub fn from_2d(rows: usize, cols: usize, data: Vec<f64>) -> ArrResult<Self> {
+        Self::from_shape(&[rows, cols], data)
+    }
+    /// The underlying array.
+    pub fn view(&self) -> &ArrayD<f64> {
+        &self.0
+    }
+    /// Mutable access (copies if shared).
+    pub fn make_mut(&mut self) -> &mut ArrayD<f64> {
+        Arc::make_mut(&mut self.0)
+    }
+    /// Shape.
+    pub fn shape(&self) -> &[usize] {
+        self.0.shape()
+    }
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.0.ndim()
+    }
+    /// Total number of elements.
+    pub fn size(&self) -> usize {
+        self.0.len()
+    }
+    /// Length along the first axis (elements for 1D; 1 for a 0-d scalar).
+    pub fn len(&self) -> usize {
+        self.shape().first().copied().unwrap_or(1)
+    }
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.size() == 0
+    }
+    /// Elements in row-major order.
+    pub fn to_vec(&self) -> Vec<f64> {
+        self.0.iter().copied().collect()
+    }
+    /// Elements in row-major order, borrowed when contiguous.
+    pub fn as_slice_or_vec(&self) -> std::borrow::Cow<'_, [f64]> {
+        match self.0.as_slice() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(self.to_vec()),
+        }
+    }
+    /// Apply `f` element-wise.
+    pub fn map(&self, f: impl Fn(f64) -> f64) -> Self {
+        Self::new(self.0.mapv(f))
+    }
+    /// Reshape (same number of elements; one dimension may be -1).
+    pub fn reshape(&self, shape: &[i64]) -> ArrResult<Self> {
+        let n = self.size();
+        let unknown = shape.iter().filter(|&&d| d == -1).count();
+        if unknown > 1 || shape.iter().any(|&d| d < -1) {
+            return Err(format!("invalid shape {shape:?}"));
+        }
+        let known = shape
+            .iter()
+            .filter(|&&d| d >= 0)
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+            .ok_or_else(|| format!("shape {shape:?} is too large"))?;
+        let dims: Vec<usize> = shape
+            .iter()
+            .map(|&d| {
+                if d == -1 {
+                    n.checked_div(known).unwrap_or(0)
+                } else {
+                    d as usize
+                }
+            })
+            .collect();
+        if dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(n) {
+            return Err(format!(
+                "cannot reshape an array of {n} elements (shape {:?}) into {shape:?}",
+                self.shape()
+            ));
+        }
+        Self::from_shape(&dims, self.to_vec())
+    }
+    /// Sub-array `i` along the first axis (a row of a matrix).
+    pub fn subarray(&self, i: usize) -> ArrResult<Self> {
+        if self.ndim() == 0 || i >= self.len() {
+            return Err(format!(
+                "index {i} out of bounds for shape {:?}",
+                self.shape()
+            ));
+        }
+        Ok(Self::new(self.0.index_axis(Axis(0), i).to_owned()))
+    }
+    /// Elements `start..end` (with step) along `axis`.
+    pub fn slice_axis(
+        &self,
+        axis: usize,
+        start: usize,
+        end: usize,
+        step: usize,
+    ) -> ArrResult<Self> {
+        if axis >= self.ndim() {
+            return Err(format!(
+                "axis {axis} out of range for shape {:?}",
+                self.shape()
+            ));
+        }
+        let n = self.shape()[axis];
+        if start > end || end > n || step == 0 {
+            return Err(format!(
+                "slice {start}..{end} (step {step}) out of bounds for axis {axis} of length {n}"
+            ));
+        }
+        let s = self.0.slice_axis(
+            Axis(axis),
+            ndarray::Slice::new(start as isize, Some(end as isize), step as isize),
+        );
+        Ok(Self::new(s.to_owned()))
+    }
+    /// Transpose (reverse all axes).
+    pub fn transpose(&self) -> Self {
+        Self::new(self.0.t().as_standard_layout().to_owned())
+    }
+    /// Sum of all elements.
+    pub fn sum(&self) -> f64 {
+        self.0.sum()
+    }
+    /// Mean of all elements (NaN when empty).
+    pub fn mean(&self) -> f64 {
+        if self.is_empty() {
+            f64::NAN
+        } else {
+            self.sum() / self.size() as f64
+        }
+    }
+    /// Standard deviation with `ddof` delta degrees of freedom (numpy's convention).
+    pub fn std(&self, ddof: f64) -> f64 {
+        let n = self.size() as f64;
+        if n - ddof <= 0.0 {
+            return f64::NAN;
+        }
+        let m = self.mean();
+        let ss: f64 = self.0.iter().map(|x| (x - m) * (x - m)).sum();
+        (ss / (n - ddof)).sqrt()
+    }
+    /// Reduce along an axis with `f(lane) -> value`.
+    pub fn reduce_axis(&self, axis: usize, f: impl Fn(&[f64]) -> f64) -> ArrResult<Self> {
+        if axis >= self.ndim() {
+            return Err(format!(
+                "axis {axis} out of range for shape {:?}",
+                self.shape()
+            ));
+        }
+        let out = self.0.map_axis(Axis(axis), |lane| {
+            let v: Vec<f64> = lane.iter().copied().collect();
+            f(&v)
+        });
+        Ok(Self::new(out))
+    }
+    /// Index and value of the minimum (NaN ignored), flat index.
+    pub fn argmin(&self) -> Option<(usize, f64)> {
+        self.0
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, x)| !x.is_nan())
+            .fold(None, |best, (i, x)| match best {
+                Some((_, b)) if b <= x => best,
+                _ => Some((i, x)),
+            })
+    }
+    /// Index and value of the maximum (NaN ignored), flat index.
+    pub fn argmax(&self) -> Option<(usize, f64)> {
+        self.0
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, x)| !x.is_nan())
+            .fold(None, |best, (i, x)| match best {
+                Some((_, b)) if b >= x => best,
+                _ => Some((i, x)),
+            })
+    }
+    /// Flattened, sorted ascending (NaN last).
+    pub fn sorted(&self) -> Self {
+        let mut v = self.to_vec();
+        v.sort_by(|a, b| a.total_cmp(b));
+        Self::from_vec(v)
+    }
+    /// Indices that sort the flattened array ascending (stable).
+    pub fn argsort(&self) -> Vec<usize> {
+        let v = self.to_vec();
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+        idx
+    }
+    /// Cumulative sum of the flattened array.
+    pub fn cumsum(&self) -> Self {
+        let mut acc = 0.0;
+        Self::from_vec(
+            self.0
+                .iter()
+                .map(|x| {
+                    acc += x;
+                    acc
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The broadcast shape of two shapes under numpy's rules.
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> ArrResult<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i < n - a.len() {
+            1
+        } else {
+            a[i - (n - a.len())]
+        };
+        let db = if i < n - b.len() {
+            1
+        } else {
+            b[i - (n - b.len())]
+        };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(format!(
+                "shapes {a:?} and {b:?} cannot be broadcast together"
+            ));
+        };
+    }
+    Ok(out)
+}
+
+/// Element-wise `op(a, b)` with numpy broadcasting.
+pub fn zip_with(a: &NdArray, b: &NdArray, op: impl Fn(f64, f64) -> f64) -> ArrResult<NdArray> {
+    if a.shape() == b.shape() {
+        return Ok(NdArray::new(
+            Zip::from(a.view())
+                .and(b.view())
+                .map_collect(|x, y| op(*x, *y)),
+        ));
+    }
+    let shape = broadcast_shape(a.shape(), b.shape())?;
+    let av = a
+        .view()
+        .broadcast(IxDyn(&shape))
+        .ok_or_else(|| format!("cannot broadcast {:?} to {shape:?}", a.shape()))?;
+    let bv = b
+        .view()
+        .broadcast(IxDyn(&shape))
+        .ok_or_else(|| format!("cannot broadcast {:?} to {shape:?}", b.shape()))?;
+    Ok(NdArray::new(
+        Zip::from(&av).and(&bv).map_collect(|x, y| op(*x, *y)),
+    ))
+}
+
+/// Matrix/vector products: 1D·1D → scalar (as a 0-d array), 2D×2D, 2D×1D, 1D×2D.
+pub fn matmul(a: &NdArray, b: &NdArray) -> ArrResult<NdArray> {
+    let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
+    let mismatch = || format!("shape mismatch in matmul: lhs {sa:?}, rhs {sb:?}");
+    match (sa.len(), sb.len()) {
+        (1, 1) => {
+            if sa[0] != sb[0] {
+                return Err(mismatch());
+            }
+            let d: f64 = a
+                .view()
+                .iter()
+                .zip(b.view().iter())
+                .map(|(x, y)| x * y)
+                .sum();
+            Ok(NdArray::new(ArrayD::from_elem(IxDyn(&[]), d)))
+        }
+        (2, 2) | (2, 1) | (1, 2) => {
+            let a2 = to_2d(a, sa.len() == 1, true);
+            let b2 = to_2d(b, sb.len() == 1, false);
+            if a2.ncols() != b2.nrows() {
+                return Err(mismatch());
+            }
+            let c = a2.dot(&b2);
+            let out = match (sa.len(), sb.len()) {
+                (2, 1) => c.into_shape_with_order(IxDyn(&[sa[0]])),
+                (1, 2) => c.into_shape_with_order(IxDyn(&[sb[1]])),
+                _ => c.into_dyn().into_shape_with_order(IxDyn(&[sa[0], sb[1]])),
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(NdArray::new(out))
+        }
+        _ => Err(format!(
+            "matmul supports 1D and 2D arrays, got shapes {sa:?} and {sb:?}"
+        )),
+    }
+}
+
+fn to_2d(a: &NdArray, is_vec: bool, is_left: bool) -> ndarray::Array2<f64> {
+    let v = a.to_vec();
+    let s = a.shape();
+    let (r, c) = if is_vec {
+        if is_left {
+            (1, s[0])
+        } else {
+            (s[0], 1)
+        }
+    } else {
+        (s[0], s[1])
+    };
+    ndarray::Array2::from_shape_vec((r, c), v).unwrap_or_else(|_| ndarray::Array2::zeros((r, c)))
+}
+
+/// Histogram of the finite values into `bins` equal bins on [lo, hi] (both edges included in
+/// the last bin, as numpy). Returns (counts, edges).
+pub fn histogram(data: &[f64], bins: usize, lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let width = (hi - lo) / bins as f64;
+    let edges: Vec<f64> = (0..=bins).map(|i| lo + width * i as f64).collect();
+    let mut counts = vec![0.0; bins];
+    for &x in data {
+        if !x.is_finite() || x < lo || x > hi {
+            continue;
+        }
+        let mut k = if width > 0.0 {
+            ((x - lo) / width) as usize
+        } else {
+            0
+        };
+        if k >= bins {
+            k = bins - 1;
+        }
+        counts[k] += 1.0;
+    }
+    (counts, edges)
+}
+
+/// `%g`-like formatting with 6 significant digits.
+pub fn fmt_g(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let ax = x.abs();
+    if (1e-4..1e6).contains(&ax) {
+        let digits = (5 - ax.log10().floor() as i32).max(0) as usize;
+        let s = format!("{x:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        let s = format!("{x:.5e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
+        format!("{m}e{e}")
+    }
+}
+
+fn fmt_1d(v: &[f64], out: &mut String) {
+    out.push('[');
+    let n = v.len();
+    let items: Vec<String> = if n > 12 {
+        let mut s: Vec<String> = v[..4].iter().map(|&x| fmt_g(x)).collect();
+        s.push("…".into());
+        s.extend(v[n - 4..].iter().map(|&x| fmt_g(x)));
+        s
+    } else {
+        v.iter().map(|&x| fmt_g(x)).collect()
+    };
+    out.push_str(&items.join(", "));
+    out.push(']');
+}
+
+impl fmt::Display for NdArray {
+    /// numpy-like: `[1, 2.5, 3]`, rows on their own lines, long axes elided with `…`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        match self.ndim() {
+            0 => out.push_str(&fmt_g(self.0.iter().next().copied().unwrap_or(f64::NAN))),
+            1 => fmt_1d(&self.to_vec(), &mut out),
+            2 => {
+                let rows = self.shape()[0];
+                out.push('[');
+                let show: Vec<usize> = if rows > 12 {
+                    (0..4).chain(rows - 4..rows).collect()
+                } else {
+                    (0..rows).collect()
+                };
+                for (k, &r) in show.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str(",\n ");
+                        if rows > 12 && k == 4 {
+                            out.push_str("…,\n ");
+                        }
+                    }
+                    let row: Vec<f64> = self.0.index_axis(Axis(0), r).iter().copied().collect();
+                    fmt_1d(&row, &mut out);
+                }
+                out.push(']');
+            }
+            _ => {
+                let v = self.to_vec();
+                out.push_str(&format!("ndarray(shape={:?}, ", self.shape()));
+                fmt_1d(&v, &mut out);
+                out.push(')');
+            }
+        }
+        write!(f, "{out}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy_rules() {
+        assert_eq!(broadcast_shape(&[3, 1], &[4]).unwrap(), vec![3, 4]);
+        assert!(broadcast_shape(&[3], &[4]).is_err());
+        let a = NdArray::from_2d(2, 1, vec![1.0, 2.0]).unwrap();
+        let b = NdArray::from_vec(vec![10.0, 20.0, 30.0]);
+        let c = zip_with(&a, &b, |x, y| x + y).unwrap();
+        assert_eq!(c.shape(), &[2, 3]);
+        assert_eq!(c.to_vec(), vec![11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
+    }
+
+    #[test]
+    fn matmul_matches_hand_computation() {
+        let a = NdArray::from_2d(2, 2, vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+        let x = NdArray::from_vec(vec![1.0, 1.0]);
+        assert_eq!(matmul(&a, &x).unwrap().to_vec(), vec![3.0, 7.0]);
+        assert_eq!(
+            matmul(&a, &a).unwrap().to_vec(),
+            vec![7.0, 10.0, 15.0, 22.0]
+        );
+        assert_eq!(matmul(&x, &x).unwrap().to_vec(), vec![2.0]);
+        assert!(matmul(&a, &NdArray::from_vec(vec![1.0; 3])).is_err());
+    }
+
+    #[test]
+    fn statistics_and_sorting() {
+        let a = NdArray::from_vec(vec![3.0, 1.0, 2.0, 4.0]);
+        assert_eq!(a.mean(), 2.5);
+        assert!((a.std(0.0) - 1.118033988749895).abs() < 1e-15);
+        assert!((a.std(1.0) - 1.2909944487358056).abs() < 1e-15);
+        assert_eq!(a.argsort(), vec![1, 2, 0, 3]);
+        assert_eq!(a.cumsum().to_vec(), vec![3.0, 4.0, 6.0, 10.0]);
+        assert_eq!(a.argmax(), Some((3, 4.0)));
+        let (c, e) = histogram(&[0.0, 0.5, 1.0, 1.0, 2.0], 2, 0.0, 2.0);
+        assert_eq!(c, vec![2.0, 3.0]);
+        assert_eq!(e, vec![0.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn reshape_and_format() {
+        let a = NdArray::from_vec((0..6).map(|x| x as f64).collect());
+        let b = a.reshape(&[2, -1]).unwrap();
+        assert_eq!(b.shape(), &[2, 3]);
+        assert!(a.reshape(&[4, 2]).is_err());
+        assert_eq!(format!("{b}"), "[[0, 1, 2],\n [3, 4, 5]]");
+        assert_eq!(fmt_g(0.1 + 0.2), "0.3");
+        assert_eq!(fmt_g(1.5e-7), "1.5e-7");
+    }
+}

@@ -1,0 +1,164 @@
+//! The function reference, generated from the engine's own registrations (signatures and the
+//! one-line docs given to `args::reg`), so `help(name)`, `disco doc` and `docs/functions.md`
+//! cannot drift from the code.
+
+use rhai::Engine;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// One registered signature with its documentation.
+#[derive(Clone, Debug)]
+pub struct FnDoc {
+    /// Script name.
+    pub name: String,
+    /// `name(a: float, b: int) -> ndarray`.
+    pub signature: String,
+    /// One-line (or short) documentation.
+    pub doc: String,
+}
+
+static TABLE: OnceLock<Vec<FnDoc>> = OnceLock::new();
+
+/// Collect the docs of every function registered on `engine` outside rhai's standard packages.
+pub fn collect(engine: &Engine) -> Vec<FnDoc> {
+    let json = engine.gen_fn_metadata_to_json(false).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+    let mut out = Vec::new();
+    for f in v["functions"].as_array().into_iter().flatten() {
+        let name = f["name"].as_str().unwrap_or_default().to_string();
+        if name.is_empty() || name.starts_with("anon$") {
+            continue;
+        }
+        let doc: Vec<String> = f["docComments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str())
+            .flat_map(|c| {
+                c.lines()
+                    .map(|l| l.trim_start_matches("///").trim().to_string())
+            })
+            .collect();
+        let params: Vec<String> = f["params"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let n = p["name"].as_str().unwrap_or("_");
+                match p["type"].as_str() {
+                    Some(t) => format!("{n}: {t}"),
+                    None => n.to_string(),
+                }
+            })
+            .collect();
+        let ret = f["returnType"].as_str().unwrap_or("");
+        let shown = display_name(&name);
+        let mut signature = format!("{shown}({})", params.join(", "));
+        if !ret.is_empty() && ret != "()" {
+            signature.push_str(&format!(" -> {ret}"));
+        }
+        out.push(FnDoc {
+            name: shown,
+            signature,
+            doc: doc.join(" "),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
+    out.dedup_by(|a, b| a.signature == b.signature);
+    out
+}
+
+/// Script-visible name of a registered function (`get$shape` → `.shape`, `index$get$` → `[]`).
+fn display_name(name: &str) -> String {
+    if let Some(p) = name.strip_prefix("get$") {
+        format!(".{p}")
+    } else if let Some(p) = name.strip_prefix("set$") {
+        format!(".{p}=")
+    } else if name == "index$get$" {
+        "[]".into()
+    } else if name == "index$set$" {
+        "[]=".into()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Remember the table (done once by `build_engine`).
+pub fn install(table: Vec<FnDoc>) {
+    let _ = TABLE.set(table);
+}
+
+/// The installed table (empty before the first engine is built).
+pub fn table() -> &'static [FnDoc] {
+    TABLE.get().map(|v| v.as_slice()).unwrap_or(&[])
+}
+
+/// All signatures registered under `name`.
+pub fn lookup(name: &str) -> Vec<&'static FnDoc> {
+    table().iter().filter(|d| d.name == name).collect()
+}
+
+/// Text for `help(name)`: every signature with its doc.
+pub fn help_text(name: &str) -> String {
+    let hits = lookup(name);
+    if hits.is_empty() {
+        let near: Vec<&str> = table()
+            .iter()
+            .map(|d| d.name.as_str())
+            .filter(|n| n.contains(name) || (name.len() > 2 && name.contains(*n) && n.len() > 2))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .take(12)
+            .collect();
+        if near.is_empty() {
+            return format!("no function named '{name}'; help() lists them all");
+        }
+        return format!(
+            "no function named '{name}'; did you mean: {}",
+            near.join(", ")
+        );
+    }
+    hits.iter()
+        .map(|d| format!("{}\n    {}", d.signature, d.doc))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Text for `help()`: one line per function name with its first doc line.
+pub fn overview() -> String {
+    let mut by_name: BTreeMap<&str, &FnDoc> = BTreeMap::new();
+    for d in table() {
+        if d.name.chars().next().is_some_and(|c| c.is_alphabetic()) {
+            by_name.entry(d.name.as_str()).or_insert(d);
+        }
+    }
+    let mut s = String::from("disco functions (help(\"name\") for signatures):\n");
+    for (n, d) in by_name {
+        s.push_str(&format!("  {n:<22} {}\n", first_sentence(&d.doc)));
+    }
+    s
+}
+
+fn first_sentence(doc: &str) -> &str {
+    match doc.find(". ") {
+        Some(i) => &doc[..=i],
+        None => doc,
+    }
+}
+
+/// The Markdown reference (`disco doc --markdown`, committed as `docs/functions.md`).
+pub fn markdown() -> String {
+    let mut s = String::from(
+        "# disco function reference\n\nGenerated by `disco doc --markdown` from the registrations \
+         themselves; a test fails when this file is out of date.\n\n",
+    );
+    let mut last = "";
+    for d in table() {
+        if d.name != last {
+            s.push_str(&format!("\n## `{}`\n\n", d.name));
+            last = &d.name;
+        }
+        s.push_str(&format!("- `{}` — {}\n", d.signature, d.doc));
+    }
+    s
+}

@@ -1,0 +1,266 @@
+//! `build_engine()`: the one place that assembles disco's rhai engine — limits, the stdlib
+//! module resolver, the core script functions (`seed`, `param`, `help`, `progress`) and every
+//! domain's `register`. The CLI, the REPL and the tests all use it.
+
+use crate::args::{err, reg, seed_arg, Res};
+use rhai::module_resolvers::FileModuleResolver;
+use rhai::{Dynamic, Engine, Map, Module, ModuleResolver, Position, Shared, INT};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+/// The rhai helpers shipped in `stdlib/`, compiled into the binary so `import "stats" as stats;`
+/// works from any script wherever it lives.
+pub const STDLIB: &[(&str, &str)] = &[("stats", include_str!("../stdlib/stats.rhai"))];
+
+/// Resolves `import "name"` to an embedded stdlib module first, then to a file relative to the
+/// importing script.
+struct DiscoResolver {
+    files: FileModuleResolver,
+    cache: Mutex<HashMap<String, Shared<Module>>>,
+}
+
+impl ModuleResolver for DiscoResolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<rhai::EvalAltResult>> {
+        let key = path.trim_end_matches(".rhai");
+        if let Some((_, src)) = STDLIB.iter().find(|(n, _)| *n == key) {
+            if let Ok(cache) = self.cache.lock() {
+                if let Some(m) = cache.get(key) {
+                    return Ok(m.clone());
+                }
+            }
+            let mut ast = engine.compile(src).map_err(|e| {
+                Box::new(rhai::EvalAltResult::ErrorInModule(
+                    key.to_string(),
+                    e.into(),
+                    pos,
+                ))
+            })?;
+            ast.set_source(format!("stdlib/{key}.rhai"));
+            let m: Shared<Module> =
+                Shared::new(Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)?);
+            if let Ok(mut cache) = self.cache.lock() {
+                cache.insert(key.to_string(), m.clone());
+            }
+            return Ok(m);
+        }
+        self.files.resolve(engine, source, path, pos)
+    }
+}
+
+thread_local! {
+    static PARAMS: RefCell<BTreeMap<String, String>> = const { RefCell::new(BTreeMap::new()) };
+    static USED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// Set the `key=value` parameters a script reads with `param(...)`.
+pub fn set_params(p: BTreeMap<String, String>) {
+    PARAMS.with(|m| *m.borrow_mut() = p);
+    USED.with(|u| u.borrow_mut().clear());
+}
+
+/// Parameters given on the command line that the script never asked for (likely misspelt).
+pub fn unused_params() -> Vec<String> {
+    let used = USED.with(|u| u.borrow().clone());
+    PARAMS.with(|m| {
+        m.borrow()
+            .keys()
+            .filter(|k| !used.contains(*k))
+            .cloned()
+            .collect()
+    })
+}
+
+/// Parse `key=value` command-line words.
+pub fn parse_params(words: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut m = BTreeMap::new();
+    for w in words {
+        let (k, v) = w
+            .split_once('=')
+            .ok_or_else(|| format!("parameter '{w}' is not of the form key=value"))?;
+        if k.is_empty() || !rhai::is_valid_identifier(k) {
+            return Err(format!("parameter name '{k}' is not a valid identifier"));
+        }
+        m.insert(k.to_string(), v.to_string());
+    }
+    Ok(m)
+}
+
+/// A command-line value as a script value, typed after the default where there is one.
+fn parse_value(name: &str, raw: &str, default: Option<&Dynamic>) -> Res<Dynamic> {
+    let bad = |what: &str| -> Res<Dynamic> {
+        err(format!(
+            "param: '{name}={raw}' is not {what} (the script's default is a {what})"
+        ))
+    };
+    match default {
+        Some(d) if d.is_int() => match raw.parse::<INT>() {
+            Ok(i) => Ok(Dynamic::from_int(i)),
+            Err(_) => match raw.parse::<f64>() {
+                Ok(x) if x.fract() == 0.0 && x.abs() < 9e15 => Ok(Dynamic::from_int(x as INT)),
+                _ => bad("an integer"),
+            },
+        },
+        Some(d) if d.is_float() => raw
+            .parse::<f64>()
+            .map(Dynamic::from_float)
+            .or_else(|_| bad("number")),
+        Some(d) if d.is_bool() => match raw {
+            "true" | "1" | "yes" => Ok(Dynamic::TRUE),
+            "false" | "0" | "no" => Ok(Dynamic::FALSE),
+            _ => bad("boolean"),
+        },
+        Some(d) if d.is_string() => Ok(Dynamic::from(raw.to_string())),
+        _ => Ok(if let Ok(i) = raw.parse::<INT>() {
+            Dynamic::from_int(i)
+        } else if let Ok(x) = raw.parse::<f64>() {
+            Dynamic::from_float(x)
+        } else if raw == "true" || raw == "false" {
+            Dynamic::from_bool(raw == "true")
+        } else {
+            Dynamic::from(raw.to_string())
+        }),
+    }
+}
+
+fn param_lookup(name: &str, default: Option<Dynamic>) -> Res<Dynamic> {
+    USED.with(|u| u.borrow_mut().insert(name.to_string()));
+    match PARAMS.with(|m| m.borrow().get(name).cloned()) {
+        Some(raw) => parse_value(name, &raw, default.as_ref()),
+        None => default.ok_or_else(|| {
+            format!("param: required parameter '{name}' was not given; pass {name}=VALUE after the script name").into()
+        }),
+    }
+}
+
+/// A script-level progress bar (`let p = progress(n, "label"); p.tick(); p.done();`).
+#[derive(Clone)]
+pub struct Progress(indicatif::ProgressBar);
+
+fn register_core(engine: &mut Engine) {
+    reg(engine, "seed", &["n: int", "()"], "Seed the script's random stream: every later random call without an explicit seed is reproducible.", |n: Dynamic| -> Res<()> {
+        crate::rng::set_global_seed(seed_arg(&n, "seed")?);
+        Ok(())
+    });
+    reg(engine, "param", &["name: string", "default: any", "any"], "A script parameter given as name=value on the command line, else the default; the value is parsed to the default's type.", |n: &str, d: Dynamic| param_lookup(n, Some(d)));
+    reg(
+        engine,
+        "param",
+        &["name: string", "any"],
+        "A required script parameter (error if not given on the command line).",
+        |n: &str| param_lookup(n, None),
+    );
+    reg(
+        engine,
+        "params",
+        &["map"],
+        "All name=value parameters given on the command line, as strings.",
+        || -> Map {
+            PARAMS.with(|m| {
+                m.borrow()
+                    .iter()
+                    .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+                    .collect()
+            })
+        },
+    );
+    reg(
+        engine,
+        "help",
+        &["()"],
+        "List every function with a one-line description.",
+        || print!("{}", crate::docs::overview()),
+    );
+    reg(
+        engine,
+        "help",
+        &["name: string", "()"],
+        "Signatures and documentation of one function: `help(\"eigh\")`.",
+        |n: &str| println!("{}", crate::docs::help_text(n)),
+    );
+    reg(
+        engine,
+        "assert",
+        &["cond: bool", "message: string", "()"],
+        "Stop the script with an error if cond is false.",
+        |c: bool, m: &str| -> Res<()> {
+            if c {
+                Ok(())
+            } else {
+                err(format!("assertion failed: {m}"))
+            }
+        },
+    );
+    reg(
+        engine,
+        "threads",
+        &["int"],
+        "Number of worker threads used by parallel native functions.",
+        || rayon::current_num_threads() as INT,
+    );
+    reg(
+        engine,
+        "is_nan",
+        &["x: float", "bool"],
+        "Whether x is NaN.",
+        |x: f64| x.is_nan(),
+    );
+
+    engine.register_type_with_name::<Progress>("progress");
+    reg(engine, "progress", &["n: int", "label: string", "progress"], "A progress bar for a script loop of n steps (hidden when not on a terminal or with --quiet).", |n: Dynamic, label: &str| -> Res<Progress> {
+        let n = crate::args::count(&n, "progress", "n", 0, i64::MAX)?;
+        Ok(Progress(crate::progress::bar(n as u64, label)))
+    });
+    reg(
+        engine,
+        "tick",
+        &["p: progress", "()"],
+        "Advance a progress bar by one step.",
+        |p: &mut Progress| p.0.inc(1),
+    );
+    reg(
+        engine,
+        "done",
+        &["p: progress", "()"],
+        "Finish (and clear) a progress bar.",
+        |p: &mut Progress| p.0.finish_and_clear(),
+    );
+}
+
+/// Build disco's engine: limits, stdlib resolver, core functions and every domain.
+pub fn build_engine() -> Engine {
+    let mut engine = Engine::new();
+    // Limits so that a runaway script errors out instead of exhausting memory or the stack.
+    engine.set_max_call_levels(128);
+    engine.set_max_expr_depths(256, 128);
+    engine.set_max_string_size(256 << 20);
+    engine.set_max_array_size(50_000_000);
+    engine.set_max_map_size(10_000_000);
+    engine.set_max_variables(100_000);
+    engine.set_strict_variables(true);
+    engine.on_progress(|_| {
+        if crate::progress::interrupted() {
+            Some(Dynamic::from("interrupted"))
+        } else {
+            None
+        }
+    });
+    engine.set_module_resolver(DiscoResolver {
+        files: FileModuleResolver::new(),
+        cache: Mutex::new(HashMap::new()),
+    });
+
+    register_core(&mut engine);
+    crate::array::script::register(&mut engine);
+    crate::io::script::register(&mut engine);
+    crate::register_domains(&mut engine);
+
+    crate::docs::install(crate::docs::collect(&engine));
+    engine
+}

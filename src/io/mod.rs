@@ -1,0 +1,182 @@
+//! Data files: `.npy` (to and from numpy), `.csv` and `.json`. Every write is atomic: the data
+//! goes to a temporary file in the same directory which is then renamed over the target, so an
+//! interrupted run never leaves a half-written file.
+
+pub mod script;
+
+use crate::array::NdArray;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `path` atomically (temp file + fsync + rename), creating parent directories.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Encode an array as `.npy` (little-endian f64, C order) with the `ndarray-npy` crate.
+pub fn npy_bytes(a: &NdArray) -> Result<Vec<u8>, String> {
+    use ndarray_npy::WriteNpyExt;
+    let mut out = Vec::with_capacity(128 + 8 * a.size());
+    a.view()
+        .as_standard_layout()
+        .write_npy(&mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Decode a `.npy` file of f8, f4, i8, i4, u1 or bool data into f64.
+pub fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
+    use ndarray::ArrayD;
+    use ndarray_npy::ReadNpyExt;
+    let first = match ArrayD::<f64>::read_npy(bytes) {
+        Ok(a) => return Ok(NdArray::new(a)),
+        Err(e) => e.to_string(),
+    };
+    if let Ok(a) = ArrayD::<f32>::read_npy(bytes) {
+        return Ok(NdArray::new(a.mapv(f64::from)));
+    }
+    if let Ok(a) = ArrayD::<i64>::read_npy(bytes) {
+        return Ok(NdArray::new(a.mapv(|x| x as f64)));
+    }
+    if let Ok(a) = ArrayD::<i32>::read_npy(bytes) {
+        return Ok(NdArray::new(a.mapv(f64::from)));
+    }
+    if let Ok(a) = ArrayD::<u8>::read_npy(bytes) {
+        return Ok(NdArray::new(a.mapv(f64::from)));
+    }
+    if let Ok(a) = ArrayD::<bool>::read_npy(bytes) {
+        return Ok(NdArray::new(a.mapv(|x| if x { 1.0 } else { 0.0 })));
+    }
+    Err(format!(
+        "{first} (f8, f4, i8, i4, u1 and bool arrays are read)"
+    ))
+}
+
+/// CSV text of a 1D (one column) or 2D array, full precision.
+pub fn csv_text(a: &NdArray, header: Option<&[String]>) -> Result<String, String> {
+    let mut s = String::new();
+    if let Some(h) = header {
+        s.push_str(&h.join(","));
+        s.push('\n');
+    }
+    match a.ndim() {
+        1 => {
+            for x in a.view().iter() {
+                s.push_str(&format!("{x:?}\n"));
+            }
+        }
+        2 => {
+            for row in a.view().outer_iter() {
+                let cells: Vec<String> = row.iter().map(|x| format!("{x:?}")).collect();
+                s.push_str(&cells.join(","));
+                s.push('\n');
+            }
+        }
+        _ => {
+            return Err(format!(
+                "CSV holds 1D or 2D arrays, got shape {:?}",
+                a.shape()
+            ))
+        }
+    }
+    Ok(s)
+}
+
+/// Parse CSV of numbers. A first line that is not numeric is taken as the header.
+pub fn parse_csv(text: &str) -> Result<(Option<Vec<String>>, NdArray), String> {
+    let mut header = None;
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    for (ln, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed: Result<Vec<f64>, _> = cells.iter().map(|c| c.parse::<f64>()).collect();
+        match parsed {
+            Ok(r) => {
+                if let Some(first) = rows.first() {
+                    if first.len() != r.len() {
+                        return Err(format!(
+                            "line {}: {} columns, expected {}",
+                            ln + 1,
+                            r.len(),
+                            first.len()
+                        ));
+                    }
+                }
+                rows.push(r);
+            }
+            Err(_) if rows.is_empty() && header.is_none() => {
+                header = Some(cells.iter().map(|s| s.to_string()).collect());
+            }
+            Err(e) => return Err(format!("line {}: not a number: {e}", ln + 1)),
+        }
+    }
+    let ncol = rows.first().map(|r| r.len()).unwrap_or(0);
+    let nrow = rows.len();
+    let data: Vec<f64> = rows.into_iter().flatten().collect();
+    let arr = if ncol == 1 {
+        NdArray::from_vec(data)
+    } else {
+        NdArray::from_2d(nrow, ncol, data)?
+    };
+    Ok((header, arr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_roundtrip_and_header_alignment() {
+        let a = NdArray::from_2d(2, 3, vec![1.0, -2.5, 3.0, 4.0, 5.0, f64::NAN]).unwrap();
+        let b = npy_bytes(&a).unwrap();
+        assert_eq!(&b[..6], b"\x93NUMPY");
+        let c = parse_npy(&b).unwrap();
+        assert_eq!(c.shape(), &[2, 3]);
+        assert_eq!(c.to_vec()[..5], a.to_vec()[..5]);
+        assert!(c.to_vec()[5].is_nan());
+        assert!(parse_npy(b"garbage").is_err());
+    }
+
+    #[test]
+    fn csv_roundtrip_with_header() {
+        let a = NdArray::from_2d(2, 2, vec![0.1, 2.0, 3.0, 1e-300]).unwrap();
+        let t = csv_text(&a, Some(&["x".into(), "y".into()])).unwrap();
+        let (h, b) = parse_csv(&t).unwrap();
+        assert_eq!(h.unwrap(), vec!["x", "y"]);
+        assert_eq!(b, a);
+        assert!(parse_csv("1,2\n3\n").is_err());
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temp_file() {
+        let dir = std::env::temp_dir().join(format!("disco-io-{}", std::process::id()));
+        let p = dir.join("sub/x.txt");
+        write_atomic(&p, b"hello").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"hello");
+        let n = std::fs::read_dir(p.parent().unwrap()).unwrap().count();
+        assert_eq!(n, 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,212 @@
+//! rhai API for data files: `save`, `load`, `save_json`, `to_json`, `from_json`, `mkdir`.
+
+use super::{csv_text, npy_bytes, parse_csv, parse_npy, write_atomic};
+use crate::args::{err, reg, Res};
+use crate::array::script::arr_like;
+use crate::array::NdArray;
+use rhai::{Array, Dynamic, Engine, Map};
+use std::path::Path;
+
+/// A script value as JSON: ndarrays become (nested) lists, NaN/inf become null.
+pub fn to_json(v: &Dynamic) -> serde_json::Value {
+    use serde_json::Value;
+    if v.is_unit() {
+        Value::Null
+    } else if let Ok(b) = v.as_bool() {
+        Value::Bool(b)
+    } else if let Ok(i) = v.as_int() {
+        Value::from(i)
+    } else if let Ok(x) = v.as_float() {
+        serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    } else if v.is_string() {
+        Value::String(v.to_string())
+    } else if let Some(a) = v.read_lock::<Array>() {
+        Value::Array(a.iter().map(to_json).collect())
+    } else if let Some(m) = v.read_lock::<Map>() {
+        Value::Object(m.iter().map(|(k, x)| (k.to_string(), to_json(x))).collect())
+    } else if let Some(a) = v.read_lock::<NdArray>() {
+        nd_json(a.view().view())
+    } else {
+        Value::String(v.to_string())
+    }
+}
+
+fn nd_json(a: ndarray::ArrayViewD<f64>) -> serde_json::Value {
+    use serde_json::Value;
+    let num = |x: f64| {
+        serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    };
+    match a.ndim() {
+        0 => num(a.iter().next().copied().unwrap_or(f64::NAN)),
+        1 => Value::Array(a.iter().map(|&x| num(x)).collect()),
+        _ => Value::Array(a.outer_iter().map(nd_json).collect()),
+    }
+}
+
+/// JSON to a script value: numbers without a fraction become INT, lists stay rhai arrays.
+pub fn from_json(v: &serde_json::Value) -> Dynamic {
+    use serde_json::Value;
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Dynamic::from_int(i),
+            None => Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Dynamic::from(s.clone()),
+        Value::Array(a) => Dynamic::from_array(a.iter().map(from_json).collect()),
+        Value::Object(o) => {
+            let m: Map = o
+                .iter()
+                .map(|(k, x)| (k.as_str().into(), from_json(x)))
+                .collect();
+            Dynamic::from_map(m)
+        }
+    }
+}
+
+fn ext(path: &str) -> String {
+    Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+fn write(func: &str, path: &str, bytes: &[u8]) -> Res<()> {
+    write_atomic(Path::new(path), bytes)
+        .map_err(|e| format!("{func}: cannot write '{path}': {e}").into())
+}
+
+fn save_impl(path: &str, value: &Dynamic, header: Option<Vec<String>>) -> Res<()> {
+    let f = "save";
+    match ext(path).as_str() {
+        "npy" => {
+            let a = arr_like(value, f, "value")?;
+            let b = npy_bytes(&a).map_err(|e| format!("save: {e}"))?;
+            write(f, path, &b)
+        }
+        "csv" => {
+            let a = arr_like(value, f, "value")?;
+            let t = csv_text(&a, header.as_deref()).map_err(|e| format!("save: {e}"))?;
+            write(f, path, t.as_bytes())
+        }
+        "json" => {
+            let t =
+                serde_json::to_string_pretty(&to_json(value)).map_err(|e| format!("save: {e}"))?;
+            write(f, path, t.as_bytes())
+        }
+        e => err(format!(
+            "save: unknown file type '.{e}' for '{path}'; use .npy, .csv or .json"
+        )),
+    }
+}
+
+fn load_impl(path: &str) -> Res<Dynamic> {
+    let f = "load";
+    let bytes = std::fs::read(path).map_err(|e| format!("load: cannot read '{path}': {e}"))?;
+    match ext(path).as_str() {
+        "npy" => parse_npy(&bytes)
+            .map(Dynamic::from)
+            .map_err(|e| format!("{f}: '{path}': {e}").into()),
+        "csv" => {
+            let t = String::from_utf8_lossy(&bytes);
+            parse_csv(&t)
+                .map(|(_, a)| Dynamic::from(a))
+                .map_err(|e| format!("{f}: '{path}': {e}").into())
+        }
+        "json" => {
+            let v: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| format!("load: '{path}' is not valid JSON: {e}"))?;
+            Ok(from_json(&v))
+        }
+        e => err(format!(
+            "load: unknown file type '.{e}' for '{path}'; use .npy, .csv or .json"
+        )),
+    }
+}
+
+/// Register the data-file functions.
+pub fn register(engine: &mut Engine) {
+    reg(engine, "save", &["path: string", "value: any", "()"], "Write a file atomically, format by extension: .npy (ndarray, numpy-readable), .csv (1D/2D array), .json (any map/array/number).", |p: &str, v: Dynamic| save_impl(p, &v, None));
+    reg(
+        engine,
+        "save",
+        &["path: string", "value: ndarray", "header: array", "()"],
+        "Write a 2D array as CSV with a header line of column names.",
+        |p: &str, v: Dynamic, h: Array| -> Res<()> {
+            save_impl(p, &v, Some(h.iter().map(|x| x.to_string()).collect()))
+        },
+    );
+    reg(
+        engine,
+        "load",
+        &["path: string", "any"],
+        "Read .npy or .csv into an ndarray, or .json into maps/arrays.",
+        load_impl,
+    );
+    reg(
+        engine,
+        "to_json",
+        &["value: any", "string"],
+        "JSON text of a value (ndarrays become lists).",
+        |v: Dynamic| -> Res<String> {
+            serde_json::to_string(&to_json(&v)).map_err(|e| format!("to_json: {e}").into())
+        },
+    );
+    reg(
+        engine,
+        "from_json",
+        &["text: string", "any"],
+        "Parse JSON text into maps, arrays and numbers.",
+        |t: &str| -> Res<Dynamic> {
+            let v: serde_json::Value =
+                serde_json::from_str(t).map_err(|e| format!("from_json: invalid JSON: {e}"))?;
+            Ok(from_json(&v))
+        },
+    );
+    reg(
+        engine,
+        "mkdir",
+        &["path: string", "()"],
+        "Create a directory and its parents (no error if it exists).",
+        |p: &str| -> Res<()> {
+            std::fs::create_dir_all(p)
+                .map_err(|e| format!("mkdir: cannot create '{p}': {e}").into())
+        },
+    );
+    reg(
+        engine,
+        "exists",
+        &["path: string", "bool"],
+        "Whether a file or directory exists.",
+        |p: &str| Path::new(p).exists(),
+    );
+    reg(
+        engine,
+        "join_path",
+        &["dir: string", "name: string", "string"],
+        "Join a directory and a file name.",
+        |d: &str, n: &str| -> String { Path::new(d).join(n).to_string_lossy().into_owned() },
+    );
+    reg(
+        engine,
+        "write_text",
+        &["path: string", "text: string", "()"],
+        "Write a text file atomically.",
+        |p: &str, t: &str| write("write_text", p, t.as_bytes()),
+    );
+    reg(
+        engine,
+        "read_text",
+        &["path: string", "string"],
+        "Read a text file.",
+        |p: &str| -> Res<String> {
+            std::fs::read_to_string(p)
+                .map_err(|e| format!("read_text: cannot read '{p}': {e}").into())
+        },
+    );
+}

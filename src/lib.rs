@@ -1,0 +1,36 @@
+//! disco: a scripting workbench for the physics of disordered systems.
+//!
+//! Layout: `engine` builds the one rhai engine; `args` holds the argument helpers every
+//! `script.rs` uses; each domain is a folder with plain-Rust physics in `mod.rs` and its rhai
+//! API in `script.rs`.
+
+pub mod args;
+pub mod array;
+pub mod diagnostics;
+pub mod docs;
+pub mod engine;
+pub mod io;
+pub mod progress;
+pub mod repl;
+pub mod rng;
+
+pub use engine::build_engine;
+
+/// Register every physics domain (called by `build_engine`).
+pub(crate) fn register_domains(_engine: &mut rhai::Engine) {}
+
+/// Version and build facts for `disco doctor`.
+pub fn doctor() -> String {
+    let features: Vec<&str> = [("cuda", cfg!(feature = "cuda"))]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
+    format!(
+        "disco {}\nfeatures: {}\nthreads: {} (rayon; RAYON_NUM_THREADS overrides)\ndevices: cpu{}\n",
+        env!("CARGO_PKG_VERSION"),
+        if features.is_empty() { "none".to_string() } else { features.join(", ") },
+        rayon::current_num_threads(),
+        if cfg!(feature = "cuda") { ", cuda (compiled in)" } else { " (cuda not compiled in: build with --features cuda)" },
+    )
+}

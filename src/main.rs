@@ -1,0 +1,148 @@
+//! The `disco` command line: run, repl, eval, doc, check, doctor.
+
+use clap::{Parser, Subcommand};
+use disco::diagnostics::format_error;
+use disco::engine::{parse_params, set_params, unused_params};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "disco",
+    version,
+    about = "A scripting workbench for the physics of disordered systems"
+)]
+struct Cli {
+    /// Hide progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a script: `disco run FILE.rhai key=value ...`.
+    Run {
+        /// The script.
+        file: String,
+        /// Parameters as key=value, read in the script with `param("key", default)`.
+        params: Vec<String>,
+    },
+    /// Interactive session.
+    Repl,
+    /// Evaluate one expression and print the result.
+    Eval {
+        /// The expression (or statements).
+        expr: String,
+        /// Parameters as key=value.
+        params: Vec<String>,
+    },
+    /// Print the function reference (all functions, or one by name).
+    Doc {
+        /// A function name.
+        name: Option<String>,
+        /// Markdown (the generated docs/functions.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Compile a script without running it and report syntax errors.
+    Check {
+        /// The script.
+        file: String,
+    },
+    /// Version, compiled features, threads and devices.
+    Doctor,
+}
+
+fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> ExitCode {
+    match parse_params(params) {
+        Ok(p) => set_params(p),
+        Err(e) => {
+            eprintln!("disco: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let engine = disco::build_engine();
+    let mut ast = match engine.compile(src) {
+        Ok(a) => a,
+        Err(e) => {
+            eprint!("{}", format_error(&e.into(), src, name));
+            return ExitCode::from(2);
+        }
+    };
+    ast.set_source(name);
+    let mut scope = rhai::Scope::new();
+    let result = engine.eval_ast_with_scope::<rhai::Dynamic>(&mut scope, &ast);
+    for p in unused_params() {
+        eprintln!("warning: parameter '{p}' was given but the script never reads it (misspelt?)");
+    }
+    match result {
+        Ok(v) => {
+            if print_result && !v.is_unit() {
+                println!("{}", disco::array::script::show(&v));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprint!("{}", format_error(&e, src, name));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    disco::progress::set_quiet(cli.quiet);
+    match cli.command {
+        Command::Run { file, params } => match std::fs::read_to_string(&file) {
+            Ok(src) => run_source(&src, &file, &params, false),
+            Err(e) => {
+                eprintln!("disco: cannot read '{file}': {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Eval { expr, params } => run_source(&expr, "<eval>", &params, true),
+        Command::Repl => ExitCode::from(disco::repl::run() as u8),
+        Command::Check { file } => {
+            let src = match std::fs::read_to_string(&file) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("disco: cannot read '{file}': {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let engine = disco::build_engine();
+            match engine.compile(&src) {
+                Ok(_) => {
+                    println!("{file}: ok");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprint!("{}", format_error(&e.into(), &src, &file));
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Doc { name, markdown } => {
+            let _engine = disco::build_engine();
+            if markdown {
+                print!("{}", disco::docs::markdown());
+            } else if let Some(n) = name {
+                let hits = disco::docs::lookup(&n);
+                println!("{}", disco::docs::help_text(&n));
+                if hits.is_empty() {
+                    return ExitCode::from(1);
+                }
+            } else {
+                for d in disco::docs::table() {
+                    println!("{}\n    {}", d.signature, d.doc);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Doctor => {
+            print!("{}", disco::doctor());
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Integration tests that run the built `disco` binary as a user would.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn disco() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_disco"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = disco().args(args).output().expect("run disco");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("disco-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The last line of stdout parsed as a number.
+fn number_after(out: &str, key: &str) -> f64 {
+    let i = out
+        .find(key)
+        .unwrap_or_else(|| panic!("'{key}' not in output:\n{out}"));
+    let rest = &out[i + key.len()..];
+    let tok: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || "+-.eE".contains(*c))
+        .collect();
+    tok.parse()
+        .unwrap_or_else(|_| panic!("no number after '{key}' in:\n{out}"))
+}
+
+#[test]
+fn eval_prints_the_value() {
+    let (code, out, _) = run(&["eval", "let a = linspace(0, 1, 5); (a * 2 + 1).sum()"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "10.0");
+    let (_, out, _) = run(&["eval", "sqrt(2) * sqrt(2)"]);
+    assert!((out.trim().parse::<f64>().unwrap() - 2.0).abs() < 1e-12);
+}
+
+#[test]
+fn example_arrays_and_statistics_gives_gaussian_numbers() {
+    let (code, out, err) = run(&["run", "examples/arrays_and_statistics.rhai"]);
+    assert_eq!(code, 0, "{err}");
+    let inside = number_after(&out, "P(|x| < 1) =");
+    assert!((inside - 0.6827).abs() < 0.005, "{inside}");
+    // P(|x| > 4) = 6.3e-5: a handful of the 10^5 samples fall outside [-4, 4].
+    let counted = number_after(&out, "histogram counts sum =");
+    assert!((99970.0..=100000.0).contains(&counted), "{counted}");
+    let std = number_after(&out, "std =");
+    assert!((std - 1.0).abs() < 0.01);
+}
+
+#[test]
+fn example_parameters_reads_command_line_values() {
+    let (code, out, _) = run(&[
+        "run",
+        "examples/parameters.rhai",
+        "n=3",
+        "beta=2",
+        "label=x",
+    ]);
+    assert_eq!(code, 0);
+    let z = number_after(&out, "Z =");
+    assert!((z - (1.0 + (-2.0f64).exp()).powi(3)).abs() < 1e-12, "{out}");
+    assert!(out.contains("x: n = 3"));
+    let (code, _, err) = run(&["run", "examples/parameters.rhai", "n=abc"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("'n=abc' is not an integer"), "{err}");
+    let (code, _, err) = run(&["run", "examples/parameters.rhai", "nn=3"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("parameter 'nn' was given but the script never reads it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn example_data_files_round_trip() {
+    let d = tmpdir("data");
+    let out_arg = format!("out={}", d.display());
+    let (code, out, err) = run(&["run", "examples/data_files.rhai", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("npy shape [11, 2], csv shape [11, 2], json n = 11"),
+        "{out}"
+    );
+    let npy = std::fs::read(d.join("table.npy")).unwrap();
+    assert_eq!(&npy[..6], b"\x93NUMPY");
+    let csv = std::fs::read_to_string(d.join("table.csv")).unwrap();
+    assert!(csv.starts_with("t,t2\n0.0,0.0\n0.1,0.01"), "{csv}");
+    let js: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(js["n"], 11);
+    // No temporary files are left behind by the atomic writes.
+    let names: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
+}
+
+#[test]
+fn syntax_error_shows_file_line_column_and_caret() {
+    let d = tmpdir("syntax");
+    let f = d.join("bad.rhai");
+    std::fs::write(&f, "let x = 1;\nlet y = (x + ;\n").unwrap();
+    let (code, _, err) = run(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.rhai:2:"), "{err}");
+    assert!(err.contains("let y = (x + ;") && err.contains('^'), "{err}");
+    let (code, _, err) = run(&["run", f.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("bad.rhai:2:"), "{err}");
+    std::fs::write(&f, "let x = 1;\nprint(x);\n").unwrap();
+    let (code, out, _) = run(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("ok"));
+}
+
+#[test]
+fn runtime_errors_name_function_argument_and_position() {
+    let (code, _, err) = run(&["eval", "let a = 1;\nlinspace(0, 1, -3)"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("<eval>:2:1: error: linspace: argument 'n'"),
+        "{err}"
+    );
+    let (_, _, err) = run(&["eval", "zeros([100000, 100000, 100000])"]);
+    assert!(
+        err.contains("zeros:") && err.contains("would need"),
+        "{err}"
+    );
+    let (_, _, err) = run(&["eval", "histogram(ones(3), 4, 0.0, 0.0 / 0.0)"]);
+    assert!(err.contains("histogram: argument 'hi' is NaN"), "{err}");
+    // A call that matches no signature lists the registered ones.
+    let (_, _, err) = run(&["eval", "linspace(\"a\")"]);
+    assert!(err.contains("registered signatures of 'linspace'"), "{err}");
+    assert!(
+        err.contains("linspace(start: float, stop: float, n: int) -> ndarray"),
+        "{err}"
+    );
+}
+
+#[test]
+fn same_seed_gives_identical_output() {
+    let script =
+        "seed(7); let a = uniform([3, 4], -1, 1); let b = normal(5, 0, 2); to_json([a, b])";
+    let (_, a, _) = run(&["eval", script]);
+    let (_, b, _) = run(&["eval", script]);
+    assert_eq!(a, b);
+    let (_, c, _) = run(&["eval", &script.replace("seed(7)", "seed(8)")]);
+    assert_ne!(a, c);
+    let (_, d, _) = run(&["eval", "to_json(uniform(4, 0, 1, 99))"]);
+    let (_, e, _) = run(&["eval", "seed(5); to_json(uniform(4, 0, 1, 99))"]);
+    assert_eq!(d, e, "an explicit seed does not depend on the global one");
+}
+
+#[test]
+fn stdlib_imports_from_any_directory() {
+    let d = tmpdir("stdlib");
+    let f = d.join("s.rhai");
+    std::fs::write(&f, "import \"stats\" as stats;\nlet r = stats::mean_err([1, 2, 3, 4]);\nprint(r.mean);\nprint(r.err);\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_disco"))
+        .current_dir(&d)
+        .args(["run", "s.rhai"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<f64> = s.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(lines[0], 2.5);
+    // sample std of 1..4 is 1.2909944; / sqrt(4)
+    assert!((lines[1] - 0.6454972243679028).abs() < 1e-15);
+}
+
+#[test]
+fn doc_lists_functions_and_the_committed_reference_is_current() {
+    let (code, out, _) = run(&["doc", "linspace"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("linspace(start: float, stop: float, n: int) -> ndarray"));
+    let (code, _, _) = run(&["doc", "no_such_function"]);
+    assert_eq!(code, 1);
+    let (_, md, _) = run(&["doc", "--markdown"]);
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/functions.md"))
+            .unwrap_or_default();
+    assert!(
+        md == committed,
+        "docs/functions.md is out of date: run `cargo run --release -- doc --markdown > docs/functions.md`"
+    );
+}
+
+#[test]
+fn doctor_reports_features_and_threads() {
+    let (code, out, _) = run(&["doctor"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("threads:") && out.contains("features:") && out.contains("devices: cpu"));
+}
+
+fn repl(input: &str) -> (i32, String, String) {
+    let mut child = disco()
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn repl_keeps_variables_functions_and_reads_multiline_input() {
+    let input = "let a = linspace(0, 1, 3);\nfn twice(x) {\n  x * 2\n}\ntwice(a).sum()\nlet m = [\n 1,\n 2];\nm.len()\nb_undefined + 1\na.len()\n:load examples/parameters.rhai\nz\n";
+    let (_, out, err) = repl(input);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.contains(&"3.0"), "{out}");
+    assert!(lines.contains(&"2"), "{out}");
+    assert!(err.contains("b_undefined"), "{err}");
+    // The session survived the error, and :load ran a script into the session.
+    assert!(lines.contains(&"3"), "{out}");
+    assert!(out.contains("demo: n = 10"), "{out}");
+    let z = (1.0 + (-1.0f64).exp()).powi(10);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.parse::<f64>().is_ok_and(|v| (v - z).abs() < 1e-9)),
+        "{out}"
+    );
+}
+
+#[test]
+fn repl_help_prints_signatures() {
+    let (_, out, _) = repl("help(\"zeros\")\n");
+    assert!(out.contains("zeros(shape: int|array) -> ndarray"), "{out}");
+}
