@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod docs;
 pub mod engine;
 pub mod io;
+pub mod plot;
 pub mod progress;
 pub mod repl;
 pub mod rng;
@@ -17,7 +18,9 @@ pub mod rng;
 pub use engine::build_engine;
 
 /// Register every physics domain (called by `build_engine`).
-pub(crate) fn register_domains(_engine: &mut rhai::Engine) {}
+pub(crate) fn register_domains(engine: &mut rhai::Engine) {
+    plot::script::register(engine);
+}
 
 /// Version and build facts for `disco doctor`.
 pub fn doctor() -> String {

@@ -1,0 +1,686 @@
+//! Figures: a grid of panels, each holding series (lines, scatter, error bars, histograms,
+//! heatmaps, segments for networks, arrows for displacements), drawn with plotters to PNG or SVG
+//! using a bundled font (DejaVu Sans), so text renders on machines with no fonts installed.
+//! Log axes are drawn in log10 coordinates with decade labels (10⁻³, 10⁰, …).
+
+pub mod colormap;
+pub mod script;
+
+use colormap::Colormap;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::Once;
+
+/// An RGB colour.
+pub type Rgb = (u8, u8, u8);
+
+/// matplotlib's tab10 cycle: the default colours of successive series.
+pub const CYCLE: [Rgb; 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// Per-point colour: fixed, or a value mapped through a colour map.
+#[derive(Clone, Debug)]
+pub enum Paint {
+    /// One colour for all.
+    Solid(Rgb),
+    /// One value per item, mapped through `cmap` on [vmin, vmax].
+    Mapped {
+        values: Vec<f64>,
+        cmap: Colormap,
+        vmin: f64,
+        vmax: f64,
+    },
+}
+
+impl Paint {
+    fn at(&self, i: usize) -> Rgb {
+        match self {
+            Paint::Solid(c) => *c,
+            Paint::Mapped {
+                values,
+                cmap,
+                vmin,
+                vmax,
+            } => cmap.color(values.get(i).copied().unwrap_or(f64::NAN), *vmin, *vmax),
+        }
+    }
+}
+
+/// One thing drawn in a panel.
+#[derive(Clone, Debug)]
+pub enum Series {
+    /// Polyline.
+    Line {
+        x: Vec<f64>,
+        y: Vec<f64>,
+        color: Rgb,
+        width: u32,
+        label: Option<String>,
+        markers: bool,
+    },
+    /// Markers with per-point colour and size.
+    Scatter {
+        x: Vec<f64>,
+        y: Vec<f64>,
+        paint: Paint,
+        sizes: Vec<f64>,
+        label: Option<String>,
+    },
+    /// Points with vertical error bars.
+    ErrorBar {
+        x: Vec<f64>,
+        y: Vec<f64>,
+        err: Vec<f64>,
+        color: Rgb,
+        label: Option<String>,
+    },
+    /// Histogram bars: edges (n+1) and heights (n).
+    Bars {
+        edges: Vec<f64>,
+        heights: Vec<f64>,
+        color: Rgb,
+        label: Option<String>,
+    },
+    /// A matrix drawn as coloured cells over the extent [x0, x1] × [y0, y1]; row 0 at the top.
+    Heatmap {
+        rows: usize,
+        cols: usize,
+        values: Vec<f64>,
+        extent: [f64; 4],
+        cmap: Colormap,
+        vmin: f64,
+        vmax: f64,
+    },
+    /// Line segments (network bonds), each (x0, y0, x1, y1).
+    Segments {
+        segs: Vec<[f64; 4]>,
+        paint: Paint,
+        width: u32,
+    },
+    /// Arrows from (x, y) by (dx, dy).
+    Arrows {
+        x: Vec<f64>,
+        y: Vec<f64>,
+        dx: Vec<f64>,
+        dy: Vec<f64>,
+        color: Rgb,
+    },
+}
+
+/// A colour bar drawn to the right of a panel.
+#[derive(Clone, Debug)]
+pub struct ColorBar {
+    /// Map.
+    pub cmap: Colormap,
+    /// Range.
+    pub vmin: f64,
+    /// Range.
+    pub vmax: f64,
+    /// Label.
+    pub label: String,
+}
+
+/// One set of axes.
+#[derive(Clone, Debug, Default)]
+pub struct Panel {
+    pub title: String,
+    pub xlabel: String,
+    pub ylabel: String,
+    pub logx: bool,
+    pub logy: bool,
+    pub xlim: Option<(f64, f64)>,
+    pub ylim: Option<(f64, f64)>,
+    pub equal: bool,
+    pub series: Vec<Series>,
+    pub colorbar: Option<ColorBar>,
+}
+
+impl Panel {
+    /// Colour for the next series in the cycle.
+    pub fn next_color(&self) -> Rgb {
+        CYCLE[self.series.len() % CYCLE.len()]
+    }
+}
+
+/// A figure: `rows × cols` panels, a title, a size in pixels.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    pub title: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub width: u32,
+    pub height: u32,
+    pub panels: Vec<Panel>,
+    pub current: usize,
+}
+
+impl Figure {
+    /// A figure of `rows × cols` empty panels.
+    pub fn new(rows: usize, cols: usize) -> Self {
+        Figure {
+            title: String::new(),
+            rows,
+            cols,
+            width: 640 * cols.min(3) as u32,
+            height: 480 * rows.min(3) as u32,
+            panels: vec![Panel::default(); rows * cols],
+            current: 0,
+        }
+    }
+    /// The selected panel.
+    pub fn panel(&mut self) -> &mut Panel {
+        let i = self.current.min(self.panels.len() - 1);
+        &mut self.panels[i]
+    }
+}
+
+static FONT: Once = Once::new();
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+fn ensure_font() {
+    FONT.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_BYTES);
+    });
+}
+
+fn tr(v: f64, log: bool) -> f64 {
+    if log {
+        v.log10()
+    } else {
+        v
+    }
+}
+
+const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+/// Tick label: decades as 10ᵏ on log axes, compact numbers otherwise.
+pub fn tick_label(v: f64, log: bool) -> String {
+    if log {
+        if (v - v.round()).abs() < 1e-9 {
+            let k = v.round() as i64;
+            let mut s = String::from("10");
+            if k < 0 {
+                s.push('⁻');
+            }
+            for d in k.unsigned_abs().to_string().chars() {
+                s.push(SUPERSCRIPT[d.to_digit(10).unwrap_or(0) as usize]);
+            }
+            s
+        } else {
+            crate::array::fmt_g(10f64.powf(v))
+        }
+    } else {
+        let s = crate::array::fmt_g((v * 1e12).round() / 1e12);
+        if s == "-0" {
+            "0".into()
+        } else {
+            s
+        }
+    }
+}
+
+/// Data bounds of a panel in drawing coordinates.
+fn bounds(p: &Panel) -> Option<(f64, f64, f64, f64)> {
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    let mut exact = false;
+    for s in &p.series {
+        match s {
+            Series::Line { x, y, .. } | Series::Scatter { x, y, .. } => {
+                xs.extend(x.iter().map(|&v| tr(v, p.logx)));
+                ys.extend(y.iter().map(|&v| tr(v, p.logy)));
+            }
+            Series::ErrorBar { x, y, err, .. } => {
+                xs.extend(x.iter().map(|&v| tr(v, p.logx)));
+                for (yy, e) in y.iter().zip(err) {
+                    ys.push(tr(yy - e, p.logy));
+                    ys.push(tr(yy + e, p.logy));
+                }
+            }
+            Series::Bars { edges, heights, .. } => {
+                xs.extend(edges.iter().map(|&v| tr(v, p.logx)));
+                ys.extend(heights.iter().map(|&v| tr(v, p.logy)));
+                if !p.logy {
+                    ys.push(0.0);
+                }
+            }
+            Series::Heatmap { extent, .. } => {
+                xs.extend([extent[0], extent[1]]);
+                ys.extend([extent[2], extent[3]]);
+                exact = true;
+            }
+            Series::Segments { segs, .. } => {
+                for s in segs {
+                    xs.extend([tr(s[0], p.logx), tr(s[2], p.logx)]);
+                    ys.extend([tr(s[1], p.logy), tr(s[3], p.logy)]);
+                }
+            }
+            Series::Arrows { x, y, dx, dy, .. } => {
+                for i in 0..x.len() {
+                    xs.extend([x[i], x[i] + dx[i]]);
+                    ys.extend([y[i], y[i] + dy[i]]);
+                }
+            }
+        }
+    }
+    let fin = |v: &Vec<f64>| -> Option<(f64, f64)> {
+        let it = v.iter().copied().filter(|x| x.is_finite());
+        let lo = it.clone().fold(f64::INFINITY, f64::min);
+        let hi = it.fold(f64::NEG_INFINITY, f64::max);
+        lo.is_finite().then_some((lo, hi))
+    };
+    let (mut x0, mut x1) = fin(&xs)?;
+    let (mut y0, mut y1) = fin(&ys)?;
+    let pad = |a: &mut f64, b: &mut f64| {
+        let d = *b - *a;
+        let m = if d > 0.0 {
+            0.04 * d
+        } else {
+            0.5f64.max(a.abs() * 0.1)
+        };
+        *a -= m;
+        *b += m;
+    };
+    if !exact {
+        pad(&mut x0, &mut x1);
+        pad(&mut y0, &mut y1);
+    }
+    if let Some((a, b)) = p.xlim {
+        (x0, x1) = (tr(a, p.logx), tr(b, p.logx));
+    }
+    if let Some((a, b)) = p.ylim {
+        (y0, y1) = (tr(a, p.logy), tr(b, p.logy));
+    }
+    Some((x0, x1, y0, y1))
+}
+
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+type DrawResult = Result<(), String>;
+
+fn e2s<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Draw the figure on a backend.
+pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> DrawResult {
+    ensure_font();
+    let scale = (root.dim_in_pixel().1 as f64 / (480.0 * fig.rows.min(3) as f64)).max(0.5);
+    let fs = |base: f64| (base * scale) as u32;
+    root.fill(&WHITE).map_err(e2s)?;
+    let body = if fig.title.is_empty() {
+        root
+    } else {
+        root.titled(&fig.title, ("sans-serif", fs(24.0)))
+            .map_err(e2s)?
+    };
+    let areas = body.split_evenly((fig.rows, fig.cols));
+    for (panel, area) in fig.panels.iter().zip(areas) {
+        draw_panel(panel, &area, &fs)?;
+    }
+    Ok(())
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    p: &Panel,
+    area: &DrawingArea<DB, Shift>,
+    fs: &dyn Fn(f64) -> u32,
+) -> DrawResult {
+    let Some((x0, x1, y0, y1)) = bounds(p) else {
+        return Ok(());
+    };
+    let (w, _) = area.dim_in_pixel();
+    let (main, cb_area) = if p.colorbar.is_some() {
+        let (a, b) = area.split_horizontally(w.saturating_sub(fs(90.0)));
+        (a, Some(b))
+    } else {
+        (area.clone(), None)
+    };
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&p.title, ("sans-serif", fs(18.0)))
+        .margin(fs(12.0))
+        .x_label_area_size(fs(45.0))
+        .y_label_area_size(fs(65.0))
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e2s)?;
+    let (logx, logy) = (p.logx, p.logy);
+    let xf = move |v: &f64| tick_label(*v, logx);
+    let yf = move |v: &f64| tick_label(*v, logy);
+    chart
+        .configure_mesh()
+        .x_desc(&p.xlabel)
+        .y_desc(&p.ylabel)
+        .x_labels(if logx {
+            ((x1 - x0).ceil() as usize + 1).clamp(2, 8)
+        } else {
+            6
+        })
+        .y_labels(if logy {
+            ((y1 - y0).ceil() as usize + 1).clamp(2, 8)
+        } else {
+            6
+        })
+        .x_label_formatter(&xf)
+        .y_label_formatter(&yf)
+        .label_style(("sans-serif", fs(14.0)))
+        .axis_desc_style(("sans-serif", fs(16.0)))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(210, 210, 210))
+        .draw()
+        .map_err(e2s)?;
+    let mut any_label = false;
+    for s in &p.series {
+        match s {
+            Series::Line {
+                x,
+                y,
+                color,
+                width,
+                label,
+                markers,
+            } => {
+                let pts: Vec<(f64, f64)> = x
+                    .iter()
+                    .zip(y)
+                    .map(|(&a, &b)| (tr(a, logx), tr(b, logy)))
+                    .filter(|(a, b)| a.is_finite() && b.is_finite())
+                    .collect();
+                let c = rgb(*color);
+                let style = c.stroke_width(*width);
+                let series = chart
+                    .draw_series(LineSeries::new(pts.clone(), style))
+                    .map_err(e2s)?;
+                if let Some(l) = label {
+                    any_label = true;
+                    series.label(l.as_str()).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                    });
+                }
+                if *markers {
+                    chart
+                        .draw_series(pts.iter().map(|&pt| Circle::new(pt, 3, c.filled())))
+                        .map_err(e2s)?;
+                }
+            }
+            Series::Scatter {
+                x,
+                y,
+                paint,
+                sizes,
+                label,
+            } => {
+                let pts: Vec<(usize, (f64, f64))> = x
+                    .iter()
+                    .zip(y)
+                    .map(|(&a, &b)| (tr(a, logx), tr(b, logy)))
+                    .enumerate()
+                    .filter(|(_, (a, b))| a.is_finite() && b.is_finite())
+                    .collect();
+                let size_at = |i: usize| -> i32 {
+                    let s = if sizes.len() == 1 {
+                        sizes[0]
+                    } else {
+                        sizes.get(i).copied().unwrap_or(3.0)
+                    };
+                    s.clamp(0.5, 60.0).round() as i32
+                };
+                let series = chart
+                    .draw_series(
+                        pts.iter()
+                            .map(|&(i, pt)| Circle::new(pt, size_at(i), rgb(paint.at(i)).filled())),
+                    )
+                    .map_err(e2s)?;
+                if let Some(l) = label {
+                    any_label = true;
+                    let c = rgb(paint.at(0));
+                    series
+                        .label(l.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                }
+            }
+            Series::ErrorBar {
+                x,
+                y,
+                err,
+                color,
+                label,
+            } => {
+                let c = rgb(*color);
+                let items: Vec<_> = (0..x.len())
+                    .filter(|&i| x[i].is_finite() && y[i].is_finite() && err[i].is_finite())
+                    .map(|i| {
+                        let xx = tr(x[i], logx);
+                        ErrorBar::new_vertical(
+                            xx,
+                            tr(y[i] - err[i], logy),
+                            tr(y[i], logy),
+                            tr(y[i] + err[i], logy),
+                            c.filled(),
+                            8,
+                        )
+                    })
+                    .collect();
+                let series = chart.draw_series(items).map_err(e2s)?;
+                if let Some(l) = label {
+                    any_label = true;
+                    series
+                        .label(l.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 3, c.filled()));
+                }
+            }
+            Series::Bars {
+                edges,
+                heights,
+                color,
+                label,
+            } => {
+                let c = rgb(*color);
+                let base = if logy { y0 } else { 0.0 };
+                let rects: Vec<_> = heights
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| h.is_finite() && (!logy || **h > 0.0))
+                    .map(|(i, &h)| {
+                        Rectangle::new(
+                            [
+                                (tr(edges[i], logx), base),
+                                (tr(edges[i + 1], logx), tr(h, logy)),
+                            ],
+                            c.mix(0.75).filled(),
+                        )
+                    })
+                    .collect();
+                let series = chart.draw_series(rects).map_err(e2s)?;
+                if let Some(l) = label {
+                    any_label = true;
+                    series.label(l.as_str()).legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.filled())
+                    });
+                }
+            }
+            Series::Heatmap {
+                rows,
+                cols,
+                values,
+                extent,
+                cmap,
+                vmin,
+                vmax,
+            } => {
+                let dx = (extent[1] - extent[0]) / *cols as f64;
+                let dy = (extent[3] - extent[2]) / *rows as f64;
+                let cells = (0..*rows).flat_map(|r| (0..*cols).map(move |c| (r, c)));
+                chart
+                    .draw_series(cells.map(|(r, c)| {
+                        let v = values[r * cols + c];
+                        let xa = extent[0] + c as f64 * dx;
+                        // row 0 at the top, as a matrix is printed
+                        let ya = extent[3] - (r + 1) as f64 * dy;
+                        Rectangle::new(
+                            [(xa, ya), (xa + dx, ya + dy)],
+                            rgb(cmap.color(v, *vmin, *vmax)).filled(),
+                        )
+                    }))
+                    .map_err(e2s)?;
+            }
+            Series::Segments { segs, paint, width } => {
+                chart
+                    .draw_series(segs.iter().enumerate().map(|(i, s)| {
+                        PathElement::new(
+                            vec![
+                                (tr(s[0], logx), tr(s[1], logy)),
+                                (tr(s[2], logx), tr(s[3], logy)),
+                            ],
+                            rgb(paint.at(i)).stroke_width(*width),
+                        )
+                    }))
+                    .map_err(e2s)?;
+            }
+            Series::Arrows {
+                x,
+                y,
+                dx,
+                dy,
+                color,
+            } => {
+                let c = rgb(*color);
+                let mut paths = Vec::new();
+                for i in 0..x.len() {
+                    let (ax, ay, bx, by) = (x[i], y[i], x[i] + dx[i], y[i] + dy[i]);
+                    if ![ax, ay, bx, by].iter().all(|v| v.is_finite()) {
+                        continue;
+                    }
+                    paths.push(vec![(ax, ay), (bx, by)]);
+                    let len = (dx[i] * dx[i] + dy[i] * dy[i]).sqrt();
+                    if len > 0.0 {
+                        let (ux, uy) = (dx[i] / len, dy[i] / len);
+                        let h = 0.3 * len;
+                        for s in [1.0, -1.0] {
+                            let (hx, hy) = (-ux * 0.87 - s * uy * 0.5, -uy * 0.87 + s * ux * 0.5);
+                            paths.push(vec![(bx, by), (bx + h * hx, by + h * hy)]);
+                        }
+                    }
+                }
+                chart
+                    .draw_series(
+                        paths
+                            .into_iter()
+                            .map(|p| PathElement::new(p, c.stroke_width(1))),
+                    )
+                    .map_err(e2s)?;
+            }
+        }
+    }
+    if any_label {
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", fs(14.0)))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(e2s)?;
+    }
+    if let (Some(cb), Some(cb_area)) = (&p.colorbar, cb_area) {
+        draw_colorbar(cb, &cb_area, fs)?;
+    }
+    Ok(())
+}
+
+fn draw_colorbar<DB: DrawingBackend>(
+    cb: &ColorBar,
+    area: &DrawingArea<DB, Shift>,
+    fs: &dyn Fn(f64) -> u32,
+) -> DrawResult {
+    let (lo, hi) = if cb.vmax > cb.vmin {
+        (cb.vmin, cb.vmax)
+    } else {
+        (cb.vmin - 0.5, cb.vmin + 0.5)
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(fs(40.0))
+        .margin_bottom(fs(57.0))
+        .margin_right(fs(5.0))
+        .y_label_area_size(fs(55.0))
+        .set_label_area_size(LabelAreaPosition::Left, 0)
+        .set_label_area_size(LabelAreaPosition::Right, fs(55.0))
+        .build_cartesian_2d(0.0..1.0, lo..hi)
+        .map_err(e2s)?;
+    let yf = |v: &f64| tick_label(*v, false);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_y_mesh()
+        .disable_x_axis()
+        .y_labels(5)
+        .y_label_formatter(&yf)
+        .y_desc(&cb.label)
+        .label_style(("sans-serif", fs(12.0)))
+        .axis_desc_style(("sans-serif", fs(13.0)))
+        .draw()
+        .map_err(e2s)?;
+    let n = 128;
+    let step = (hi - lo) / n as f64;
+    chart
+        .draw_series((0..n).map(|i| {
+            let a = lo + i as f64 * step;
+            Rectangle::new(
+                [(0.0, a), (1.0, a + step)],
+                rgb(cb.cmap.color(a + 0.5 * step, lo, hi)).filled(),
+            )
+        }))
+        .map_err(e2s)?;
+    Ok(())
+}
+
+/// Render to PNG bytes.
+pub fn render_png(fig: &Figure, width: u32, height: u32) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+        draw(fig, root.clone())?;
+        root.present().map_err(e2s)?;
+    }
+    let img = image::RgbImage::from_raw(width, height, buf).ok_or("bad image buffer")?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(e2s)?;
+    Ok(out.into_inner())
+}
+
+/// Render to SVG text.
+pub fn render_svg(fig: &Figure, width: u32, height: u32) -> Result<String, String> {
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (width, height)).into_drawing_area();
+        draw(fig, root.clone())?;
+        root.present().map_err(e2s)?;
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decade_ticks_use_superscripts() {
+        assert_eq!(tick_label(-3.0, true), "10⁻³");
+        assert_eq!(tick_label(2.0, true), "10²");
+        assert_eq!(tick_label(0.0, true), "10⁰");
+        assert_eq!(tick_label(std::f64::consts::LOG10_2, true), "2");
+        assert_eq!(tick_label(0.1 + 0.2, false), "0.3");
+    }
+}

@@ -1,0 +1,864 @@
+//! rhai API of figures: `figure(opts)`, `f.line/scatter/errorbar/hist/heatmap/ccdf/network/
+//! arrows/field(...)`, `f.panel(r, c)`, `f.set(opts)`, `f.save(path)`, and `plot(x, y, path)`.
+
+use super::colormap::Colormap;
+use super::{render_png, render_svg, ColorBar, Figure, Paint, Rgb, Series, CYCLE};
+use crate::args::{count, err, reg, Opts, Res};
+use crate::array::script::{arr_like, vec_arg};
+use rhai::{Dynamic, Engine, Map, INT};
+use std::path::Path;
+
+const FIG_KEYS: &[&str] = &[
+    "title", "xlabel", "ylabel", "rows", "cols", "width", "height", "logx", "logy", "xlim", "ylim",
+    "equal",
+];
+const PANEL_KEYS: &[&str] = &[
+    "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal",
+];
+
+/// Parse a colour: a name, `#rrggbb`, or `C0`…`C9` (the default cycle).
+pub fn parse_color(s: &str, func: &str) -> Res<Rgb> {
+    let named = match s.to_lowercase().as_str() {
+        "black" | "k" => Some((0, 0, 0)),
+        "white" | "w" => Some((255, 255, 255)),
+        "red" | "r" => Some((214, 39, 40)),
+        "blue" | "b" => Some((31, 119, 180)),
+        "green" | "g" => Some((44, 160, 44)),
+        "orange" => Some((255, 127, 14)),
+        "purple" => Some((148, 103, 189)),
+        "brown" => Some((140, 86, 75)),
+        "pink" => Some((227, 119, 194)),
+        "gray" | "grey" => Some((127, 127, 127)),
+        "olive" => Some((188, 189, 34)),
+        "cyan" | "c" => Some((23, 190, 207)),
+        "magenta" | "m" => Some((200, 0, 200)),
+        "yellow" | "y" => Some((230, 200, 0)),
+        _ => None,
+    };
+    if let Some(c) = named {
+        return Ok(c);
+    }
+    if let Some(d) = s.strip_prefix('C').and_then(|d| d.parse::<usize>().ok()) {
+        return Ok(CYCLE[d % CYCLE.len()]);
+    }
+    if let Some(h) = s.strip_prefix('#') {
+        if h.len() == 6 {
+            if let Ok(v) = u32::from_str_radix(h, 16) {
+                return Ok(((v >> 16) as u8, (v >> 8) as u8, v as u8));
+            }
+        }
+    }
+    err(format!(
+        "{func}: unknown colour '{s}'; use a name (red, blue, black, …), '#rrggbb' or C0–C9"
+    ))
+}
+
+fn finite_pairs(func: &str, x: &[f64], y: &[f64]) -> Res<()> {
+    if x.len() != y.len() {
+        return err(format!(
+            "{func}: x has {} values but y has {}",
+            x.len(),
+            y.len()
+        ));
+    }
+    if x.is_empty() {
+        return err(format!("{func}: no data to draw"));
+    }
+    let bad = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| !a.is_finite() || !b.is_finite())
+        .count();
+    if bad == x.len() {
+        return err(format!("{func}: all {bad} points are NaN or infinite"));
+    }
+    if bad > 0 {
+        eprintln!("warning: {func}: skipped {bad} NaN/inf point(s)");
+    }
+    Ok(())
+}
+
+fn range2(v: &Dynamic, func: &str, key: &str) -> Res<(f64, f64)> {
+    let r = vec_arg(v, func, key)?;
+    if r.len() != 2 || !r[0].is_finite() || !r[1].is_finite() || r[0] >= r[1] {
+        return err(format!(
+            "{func}: option '{key}' must be [lo, hi] with lo < hi, got {r:?}"
+        ));
+    }
+    Ok((r[0], r[1]))
+}
+
+fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
+    let p = f.panel();
+    if let Some(v) = o.get("title") {
+        p.title = v.to_string();
+    }
+    if let Some(v) = o.get("xlabel") {
+        p.xlabel = v.to_string();
+    }
+    if let Some(v) = o.get("ylabel") {
+        p.ylabel = v.to_string();
+    }
+    p.logx = o.bool_or("logx", p.logx)?;
+    p.logy = o.bool_or("logy", p.logy)?;
+    p.equal = o.bool_or("equal", p.equal)?;
+    if let Some(v) = o.get("xlim") {
+        p.xlim = Some(range2(v, func, "xlim")?);
+    }
+    if let Some(v) = o.get("ylim") {
+        p.ylim = Some(range2(v, func, "ylim")?);
+    }
+    Ok(())
+}
+
+fn cmap_opt(o: &Opts, func: &str, default: &str) -> Res<Colormap> {
+    let name = o.str_or("cmap", default)?;
+    Colormap::from_name(&name)
+        .ok_or_else(|| format!("{func}: unknown cmap '{name}'; valid: {}", Colormap::NAMES).into())
+}
+
+/// Value range for colour mapping: options vmin/vmax, else the data (symmetric for diverging).
+fn value_range(o: &Opts, vals: &[f64], cmap: Colormap) -> Res<(f64, f64)> {
+    let fin = vals.iter().copied().filter(|v| v.is_finite());
+    let (mut lo, mut hi) = (
+        fin.clone().fold(f64::INFINITY, f64::min),
+        fin.fold(f64::NEG_INFINITY, f64::max),
+    );
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    if cmap == Colormap::Diverging {
+        let m = lo.abs().max(hi.abs());
+        (lo, hi) = (-m, m);
+    }
+    Ok((o.f64_or("vmin", lo)?, o.f64_or("vmax", hi)?))
+}
+
+/// A colour map with its value range.
+type Mapping = (Colormap, f64, f64);
+
+/// A paint from a `color` option that is a colour name or an array of values.
+fn paint_opt(
+    o: &Opts,
+    key: &str,
+    func: &str,
+    n: usize,
+    default: Rgb,
+) -> Res<(Paint, Option<Mapping>)> {
+    match o.get(key) {
+        Some(v) if v.is_string() => Ok((Paint::Solid(parse_color(&v.to_string(), func)?), None)),
+        Some(v) => {
+            let vals = vec_arg(v, func, &format!("opts.{key}"))?;
+            if vals.len() != n {
+                return err(format!(
+                    "{func}: option '{key}' has {} values for {n} items",
+                    vals.len()
+                ));
+            }
+            let cmap = cmap_opt(o, func, "viridis")?;
+            let (vmin, vmax) = value_range(o, &vals, cmap)?;
+            Ok((
+                Paint::Mapped {
+                    values: vals,
+                    cmap,
+                    vmin,
+                    vmax,
+                },
+                Some((cmap, vmin, vmax)),
+            ))
+        }
+        None => Ok((Paint::Solid(default), None)),
+    }
+}
+
+fn colorbar_opt(f: &mut Figure, o: &Opts, mapped: Option<Mapping>, default_on: bool) -> Res<()> {
+    let Some((cmap, vmin, vmax)) = mapped else {
+        return Ok(());
+    };
+    let label = match o.get("colorbar") {
+        Some(v) if v.is_string() => Some(v.to_string()),
+        Some(v) => v.as_bool().ok().filter(|b| *b).map(|_| String::new()),
+        None => default_on.then(String::new),
+    };
+    if let Some(label) = label {
+        f.panel().colorbar = Some(ColorBar {
+            cmap,
+            vmin,
+            vmax,
+            label,
+        });
+    }
+    Ok(())
+}
+
+fn label_opt(o: &Opts) -> Option<String> {
+    o.get("label").map(|v| v.to_string())
+}
+
+fn color_opt(f: &mut Figure, o: &Opts, func: &str) -> Res<Rgb> {
+    match o.get("color") {
+        Some(v) => parse_color(&v.to_string(), func),
+        None => Ok(f.panel().next_color()),
+    }
+}
+
+fn opts<'a>(m: Map, func: &'a str, keys: &[&str]) -> Res<Opts<'a>> {
+    Opts::new(m, func, keys)
+}
+
+fn line(f: &mut Figure, x: Dynamic, y: Dynamic, m: Map) -> Res<()> {
+    let func = "line";
+    let o = opts(m, func, &["color", "label", "width", "markers"])?;
+    let (x, y) = (vec_arg(&x, func, "x")?, vec_arg(&y, func, "y")?);
+    finite_pairs(func, &x, &y)?;
+    let color = color_opt(f, &o, func)?;
+    let width = o.count_or("width", 2, 1, 50)? as u32;
+    let markers = o.bool_or("markers", false)?;
+    f.panel().series.push(Series::Line {
+        x,
+        y,
+        color,
+        width,
+        label: label_opt(&o),
+        markers,
+    });
+    Ok(())
+}
+
+fn scatter(f: &mut Figure, x: Dynamic, y: Dynamic, m: Map, func: &str) -> Res<()> {
+    let o = opts(
+        m,
+        func,
+        &["color", "label", "size", "cmap", "vmin", "vmax", "colorbar"],
+    )?;
+    let (x, y) = (vec_arg(&x, func, "x")?, vec_arg(&y, func, "y")?);
+    finite_pairs(func, &x, &y)?;
+    let default = f.panel().next_color();
+    let (paint, mapped) = paint_opt(&o, "color", func, x.len(), default)?;
+    let sizes = match o.get("size") {
+        Some(v) => {
+            let s = vec_arg(v, func, "opts.size")?;
+            if s.len() != 1 && s.len() != x.len() {
+                return err(format!(
+                    "{func}: option 'size' must be a number or {} values",
+                    x.len()
+                ));
+            }
+            s
+        }
+        None => vec![3.0],
+    };
+    colorbar_opt(f, &o, mapped, true)?;
+    f.panel().series.push(Series::Scatter {
+        x,
+        y,
+        paint,
+        sizes,
+        label: label_opt(&o),
+    });
+    Ok(())
+}
+
+fn errorbar(f: &mut Figure, x: Dynamic, y: Dynamic, e: Dynamic, m: Map) -> Res<()> {
+    let func = "errorbar";
+    let o = opts(m, func, &["color", "label"])?;
+    let (x, y, e) = (
+        vec_arg(&x, func, "x")?,
+        vec_arg(&y, func, "y")?,
+        vec_arg(&e, func, "err")?,
+    );
+    finite_pairs(func, &x, &y)?;
+    if e.len() != x.len() {
+        return err(format!(
+            "errorbar: err has {} values for {} points",
+            e.len(),
+            x.len()
+        ));
+    }
+    let color = color_opt(f, &o, func)?;
+    f.panel().series.push(Series::ErrorBar {
+        x,
+        y,
+        err: e,
+        color,
+        label: label_opt(&o),
+    });
+    Ok(())
+}
+
+fn hist(f: &mut Figure, data: Dynamic, bins: Dynamic, m: Map) -> Res<()> {
+    let func = "hist";
+    let o = opts(m, func, &["color", "label", "density", "range", "logbins"])?;
+    let data = vec_arg(&data, func, "data")?;
+    let bins = count(&bins, func, "bins", 1, 100_000)?;
+    let logbins = o.bool_or("logbins", false)?;
+    let finite: Vec<f64> = data
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite() && (!logbins || *v > 0.0))
+        .collect();
+    if finite.is_empty() {
+        return err("hist: no finite data to draw");
+    }
+    if finite.len() < data.len() {
+        eprintln!(
+            "warning: hist: skipped {} NaN/inf{} value(s)",
+            data.len() - finite.len(),
+            if logbins { "/non-positive" } else { "" }
+        );
+    }
+    let (lo, hi) = match o.get("range") {
+        Some(v) => range2(v, func, "range")?,
+        None => {
+            let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if hi > lo {
+                (lo, hi)
+            } else {
+                (lo - 0.5, lo + 0.5)
+            }
+        }
+    };
+    // Log bins include both end points: edges lo·(hi/lo)^(i/bins), i = 0..=bins.
+    let edges: Vec<f64> = if logbins {
+        if lo <= 0.0 {
+            return err("hist: logbins needs a positive range");
+        }
+        (0..=bins)
+            .map(|i| lo * (hi / lo).powf(i as f64 / bins as f64))
+            .collect()
+    } else {
+        (0..=bins)
+            .map(|i| lo + (hi - lo) * i as f64 / bins as f64)
+            .collect()
+    };
+    let mut counts = vec![0.0; bins];
+    for &v in &finite {
+        if v < lo || v > hi {
+            continue;
+        }
+        let k = edges
+            .partition_point(|&e| e <= v)
+            .saturating_sub(1)
+            .min(bins - 1);
+        counts[k] += 1.0;
+    }
+    if o.bool_or("density", false)? {
+        let n: f64 = counts.iter().sum();
+        for (k, c) in counts.iter_mut().enumerate() {
+            *c /= n * (edges[k + 1] - edges[k]);
+        }
+    }
+    let color = color_opt(f, &o, func)?;
+    if logbins {
+        f.panel().logx = true;
+    }
+    f.panel().series.push(Series::Bars {
+        edges,
+        heights: counts,
+        color,
+        label: label_opt(&o),
+    });
+    Ok(())
+}
+
+fn heatmap(f: &mut Figure, mat: Dynamic, m: Map) -> Res<()> {
+    let func = "heatmap";
+    let o = opts(m, func, &["cmap", "vmin", "vmax", "extent", "colorbar"])?;
+    let a = arr_like(&mat, func, "matrix")?;
+    if a.ndim() != 2 || a.is_empty() {
+        return err(format!(
+            "heatmap: expected a non-empty 2D array, got shape {:?}",
+            a.shape()
+        ));
+    }
+    let (rows, cols) = (a.shape()[0], a.shape()[1]);
+    let values = a.to_vec();
+    let cmap = cmap_opt(&o, func, "viridis")?;
+    let (vmin, vmax) = value_range(&o, &values, cmap)?;
+    let extent = match o.get("extent") {
+        Some(v) => {
+            let e = vec_arg(v, func, "opts.extent")?;
+            if e.len() != 4 || e[0] >= e[1] || e[2] >= e[3] {
+                return err(format!(
+                    "heatmap: option 'extent' must be [x0, x1, y0, y1] increasing, got {e:?}"
+                ));
+            }
+            [e[0], e[1], e[2], e[3]]
+        }
+        None => [0.0, cols as f64, 0.0, rows as f64],
+    };
+    colorbar_opt(f, &o, Some((cmap, vmin, vmax)), true)?;
+    f.panel().series.push(Series::Heatmap {
+        rows,
+        cols,
+        values,
+        extent,
+        cmap,
+        vmin,
+        vmax,
+    });
+    Ok(())
+}
+
+/// Empirical CCDF P(X ≥ x) of the data: (sorted x, probabilities).
+pub fn ccdf_points(data: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let mut x: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
+    x.sort_by(|a, b| a.total_cmp(b));
+    let n = x.len() as f64;
+    let p = (0..x.len()).map(|i| (n - i as f64) / n).collect();
+    (x, p)
+}
+
+fn ccdf(f: &mut Figure, data: Dynamic, m: Map) -> Res<()> {
+    let func = "ccdf";
+    let o = opts(m, func, &["color", "label", "markers", "linear"])?;
+    let data = vec_arg(&data, func, "data")?;
+    let linear = o.bool_or("linear", false)?;
+    let kept: Vec<f64> = data
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite() && (linear || *v > 0.0))
+        .collect();
+    if kept.is_empty() {
+        return err("ccdf: no positive finite data to draw");
+    }
+    if kept.len() < data.len() {
+        eprintln!(
+            "warning: ccdf: skipped {} NaN/inf/non-positive value(s) on log axes",
+            data.len() - kept.len()
+        );
+    }
+    let (x, y) = ccdf_points(&kept);
+    let color = color_opt(f, &o, func)?;
+    let markers = o.bool_or("markers", true)?;
+    let p = f.panel();
+    if !linear {
+        p.logx = true;
+        p.logy = true;
+    }
+    if p.ylabel.is_empty() {
+        p.ylabel = "P(X ≥ x)".into();
+    }
+    p.series.push(Series::Line {
+        x,
+        y,
+        color,
+        width: 1,
+        label: label_opt(&o),
+        markers,
+    });
+    Ok(())
+}
+
+fn network(f: &mut Figure, pos: Dynamic, edges: Dynamic, m: Map) -> Res<()> {
+    let func = "network";
+    let o = opts(
+        m,
+        func,
+        &[
+            "node_color",
+            "node_size",
+            "edge_color",
+            "edge_width",
+            "cmap",
+            "vmin",
+            "vmax",
+            "colorbar",
+        ],
+    )?;
+    let p = arr_like(&pos, func, "positions")?;
+    if p.ndim() != 2 || p.shape()[1] != 2 {
+        return err(format!(
+            "network: positions must be an N×2 array, got shape {:?}",
+            p.shape()
+        ));
+    }
+    let n = p.shape()[0];
+    let pv = p.to_vec();
+    let e = arr_like(&edges, func, "edges")?;
+    if e.size() > 0 && (e.ndim() != 2 || e.shape()[1] != 2) {
+        return err(format!(
+            "network: edges must be an E×2 array of node indices, got shape {:?}",
+            e.shape()
+        ));
+    }
+    let ev = e.to_vec();
+    let mut segs = Vec::with_capacity(ev.len() / 2);
+    for k in 0..ev.len() / 2 {
+        let (a, b) = (ev[2 * k], ev[2 * k + 1]);
+        if a < 0.0
+            || b < 0.0
+            || a.fract() != 0.0
+            || b.fract() != 0.0
+            || a as usize >= n
+            || b as usize >= n
+        {
+            return err(format!(
+                "network: edge {k} = ({a}, {b}) is not a pair of node indices below {n}"
+            ));
+        }
+        let (a, b) = (a as usize, b as usize);
+        segs.push([pv[2 * a], pv[2 * a + 1], pv[2 * b], pv[2 * b + 1]]);
+    }
+    let (edge_paint, edge_mapped) = paint_opt(&o, "edge_color", func, segs.len(), (120, 120, 120))?;
+    let (node_paint, node_mapped) = paint_opt(&o, "node_color", func, n, (40, 40, 40))?;
+    let sizes = match o.get("node_size") {
+        Some(v) => vec_arg(v, func, "opts.node_size")?,
+        None => vec![3.0],
+    };
+    if sizes.len() != 1 && sizes.len() != n {
+        return err(format!("network: node_size must be a number or {n} values"));
+    }
+    let width = o.count_or("edge_width", 1, 1, 50)? as u32;
+    colorbar_opt(f, &o, node_mapped.or(edge_mapped), true)?;
+    let x: Vec<f64> = (0..n).map(|i| pv[2 * i]).collect();
+    let y: Vec<f64> = (0..n).map(|i| pv[2 * i + 1]).collect();
+    let panel = f.panel();
+    panel.series.push(Series::Segments {
+        segs,
+        paint: edge_paint,
+        width,
+    });
+    if sizes.iter().any(|&s| s > 0.0) {
+        panel.series.push(Series::Scatter {
+            x,
+            y,
+            paint: node_paint,
+            sizes,
+            label: None,
+        });
+    }
+    Ok(())
+}
+
+fn arrows(f: &mut Figure, x: Dynamic, y: Dynamic, dx: Dynamic, dy: Dynamic, m: Map) -> Res<()> {
+    let func = "arrows";
+    let o = opts(m, func, &["color", "scale"])?;
+    let (x, y) = (vec_arg(&x, func, "x")?, vec_arg(&y, func, "y")?);
+    let scale = o.f64_or("scale", 1.0)?;
+    let dx: Vec<f64> = vec_arg(&dx, func, "dx")?
+        .iter()
+        .map(|v| v * scale)
+        .collect();
+    let dy: Vec<f64> = vec_arg(&dy, func, "dy")?
+        .iter()
+        .map(|v| v * scale)
+        .collect();
+    finite_pairs(func, &x, &y)?;
+    if dx.len() != x.len() || dy.len() != x.len() {
+        return err(format!(
+            "arrows: x, y, dx, dy must have equal lengths ({}, {}, {}, {})",
+            x.len(),
+            y.len(),
+            dx.len(),
+            dy.len()
+        ));
+    }
+    let color = match o.get("color") {
+        Some(v) => parse_color(&v.to_string(), func)?,
+        None => (214, 39, 40),
+    };
+    f.panel().series.push(Series::Arrows {
+        x,
+        y,
+        dx,
+        dy,
+        color,
+    });
+    Ok(())
+}
+
+fn save(f: &mut Figure, path: &str, m: Map) -> Res<String> {
+    let func = "save";
+    let o = opts(m, func, &["width", "height", "dpi"])?;
+    let dpi = o.f64_or("dpi", 100.0)?;
+    if !(10.0..=1200.0).contains(&dpi) {
+        return err(format!(
+            "save: option 'dpi' must be in [10, 1200], got {dpi}"
+        ));
+    }
+    let w = o.count_or("width", f.width as usize, 50, 20000)? as f64 * dpi / 100.0;
+    let h = o.count_or("height", f.height as usize, 50, 20000)? as f64 * dpi / 100.0;
+    let (w, h) = (w.round() as u32, h.round() as u32);
+    crate::args::check_alloc(func, "the image", w as u128 * h as u128, 6)?;
+    if f.panels.iter().all(|p| p.series.is_empty()) {
+        return err("save: the figure is empty; draw something first");
+    }
+    let ext = Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let bytes = match ext.as_str() {
+        "png" => render_png(f, w, h).map_err(|e| format!("save: {e}"))?,
+        "svg" => render_svg(f, w, h)
+            .map_err(|e| format!("save: {e}"))?
+            .into_bytes(),
+        e => {
+            return err(format!(
+                "save: unknown image type '.{e}' for '{path}'; use .png or .svg"
+            ))
+        }
+    };
+    crate::io::write_atomic(Path::new(path), &bytes)
+        .map_err(|e| format!("save: cannot write '{path}': {e}"))?;
+    Ok(path.to_string())
+}
+
+fn new_figure(m: Map) -> Res<Figure> {
+    let o = Opts::new(m, "figure", FIG_KEYS)?;
+    let rows = o.count_or("rows", 1, 1, 10)?;
+    let cols = o.count_or("cols", 1, 1, 10)?;
+    let mut f = Figure::new(rows, cols);
+    f.width = o.count_or("width", f.width as usize, 50, 20000)? as u32;
+    f.height = o.count_or("height", f.height as usize, 50, 20000)? as u32;
+    if rows * cols > 1 {
+        f.title = o.str_or("title", "")?;
+        for i in 0..rows * cols {
+            f.current = i;
+            let mut m2 = Map::new();
+            for k in ["xlabel", "ylabel", "logx", "logy"] {
+                if let Some(v) = o.get(k) {
+                    m2.insert(k.into(), v.clone());
+                }
+            }
+            apply_panel(&mut f, &Opts::new(m2, "figure", PANEL_KEYS)?, "figure")?;
+        }
+        f.current = 0;
+    } else {
+        let mut m2 = Map::new();
+        for k in PANEL_KEYS {
+            if let Some(v) = o.get(k) {
+                m2.insert((*k).into(), v.clone());
+            }
+        }
+        apply_panel(&mut f, &Opts::new(m2, "figure", PANEL_KEYS)?, "figure")?;
+    }
+    Ok(f)
+}
+
+/// Register the plotting functions.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Figure>("figure");
+    reg(
+        engine,
+        "to_string",
+        &["f: figure", "string"],
+        "Short description of a figure.",
+        |f: &mut Figure| {
+            format!(
+                "figure({}×{} panels, {} series)",
+                f.rows,
+                f.cols,
+                f.panels.iter().map(|p| p.series.len()).sum::<usize>()
+            )
+        },
+    );
+    reg(
+        engine,
+        "figure",
+        &["figure"],
+        "A new empty figure (one panel).",
+        || new_figure(Map::new()),
+    );
+    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim}.", new_figure);
+    reg(
+        engine,
+        "panel",
+        &["f: figure", "i: int", "()"],
+        "Select panel i (row-major, from 0) for the next drawing calls.",
+        |f: &mut Figure, i: INT| -> Res<()> {
+            if i < 0 || i as usize >= f.panels.len() {
+                return err(format!(
+                    "panel: index {i} out of range for {} panels",
+                    f.panels.len()
+                ));
+            }
+            f.current = i as usize;
+            Ok(())
+        },
+    );
+    reg(
+        engine,
+        "panel",
+        &["f: figure", "row: int", "col: int", "()"],
+        "Select the panel at (row, col) of the grid.",
+        |f: &mut Figure, r: INT, c: INT| -> Res<()> {
+            if r < 0 || c < 0 || r as usize >= f.rows || c as usize >= f.cols {
+                return err(format!(
+                    "panel: ({r}, {c}) outside the {}×{} grid",
+                    f.rows, f.cols
+                ));
+            }
+            f.current = r as usize * f.cols + c as usize;
+            Ok(())
+        },
+    );
+    reg(
+        engine,
+        "set",
+        &["f: figure", "opts: map", "()"],
+        "Set the current panel's title, xlabel, ylabel, logx, logy, xlim, ylim.",
+        |f: &mut Figure, m: Map| -> Res<()> {
+            let o = Opts::new(m, "set", PANEL_KEYS)?;
+            apply_panel(f, &o, "set")
+        },
+    );
+    reg(
+        engine,
+        "line",
+        &["f: figure", "x: ndarray", "y: ndarray", "()"],
+        "Draw a line through (x, y).",
+        |f: &mut Figure, x: Dynamic, y: Dynamic| line(f, x, y, Map::new()),
+    );
+    reg(
+        engine,
+        "line",
+        &["f: figure", "x: ndarray", "y: ndarray", "opts: map", "()"],
+        "Draw a line: opts color, label, width, markers.",
+        line,
+    );
+    reg(
+        engine,
+        "scatter",
+        &["f: figure", "x: ndarray", "y: ndarray", "()"],
+        "Draw markers at (x, y).",
+        |f: &mut Figure, x: Dynamic, y: Dynamic| scatter(f, x, y, Map::new(), "scatter"),
+    );
+    reg(engine, "scatter", &["f: figure", "x: ndarray", "y: ndarray", "opts: map", "()"], "Draw markers: opts color (name, or values mapped through cmap with a colour bar), size (number or per point), cmap, vmin, vmax, colorbar (label or false), label.", |f: &mut Figure, x: Dynamic, y: Dynamic, m: Map| scatter(f, x, y, m, "scatter"));
+    reg(
+        engine,
+        "errorbar",
+        &[
+            "f: figure",
+            "x: ndarray",
+            "y: ndarray",
+            "err: ndarray",
+            "()",
+        ],
+        "Points with vertical error bars ±err.",
+        |f: &mut Figure, x: Dynamic, y: Dynamic, e: Dynamic| errorbar(f, x, y, e, Map::new()),
+    );
+    reg(
+        engine,
+        "errorbar",
+        &[
+            "f: figure",
+            "x: ndarray",
+            "y: ndarray",
+            "err: ndarray",
+            "opts: map",
+            "()",
+        ],
+        "Points with error bars: opts color, label.",
+        errorbar,
+    );
+    reg(
+        engine,
+        "hist",
+        &["f: figure", "data: ndarray", "bins: int", "()"],
+        "Histogram of the data in equal bins.",
+        |f: &mut Figure, d: Dynamic, b: Dynamic| hist(f, d, b, Map::new()),
+    );
+    reg(engine, "hist", &["f: figure", "data: ndarray", "bins: int", "opts: map", "()"], "Histogram: opts color, label, density, range [lo, hi], logbins (log-spaced, both end points included).", hist);
+    reg(
+        engine,
+        "heatmap",
+        &["f: figure", "matrix: ndarray", "()"],
+        "Matrix as coloured cells (row 0 at the top) with a colour bar.",
+        |f: &mut Figure, m: Dynamic| heatmap(f, m, Map::new()),
+    );
+    reg(engine, "heatmap", &["f: figure", "matrix: ndarray", "opts: map", "()"], "Heatmap: opts cmap (viridis, diverging, greys), vmin, vmax, extent [x0, x1, y0, y1], colorbar (label or false).", heatmap);
+    reg(
+        engine,
+        "ccdf",
+        &["f: figure", "data: ndarray", "()"],
+        "Complementary CDF P(X ≥ x) on log–log axes (power-law tails).",
+        |f: &mut Figure, d: Dynamic| ccdf(f, d, Map::new()),
+    );
+    reg(
+        engine,
+        "ccdf",
+        &["f: figure", "data: ndarray", "opts: map", "()"],
+        "CCDF: opts color, label, markers, linear (no log axes).",
+        ccdf,
+    );
+    reg(
+        engine,
+        "network",
+        &["f: figure", "positions: ndarray", "edges: ndarray", "()"],
+        "Network: nodes at N×2 positions, edges as E×2 node indices.",
+        |f: &mut Figure, p: Dynamic, e: Dynamic| network(f, p, e, Map::new()),
+    );
+    reg(engine, "network", &["f: figure", "positions: ndarray", "edges: ndarray", "opts: map", "()"], "Network: opts node_color, node_size, edge_color (name or per-edge values), edge_width, cmap, vmin, vmax, colorbar.", network);
+    reg(
+        engine,
+        "arrows",
+        &[
+            "f: figure",
+            "x: ndarray",
+            "y: ndarray",
+            "dx: ndarray",
+            "dy: ndarray",
+            "()",
+        ],
+        "Arrows from (x, y) by (dx, dy): displacement fields.",
+        |f: &mut Figure, x: Dynamic, y: Dynamic, dx: Dynamic, dy: Dynamic| {
+            arrows(f, x, y, dx, dy, Map::new())
+        },
+    );
+    reg(
+        engine,
+        "arrows",
+        &[
+            "f: figure",
+            "x: ndarray",
+            "y: ndarray",
+            "dx: ndarray",
+            "dy: ndarray",
+            "opts: map",
+            "()",
+        ],
+        "Arrows: opts color, scale (multiplies dx, dy).",
+        arrows,
+    );
+    reg(engine, "field", &["f: figure", "positions: ndarray", "values: ndarray", "opts: map", "()"], "A field on sites (e.g. a mode's |ψ|²): N×2 positions coloured by value; opts size, cmap, vmin, vmax, colorbar.", |f: &mut Figure, p: Dynamic, v: Dynamic, m: Map| -> Res<()> {
+        let pa = arr_like(&p, "field", "positions")?;
+        if pa.ndim() != 2 || pa.shape()[1] != 2 {
+            return err(format!("field: positions must be an N×2 array, got shape {:?}", pa.shape()));
+        }
+        let x = pa.view().index_axis(ndarray::Axis(1), 0).iter().copied().collect::<Vec<f64>>();
+        let y = pa.view().index_axis(ndarray::Axis(1), 1).iter().copied().collect::<Vec<f64>>();
+        let mut m = m;
+        m.insert("color".into(), v);
+        if !m.contains_key("size") {
+            m.insert("size".into(), Dynamic::from_float(6.0));
+        }
+        scatter(f, Dynamic::from(crate::array::NdArray::from_vec(x)), Dynamic::from(crate::array::NdArray::from_vec(y)), m, "field")
+    });
+    reg(
+        engine,
+        "save",
+        &["f: figure", "path: string", "string"],
+        "Write the figure to .png or .svg (by extension), atomically; returns the path.",
+        |f: &mut Figure, p: &str| save(f, p, Map::new()),
+    );
+    reg(
+        engine,
+        "save",
+        &["f: figure", "path: string", "opts: map", "string"],
+        "Write the figure: opts width, height (pixels at 100 dpi), dpi.",
+        save,
+    );
+    reg(
+        engine,
+        "plot",
+        &["x: ndarray", "y: ndarray", "path: string", "string"],
+        "One-liner: a line plot of y against x saved to path (.png or .svg).",
+        |x: Dynamic, y: Dynamic, p: &str| -> Res<String> {
+            let mut f = Figure::new(1, 1);
+            line(&mut f, x, y, Map::new())?;
+            save(&mut f, p, Map::new())
+        },
+    );
+}

@@ -1,0 +1,129 @@
+//! Every plot kind renders to PNG and SVG: the PNG decodes, has the requested size and is not
+//! blank; the SVG parses as SVG and contains the title text. Bad input gives script errors.
+
+use rhai::{Dynamic, Scope};
+
+fn dir(name: &str) -> String {
+    let d = std::env::temp_dir().join(format!("disco-plots-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.to_string_lossy().into_owned()
+}
+
+fn eval(src: &str) -> Result<(), String> {
+    let engine = disco::build_engine();
+    engine
+        .eval_with_scope::<Dynamic>(&mut Scope::new(), src)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn check_png(path: &str, w: u32, h: u32) {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .to_rgb8();
+    assert_eq!((img.width(), img.height()), (w, h), "{path}");
+    let mut colours = std::collections::HashSet::new();
+    for p in img.pixels() {
+        colours.insert(p.0);
+    }
+    assert!(
+        colours.len() > 20,
+        "{path} looks blank ({} colours)",
+        colours.len()
+    );
+    let non_white = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    assert!(
+        non_white > (w * h / 100) as usize,
+        "{path}: only {non_white} drawn pixels"
+    );
+}
+
+fn check_svg(path: &str, title: &str) {
+    let s = std::fs::read_to_string(path).unwrap();
+    assert!(
+        s.trim_start().starts_with("<svg") || s.contains("<svg "),
+        "{path} is not SVG"
+    );
+    assert!(s.trim_end().ends_with("</svg>"), "{path} is not closed");
+    assert!(s.contains(title), "{path} lacks the title '{title}'");
+}
+
+#[test]
+fn every_kind_renders_to_png_and_svg() {
+    let d = dir("kinds");
+    let kinds = [
+        ("line", "f.line(x, sin(x), #{label: \"sin\"});"),
+        ("scatter", "f.scatter(x, cos(x), #{color: x, colorbar: \"x\", size: x * 0.5 + 1});"),
+        ("errorbar", "f.errorbar(x, sin(x), ones(50) * 0.1);"),
+        ("hist", "f.hist(normal(1000, 0, 1, 3), 30, #{density: true});"),
+        ("heatmap", "f.heatmap(ndarray([[1, 2, 3], [4, 5, 6]]), #{cmap: \"greys\"});"),
+        ("ccdf", "f.ccdf(pow(uniform(500, 0, 1, 4), -0.5));"),
+        ("network", "f.network(ndarray([[0, 0], [1, 0], [0, 1]]), ndarray([[0, 1], [1, 2], [2, 0]]), #{edge_color: [1, -1, 0.5], cmap: \"diverging\"});"),
+        ("arrows", "f.arrows(x, sin(x), ones(50) * 0.1, ones(50) * 0.1);"),
+        ("field", "f.field(stack([x, sin(x)]).T, x * x, #{size: 4});"),
+        ("logaxes", "f.set(#{logx: true, logy: true}); f.line(x + 1, exp(x));"),
+    ];
+    for (kind, draw) in kinds {
+        let title = format!("Title {kind}");
+        let src = format!(
+            "let x = linspace(0.1, 6, 50); let f = figure(#{{title: \"{title}\", xlabel: \"x\", ylabel: \"y\", width: 420, height: 300}}); {draw} \
+             f.save(\"{d}/{kind}.png\"); f.save(\"{d}/{kind}.svg\"); f.save(\"{d}/{kind}_2x.png\", #{{dpi: 200}});"
+        );
+        eval(&src).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        check_png(&format!("{d}/{kind}.png"), 420, 300);
+        check_png(&format!("{d}/{kind}_2x.png"), 840, 600);
+        check_svg(&format!("{d}/{kind}.svg"), &title);
+    }
+}
+
+#[test]
+fn grid_one_liner_and_example_script() {
+    let d = dir("grid");
+    eval(&format!(
+        "let g = figure(#{{rows: 2, cols: 2, title: \"Grid\", width: 600, height: 500}}); \
+         for i in 0..4 {{ g.panel(i); g.line(linspace(0, 1, 5), linspace(0, i, 5)); }} \
+         g.save(\"{d}/grid.png\"); g.save(\"{d}/grid.svg\"); plot([1, 2, 3], [1, 4, 9], \"{d}/one.png\")"
+    ))
+    .unwrap();
+    check_png(&format!("{d}/grid.png"), 600, 500);
+    check_svg(&format!("{d}/grid.svg"), "Grid");
+    check_png(&format!("{d}/one.png"), 640, 480);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_disco"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "examples/plots.rhai", &format!("out={d}/ex")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check_png(&format!("{d}/ex/grid.png"), 1200, 900);
+    check_svg(&format!("{d}/ex/domain.svg"), "network");
+}
+
+#[test]
+fn nan_points_are_skipped_and_bad_input_is_an_error() {
+    let d = dir("bad");
+    // NaN points are skipped (with a warning on stderr), the rest is drawn.
+    eval(&format!(
+        "let f = figure(); f.line([1, 2, 3, 4], [1, 0.0 / 0.0, 3, 4]); f.save(\"{d}/nan.png\")"
+    ))
+    .unwrap();
+    check_png(&format!("{d}/nan.png"), 640, 480);
+    let e = eval("let f = figure(); f.line([], [])").unwrap_err();
+    assert!(e.contains("line: no data to draw"), "{e}");
+    let e = eval("let f = figure(); f.line([1, 2], [1])").unwrap_err();
+    assert!(e.contains("x has 2 values but y has 1"), "{e}");
+    let e = eval("let f = figure(); f.save(\"x.png\")").unwrap_err();
+    assert!(e.contains("figure is empty"), "{e}");
+    let e = eval("let f = figure(); f.line([1, 2], [1, 2], #{colour: \"red\"})").unwrap_err();
+    assert!(
+        e.contains("unknown option 'colour'") && e.contains("color"),
+        "{e}"
+    );
+    let e = eval("let f = figure(); f.line([1, 2], [1, 2]); f.save(\"x.pdf\")").unwrap_err();
+    assert!(e.contains("use .png or .svg"), "{e}");
+    let e = eval("let f = figure(); f.heatmap([1, 2, 3])").unwrap_err();
+    assert!(e.contains("expected a non-empty 2D array"), "{e}");
+}
