@@ -4,22 +4,31 @@
 //! `script.rs` uses; each domain is a folder with plain-Rust physics in `mod.rs` and its rhai
 //! API in `script.rs`.
 
+// Numerical kernels index arrays the way the equations they implement do (H[i][j], ψ[s]).
+#![allow(clippy::needless_range_loop, clippy::type_complexity)]
+
 pub mod args;
 pub mod array;
 pub mod diagnostics;
 pub mod docs;
 pub mod engine;
 pub mod io;
+pub mod lattice;
 pub mod plot;
 pub mod progress;
 pub mod repl;
 pub mod rng;
+pub mod stats;
+pub mod tightbinding;
 
 pub use engine::build_engine;
 
 /// Register every physics domain (called by `build_engine`).
 pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     plot::script::register(engine);
+    lattice::script::register(engine);
+    tightbinding::script::register(engine);
+    stats::script::register(engine);
 }
 
 /// Version and build facts for `disco doctor`.

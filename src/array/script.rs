@@ -343,7 +343,8 @@ fn normal_impl(shape: &Dynamic, mu: &Dynamic, sigma: &Dynamic, seed: u64) -> Res
     random_array(f, shape, seed, |r| d.sample(r))
 }
 
-fn hist_map(a: &NdArray, bins: &Dynamic, range: Option<(f64, f64)>) -> Res<Map> {
+/// Histogram of an array as a script map: counts, edges, centers, density.
+pub fn histogram_map(a: &NdArray, bins: &Dynamic, range: Option<(f64, f64)>) -> Res<Map> {
     let f = "histogram";
     let bins = count(bins, f, "bins", 1, 10_000_000)?;
     let data: Vec<f64> = a.view().iter().copied().filter(|x| x.is_finite()).collect();
@@ -1148,7 +1149,7 @@ pub fn register(engine: &mut Engine) {
         "histogram",
         &["a: ndarray", "bins: int", "map"],
         "Histogram over [min, max]: map of counts, edges, centers, density (all ndarrays).",
-        |a: &mut NdArray, bins: Dynamic| hist_map(a, &bins, None),
+        |a: &mut NdArray, bins: Dynamic| histogram_map(a, &bins, None),
     );
     reg(
         engine,
@@ -1160,7 +1161,7 @@ pub fn register(engine: &mut Engine) {
                 finite(&lo, "histogram", "lo")?,
                 finite(&hi, "histogram", "hi")?,
             );
-            hist_map(a, &bins, Some(r))
+            histogram_map(a, &bins, Some(r))
         },
     );
 }

@@ -1,0 +1,606 @@
+//! rhai API of tight-binding: `hamiltonian`, `eigh`, `eigvalsh`, `eigs_near`, spectra and the
+//! measures `mode_area`, `ipr`, `participation_ratio`, `level_spacing_ratio`, `dos`; the batch
+//! generators `localization_dataset` (seed 000) and `anderson_level_ratio` (3D Anderson).
+
+use super::eigen::{eigh_dense, eigs_near, eigvalsh_dense, residuals, Spectrum};
+use super::measures::{central_levels, iprs, mode_areas, spacing_ratios};
+use super::{build, yu_hamiltonian, Hopping, Operator};
+use crate::args::{check_alloc, count, err, finite, reg, Opts, Res};
+use crate::array::script::{arr_like, vec_arg};
+use crate::array::NdArray;
+use crate::lattice::Lattice;
+use faer::Mat;
+use rayon::prelude::*;
+use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext, INT};
+
+fn mat_to_nd(m: &Mat<f64>) -> NdArray {
+    let (r, c) = (m.nrows(), m.ncols());
+    let mut v = Vec::with_capacity(r * c);
+    for i in 0..r {
+        for j in 0..c {
+            v.push(m[(i, j)]);
+        }
+    }
+    NdArray::from_2d(r, c, v).unwrap_or_else(|_| NdArray::from_vec(vec![]))
+}
+
+/// An operator from a script value: an `operator`, or a square symmetric ndarray.
+fn operator_arg(v: &Dynamic, func: &str) -> Res<Operator> {
+    if let Some(op) = v.clone().try_cast::<Operator>() {
+        return Ok(op);
+    }
+    let a = arr_like(v, func, "H")?;
+    let s = a.shape();
+    if a.ndim() != 2 || s[0] != s[1] {
+        return err(format!("{func}: matrix not square ({:?})", s));
+    }
+    let n = s[0];
+    let d = a.as_slice_or_vec();
+    let m = Mat::<f64>::from_fn(n, n, |i, j| d[i * n + j]);
+    for i in 0..n {
+        for j in 0..i {
+            let (x, y) = (m[(i, j)], m[(j, i)]);
+            if !x.is_finite() || (x - y).abs() > 1e-10 * (1.0 + x.abs().max(y.abs())) {
+                return err(format!(
+                    "{func}: matrix is not symmetric (or has NaN) at ({i}, {j}): {x} vs {y}"
+                ));
+            }
+        }
+        if !m[(i, i)].is_finite() {
+            return err(format!("{func}: diagonal element {i} is not finite"));
+        }
+    }
+    Ok(Operator::Dense(m))
+}
+
+fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Operator> {
+    let f = "hamiltonian";
+    let o = Opts::new(m, f, &["onsite", "hopping", "t2", "cutoff", "format"])?;
+    let n = lat.len();
+    let onsite: Vec<f64> = match o.get("onsite") {
+        None => vec![0.0; n],
+        Some(v) if v.is_float() || v.is_int() => vec![finite(v, f, "opts.onsite")?; n],
+        Some(v) => {
+            let e = vec_arg(v, f, "opts.onsite")?;
+            if e.len() != n {
+                return err(format!(
+                    "hamiltonian: onsite has {} values for {n} sites",
+                    e.len()
+                ));
+            }
+            e
+        }
+    };
+    let format = o.choice_or("format", "auto", &["auto", "dense", "sparse"])?;
+    let dense = match format.as_str() {
+        "dense" => Some(true),
+        "sparse" => Some(false),
+        _ => None,
+    };
+    let cutoff = o.f64_or("cutoff", f64::INFINITY)?;
+    if cutoff <= 0.0 {
+        return err("hamiltonian: cutoff must be > 0");
+    }
+    let t2 = o.f64_or("t2", 0.0)?;
+    let hop = match o.get("hopping") {
+        None => Hopping::Shells { t1: -1.0, t2 },
+        Some(v) if v.is_float() || v.is_int() => Hopping::Shells {
+            t1: finite(v, f, "opts.hopping")?,
+            t2,
+        },
+        Some(v) if v.is_fnptr() => {
+            // A script closure t(d): evaluated for every pair within the cutoff (slower).
+            let fp: FnPtr = v.clone().cast();
+            let want_dense = dense.unwrap_or(cutoff.is_infinite());
+            if want_dense {
+                check_alloc(
+                    f,
+                    &format!("a dense {n}×{n} matrix (use format: \"sparse\" with a cutoff)"),
+                    (n * n) as u128,
+                    8,
+                )?;
+            }
+            let mut diag = onsite.clone();
+            let mut off = Vec::new();
+            for i in 0..n {
+                for j in i + 1..n {
+                    let d = lat.distance(i, j);
+                    if d <= cutoff {
+                        let t = fp.call_within_context::<Dynamic>(&ctx, (d,)).map_err(|e| {
+                            format!("hamiltonian: the hopping closure failed at d = {d}: {e}")
+                        })?;
+                        let t = crate::args::num(&t, f, "hopping(d)")?;
+                        if t != 0.0 {
+                            off.push((i, j, t));
+                        }
+                    }
+                }
+                crate::progress::check_interrupt(f)?;
+            }
+            let op = Operator::Sparse {
+                n,
+                diag: std::mem::take(&mut diag),
+                off,
+            };
+            return Ok(if want_dense {
+                Operator::Dense(op.to_dense())
+            } else {
+                op
+            });
+        }
+        Some(v) => {
+            let hm: Map = v.clone().try_cast().ok_or_else(|| format!("hamiltonian: option 'hopping' must be a number, a map #{{kind: \"exp\", t0, alpha}} or a closure |d| ..., got {}", v.type_name()))?;
+            let ho = Opts::new(
+                hm,
+                "hamiltonian (hopping)",
+                &["kind", "t0", "alpha", "p", "cutoff"],
+            )?;
+            let cut = ho.f64_or("cutoff", cutoff)?;
+            match ho.choice_or("kind", "exp", &["exp", "power"])?.as_str() {
+                "exp" => Hopping::Exp {
+                    t0: ho.f64_or("t0", 3.14e-2)?,
+                    alpha: ho.f64_or("alpha", 1.1454)?,
+                    cutoff: cut,
+                },
+                _ => Hopping::Power {
+                    t0: ho.f64_or("t0", 1.0)?,
+                    p: ho.f64_or("p", 3.0)?,
+                    cutoff: cut,
+                },
+            }
+        }
+    };
+    let all_pairs = matches!(hop, Hopping::Exp { cutoff, .. } | Hopping::Power { cutoff, .. } if cutoff.is_infinite());
+    if dense.unwrap_or(all_pairs) {
+        check_alloc(f, &format!("a dense {n}×{n} matrix (use format: \"sparse\", with a cutoff for distance hopping)"), (n as u128) * (n as u128), 8)?;
+    }
+    Ok(build(lat, &onsite, &hop, dense))
+}
+
+fn spectrum_arg(v: &Dynamic, func: &str) -> Res<Spectrum> {
+    v.clone().try_cast::<Spectrum>().ok_or_else(|| {
+        format!(
+            "{func}: expected a spectrum (from eigh or eigs_near), got {}",
+            v.type_name()
+        )
+        .into()
+    })
+}
+
+fn levels_arg(v: &Dynamic, func: &str) -> Res<Vec<f64>> {
+    match v.clone().try_cast::<Spectrum>() {
+        Some(s) => Ok(s.values),
+        None => vec_arg(v, func, "levels"),
+    }
+}
+
+fn need_vectors(s: &Spectrum, func: &str) -> Res<()> {
+    if !s.has_vectors() {
+        return err(format!("{func}: the spectrum has no eigenvectors"));
+    }
+    Ok(())
+}
+
+fn eigh(v: Dynamic) -> Res<Spectrum> {
+    let f = "eigh";
+    let h = operator_arg(&v, f)?;
+    let n = h.n();
+    check_alloc(
+        f,
+        &format!("eigenvectors of a {n}×{n} matrix"),
+        3 * (n as u128) * (n as u128),
+        8,
+    )?;
+    let m = h.to_dense();
+    eigh_dense(&m).map_err(|e| format!("eigh: {e}").into())
+}
+
+/// Run `f(i)` for i in 0..count in parallel (one realization per task, faer sequential inside),
+/// with a progress bar and Ctrl-C checks. Results are in index order whatever the thread count.
+pub fn par_realizations<T: Send>(
+    count: usize,
+    label: &str,
+    f: impl Fn(usize) -> Result<T, String> + Sync + Send,
+) -> Res<Vec<T>> {
+    let pb = crate::progress::bar(count as u64, label);
+    let old = faer::get_global_parallelism();
+    faer::set_global_parallelism(faer::Par::Seq);
+    let out: Result<Vec<T>, String> = (0..count)
+        .into_par_iter()
+        .map(|i| {
+            if crate::progress::interrupted() {
+                return Err(format!("{label}: interrupted"));
+            }
+            let r = f(i);
+            pb.inc(1);
+            r
+        })
+        .collect();
+    faer::set_global_parallelism(old);
+    pb.finish_and_clear();
+    out.map_err(|e| e.into())
+}
+
+fn localization_dataset(count: Dynamic, m: Map) -> Res<Map> {
+    let f = "localization_dataset";
+    let o = Opts::new(
+        m,
+        f,
+        &[
+            "L",
+            "rho_max",
+            "sigma_max",
+            "t0",
+            "alpha",
+            "eps",
+            "seed",
+            "order",
+        ],
+    )?;
+    let count = count_arg(&count, f)?;
+    let l = o.count_or("L", 16, 2, 64)?;
+    let (rho_max, sigma_max) = (o.f64_or("rho_max", 0.6)?, o.f64_or("sigma_max", 0.6)?);
+    let (t0, alpha, eps) = (
+        o.f64_or("t0", 3.14e-2)?,
+        o.f64_or("alpha", 1.1454)?,
+        o.f64_or("eps", 1.0)?,
+    );
+    let sorted = o.choice_or("order", "ascending", &["ascending", "energy"])? == "ascending";
+    let seed = o.seed()?;
+    let n = l * l;
+    check_alloc(f, "the data set", (count as u128) * (3 * n as u128 + 3), 8)?;
+    use rand::Rng;
+    let rows = par_realizations(count, f, |i| {
+        let mut rng = crate::rng::stream(seed, i as u64);
+        // Per realization ρ = ρ_max·U(0,1), σ = σ_max·U(0,1) (seed 000, Methods).
+        let rho = rho_max * rng.random::<f64>();
+        let sigma = sigma_max * rng.random::<f64>();
+        let d = Lattice::yu_displacements(n, rho, sigma, &mut rng);
+        // site s = (ix, iy) with ix = s / L, iy = s % L, at (ix, iy) + Δr_s
+        let pos: Vec<[f64; 2]> = (0..n)
+            .map(|s| [(s / l) as f64 + d[s][0], (s % l) as f64 + d[s][1]])
+            .collect();
+        let h = yu_hamiltonian(&pos, eps, t0, alpha);
+        let spec = eigh_dense(&h)?;
+        let mut w = mode_areas(&spec.vectors);
+        if sorted {
+            w.sort_by(|a, b| a.total_cmp(b));
+        }
+        Ok((d, w, rho, sigma))
+    })?;
+    let mut dr = Vec::with_capacity(count * 2 * n);
+    let mut ws = Vec::with_capacity(count * n);
+    let (mut wavg, mut rhos, mut sigmas) = (vec![], vec![], vec![]);
+    for (d, w, rho, sigma) in rows {
+        dr.extend(d.iter().map(|v| v[0]));
+        dr.extend(d.iter().map(|v| v[1]));
+        wavg.push(w.iter().sum::<f64>() / n as f64);
+        ws.extend(w);
+        rhos.push(rho);
+        sigmas.push(sigma);
+    }
+    let mut out = Map::new();
+    out.insert(
+        "displacements".into(),
+        Dynamic::from(NdArray::from_shape(&[count, 2, l, l], dr)?),
+    );
+    out.insert(
+        "mode_areas".into(),
+        Dynamic::from(NdArray::from_shape(&[count, 1, l, l], ws)?),
+    );
+    out.insert("w_avg".into(), Dynamic::from(NdArray::from_vec(wavg)));
+    out.insert("rho".into(), Dynamic::from(NdArray::from_vec(rhos)));
+    out.insert("sigma".into(), Dynamic::from(NdArray::from_vec(sigmas)));
+    Ok(out)
+}
+
+fn count_arg(v: &Dynamic, f: &str) -> Res<usize> {
+    count(v, f, "count", 1, 100_000_000)
+}
+
+/// ⟨r⟩ of the 3D Anderson model (periodic M³, hopping 1, ε ~ U(−W/2, W/2)) over realizations.
+pub fn anderson_ratios(
+    m: usize,
+    w: f64,
+    realizations: usize,
+    fraction: f64,
+    seed: u64,
+) -> Res<Vec<f64>> {
+    let lat = Lattice::new("cubic", &[m, m, m], &[true, true, true], 1.0)
+        .map_err(|e| -> Box<rhai::EvalAltResult> { e.into() })?;
+    par_realizations(realizations, "anderson_level_ratio", |i| {
+        let mut rng = crate::rng::stream(seed, i as u64);
+        let eps = crate::lattice::onsite_energies(lat.len(), w, false, &mut rng);
+        let h = build(
+            &lat,
+            &eps,
+            &Hopping::Shells { t1: 1.0, t2: 0.0 },
+            Some(true),
+        );
+        let Operator::Dense(hm) = h else {
+            return Err("internal: expected dense".into());
+        };
+        let levels = eigvalsh_dense(&hm)?;
+        let r = spacing_ratios(&central_levels(&levels, fraction));
+        Ok(r.iter().sum::<f64>() / r.len().max(1) as f64)
+    })
+}
+
+/// Register the tight-binding functions.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Operator>("operator");
+    engine.register_type_with_name::<Spectrum>("spectrum");
+    reg(
+        engine,
+        "to_string",
+        &["H: operator", "string"],
+        "Short description.",
+        |h: &mut Operator| {
+            format!(
+                "operator({}×{}, {}, {} stored values)",
+                h.n(),
+                h.n(),
+                if matches!(h, Operator::Dense(_)) {
+                    "dense"
+                } else {
+                    "sparse"
+                },
+                h.nnz()
+            )
+        },
+    );
+    reg(
+        engine,
+        "to_string",
+        &["s: spectrum", "string"],
+        "Short description.",
+        |s: &mut Spectrum| {
+            format!(
+                "spectrum({} levels{})",
+                s.len(),
+                if s.has_vectors() { " with vectors" } else { "" }
+            )
+        },
+    );
+    reg(engine, "hamiltonian", &["lat: lattice", "opts: map", "operator"], "Tight-binding H on a lattice: opts onsite (number or per site), hopping (number on nearest neighbours, default −1; #{kind: \"exp\", t0, alpha, cutoff} = t0·e^(−αd) (seed 000); #{kind: \"power\", t0, p, cutoff}; or a closure |d| ... over pairs within cutoff, slower), t2 (next-nearest), cutoff, format (auto, dense, sparse).", hamiltonian);
+    reg(
+        engine,
+        "get$n",
+        &["H: operator", "int"],
+        "`H.n`: dimension.",
+        |h: &mut Operator| h.n() as INT,
+    );
+    reg(
+        engine,
+        "get$nnz",
+        &["H: operator", "int"],
+        "`H.nnz`: stored non-zeros.",
+        |h: &mut Operator| h.nnz() as INT,
+    );
+    reg(
+        engine,
+        "get$is_dense",
+        &["H: operator", "bool"],
+        "`H.is_dense`: dense or sparse storage.",
+        |h: &mut Operator| matches!(h, Operator::Dense(_)),
+    );
+    reg(
+        engine,
+        "to_dense",
+        &["H: operator", "ndarray"],
+        "The matrix as a dense ndarray.",
+        |h: &mut Operator| -> Res<NdArray> {
+            check_alloc("to_dense", "the dense matrix", (h.n() as u128).pow(2), 8)?;
+            Ok(mat_to_nd(&h.to_dense()))
+        },
+    );
+    reg(
+        engine,
+        "matvec",
+        &["H: operator", "x: ndarray", "ndarray"],
+        "H·x.",
+        |h: &mut Operator, x: Dynamic| -> Res<NdArray> {
+            let x = vec_arg(&x, "matvec", "x")?;
+            if x.len() != h.n() {
+                return err(format!(
+                    "matvec: x has {} values, H is {}×{}",
+                    x.len(),
+                    h.n(),
+                    h.n()
+                ));
+            }
+            let mut y = vec![0.0; x.len()];
+            h.apply(&x, &mut y);
+            Ok(NdArray::from_vec(y))
+        },
+    );
+    reg(engine, "eigh", &["H: operator|ndarray", "spectrum"], "All eigenpairs of a real symmetric matrix (faer), eigenvalues ascending, eigenvectors normalised.", eigh);
+    reg(
+        engine,
+        "eigvalsh",
+        &["H: operator|ndarray", "ndarray"],
+        "All eigenvalues (ascending) of a real symmetric matrix; faster than eigh.",
+        |v: Dynamic| -> Res<NdArray> {
+            let h = operator_arg(&v, "eigvalsh")?;
+            check_alloc(
+                "eigvalsh",
+                "the dense matrix",
+                2 * (h.n() as u128).pow(2),
+                8,
+            )?;
+            eigvalsh_dense(&h.to_dense())
+                .map(NdArray::from_vec)
+                .map_err(|e| format!("eigvalsh: {e}").into())
+        },
+    );
+    let near = |v: Dynamic, e: Dynamic, k: Dynamic, m: Map| -> Res<Spectrum> {
+        let f = "eigs_near";
+        let o = Opts::new(m, f, &["tol", "seed"])?;
+        let h = operator_arg(&v, f)?;
+        let e = finite(&e, f, "E")?;
+        let k = count(&k, f, "k", 1, h.n() as i64)?;
+        let tol = o.f64_or("tol", 1e-10)?;
+        eigs_near(&h, e, k, tol, o.seed()?).map_err(|e| format!("eigs_near: {e}").into())
+    };
+    reg(engine, "eigs_near", &["H: operator", "E: float", "k: int", "spectrum"], "The k eigenpairs closest to energy E of a large sparse H (shift-invert Lanczos on a sparse LU), sorted by |λ − E|.", move |v: Dynamic, e: Dynamic, k: Dynamic| near(v, e, k, Map::new()));
+    reg(
+        engine,
+        "eigs_near",
+        &["H: operator", "E: float", "k: int", "opts: map", "spectrum"],
+        "eigs_near with opts tol (residual ‖Hψ−Eψ‖ target, default 1e-10), seed.",
+        near,
+    );
+    reg(
+        engine,
+        "get$values",
+        &["s: spectrum", "ndarray"],
+        "`s.values`: eigenvalues.",
+        |s: &mut Spectrum| NdArray::from_vec(s.values.clone()),
+    );
+    reg(
+        engine,
+        "get$vectors",
+        &["s: spectrum", "ndarray"],
+        "`s.vectors`: n×k matrix, column m is the eigenvector of values[m].",
+        |s: &mut Spectrum| mat_to_nd(&s.vectors),
+    );
+    reg(
+        engine,
+        "len",
+        &["s: spectrum", "int"],
+        "Number of eigenpairs.",
+        |s: &mut Spectrum| s.len() as INT,
+    );
+    reg(
+        engine,
+        "vector",
+        &["s: spectrum", "m: int", "ndarray"],
+        "Eigenvector m as a 1D array.",
+        |s: &mut Spectrum, m: INT| -> Res<NdArray> {
+            need_vectors(s, "vector")?;
+            if m < 0 || m as usize >= s.len() {
+                return err(format!("vector: index {m} out of range (0..{})", s.len()));
+            }
+            Ok(NdArray::from_vec(
+                (0..s.vectors.nrows())
+                    .map(|i| s.vectors[(i, m as usize)])
+                    .collect(),
+            ))
+        },
+    );
+    reg(
+        engine,
+        "residuals",
+        &["H: operator", "s: spectrum", "ndarray"],
+        "‖Hψ − Eψ‖ for every eigenpair.",
+        |h: &mut Operator, s: Spectrum| -> Res<NdArray> {
+            need_vectors(&s, "residuals")?;
+            if s.vectors.nrows() != h.n() {
+                return err(
+                    "residuals: the spectrum does not belong to this operator (sizes differ)",
+                );
+            }
+            Ok(NdArray::from_vec(residuals(h, &s)))
+        },
+    );
+    let area = |s: Dynamic, m: Map| -> Res<NdArray> {
+        let f = "mode_area";
+        let o = Opts::new(m, f, &["order"])?;
+        let s = spectrum_arg(&s, f)?;
+        need_vectors(&s, f)?;
+        let mut w = mode_areas(&s.vectors);
+        if o.choice_or("order", "ascending", &["ascending", "energy"])? == "ascending" {
+            w.sort_by(|a, b| a.total_cmp(b));
+        }
+        Ok(NdArray::from_vec(w))
+    };
+    reg(
+        engine,
+        "mode_area",
+        &["s: spectrum", "ndarray"],
+        "Seed 000 Eq. (2): w_m = (1/N)(Σψ²)²/Σψ⁴ ∈ [1/N, 1] per mode, sorted ascending.",
+        move |s: Dynamic| area(s, Map::new()),
+    );
+    reg(
+        engine,
+        "mode_area",
+        &["s: spectrum", "opts: map", "ndarray"],
+        "Mode areas; opts order: \"ascending\" (default, as in seed 000) or \"energy\".",
+        area,
+    );
+    reg(
+        engine,
+        "ipr",
+        &["s: spectrum", "ndarray"],
+        "Inverse participation ratio Σψ⁴/(Σψ²)² per mode, in energy order.",
+        |s: Dynamic| -> Res<NdArray> {
+            let s = spectrum_arg(&s, "ipr")?;
+            need_vectors(&s, "ipr")?;
+            Ok(NdArray::from_vec(iprs(&s.vectors)))
+        },
+    );
+    reg(
+        engine,
+        "participation_ratio",
+        &["s: spectrum", "ndarray"],
+        "Participation ratio 1/IPR (number of sites a mode covers), in energy order.",
+        |s: Dynamic| -> Res<NdArray> {
+            let s = spectrum_arg(&s, "participation_ratio")?;
+            need_vectors(&s, "participation_ratio")?;
+            Ok(NdArray::from_vec(
+                iprs(&s.vectors).iter().map(|p| 1.0 / p).collect(),
+            ))
+        },
+    );
+    let lsr = |v: Dynamic, m: Map| -> Res<f64> {
+        let f = "level_spacing_ratio";
+        let o = Opts::new(m, f, &["fraction"])?;
+        let fr = o.f64_or("fraction", 1.0)?;
+        if !(fr > 0.0 && fr <= 1.0) {
+            return err(format!(
+                "level_spacing_ratio: fraction must be in (0, 1], got {fr}"
+            ));
+        }
+        let lv = levels_arg(&v, f)?;
+        if lv.len() < 3 {
+            return err("level_spacing_ratio: need at least 3 levels");
+        }
+        let r = spacing_ratios(&central_levels(&lv, fr));
+        if r.is_empty() {
+            return err("level_spacing_ratio: all levels are degenerate");
+        }
+        Ok(r.iter().sum::<f64>() / r.len() as f64)
+    };
+    reg(engine, "level_spacing_ratio", &["levels: spectrum|ndarray", "float"], "Mean ratio ⟨r⟩ of consecutive level spacings: ≈ 0.5307 (GOE, extended), ≈ 0.3863 (Poisson, localized).", move |v: Dynamic| lsr(v, Map::new()));
+    reg(
+        engine,
+        "level_spacing_ratio",
+        &["levels: spectrum|ndarray", "opts: map", "float"],
+        "⟨r⟩ over the central fraction of the spectrum: opts fraction (default 1).",
+        lsr,
+    );
+    reg(engine, "dos", &["levels: spectrum|ndarray", "bins: int", "map"], "Density of states: histogram of the levels normalised to unit area: #{centers, density, counts, edges}.", |v: Dynamic, bins: Dynamic| -> Res<Map> {
+        let lv = NdArray::from_vec(levels_arg(&v, "dos")?);
+        crate::array::script::histogram_map(&lv, &bins, None)
+    });
+    reg(engine, "localization_dataset", &["count: int", "opts: map", "map"], "Seed 000 data in parallel: per realization, Eq. 5 displacements on an open L×L square lattice (ρ = ρ_max·U, σ = σ_max·U), dense H with t0·e^(−αd) hopping, eigh, mode areas. opts L (16), rho_max, sigma_max (0.6), t0 (3.14e-2), alpha (1.1454), eps (1), order, seed. Returns #{displacements: count×2×L×L, mode_areas: count×1×L×L (sorted), w_avg, rho, sigma}.", localization_dataset);
+    reg(engine, "anderson_level_ratio", &["M: int", "W: float", "opts: map", "map"], "⟨r⟩ of the 3D Anderson model (periodic M³, hopping 1, ε ~ U(−W/2, W/2)) over realizations in parallel: opts realizations (20), fraction of central levels (0.2), seed. Returns #{r, err, values}.", |m: Dynamic, w: Dynamic, mp: Map| -> Res<Map> {
+        let f = "anderson_level_ratio";
+        let o = Opts::new(mp, f, &["realizations", "fraction", "seed"])?;
+        let m = count(&m, f, "M", 2, 24)?;
+        let w = finite(&w, f, "W")?;
+        let reals = o.count_or("realizations", 20, 1, 1_000_000)?;
+        let fr = o.f64_or("fraction", 0.2)?;
+        if !(fr > 0.0 && fr <= 1.0) {
+            return err(format!("{f}: fraction must be in (0, 1], got {fr}"));
+        }
+        let r = anderson_ratios(m, w.abs(), reals, fr, o.seed()?)?;
+        let mean = r.iter().sum::<f64>() / r.len() as f64;
+        let sd = if r.len() > 1 { (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r.len() - 1) as f64).sqrt() } else { f64::NAN };
+        let mut out = Map::new();
+        out.insert("r".into(), Dynamic::from_float(mean));
+        out.insert("err".into(), Dynamic::from_float(sd / (r.len() as f64).sqrt()));
+        out.insert("values".into(), Dynamic::from(NdArray::from_vec(r)));
+        Ok(out)
+    });
+}
