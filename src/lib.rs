@@ -13,7 +13,9 @@ pub mod diagnostics;
 pub mod docs;
 pub mod engine;
 pub mod io;
+pub mod ising;
 pub mod lattice;
+pub mod percolation;
 pub mod plot;
 pub mod progress;
 pub mod repl;
@@ -29,6 +31,8 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     lattice::script::register(engine);
     tightbinding::script::register(engine);
     stats::script::register(engine);
+    percolation::script::register(engine);
+    ising::script::register(engine);
 }
 
 /// Version and build facts for `disco doctor`.

@@ -1,0 +1,368 @@
+//! 2D site percolation on the L×L square lattice (seed 003): samples with exactly p·L² occupied
+//! sites or Bernoulli occupation, nearest-neighbour clusters by union–find, spanning (top–bottom,
+//! left–right, either, both) for open boundaries and wrapping for periodic ones, cluster sizes,
+//! and Newman–Ziff sweeps that give every p at once from one pass per run.
+
+pub mod script;
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+/// Union–find with path halving and union by size; for periodic lattices each node also keeps
+/// its displacement (dx, dy) to the parent, so a bond closing a loop with a non-zero winding
+/// reveals a wrapping cluster (Machta et al. / Newman–Ziff).
+pub struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+    off: Vec<(i32, i32)>,
+}
+
+impl UnionFind {
+    /// n singletons.
+    pub fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+            off: vec![(0, 0); n],
+        }
+    }
+    /// Root of i and the displacement from i to the root.
+    pub fn find(&mut self, mut i: usize) -> (usize, (i32, i32)) {
+        // two passes: accumulate the offset to the root, then compress
+        let start = i;
+        let mut acc = (0, 0);
+        while self.parent[i] as usize != i {
+            let o = self.off[i];
+            acc = (acc.0 + o.0, acc.1 + o.1);
+            i = self.parent[i] as usize;
+        }
+        let root = i;
+        let mut j = start;
+        let mut rem = acc;
+        while self.parent[j] as usize != root && j != root {
+            let next = self.parent[j] as usize;
+            let o = self.off[j];
+            self.parent[j] = root as u32;
+            self.off[j] = rem;
+            rem = (rem.0 - o.0, rem.1 - o.1);
+            j = next;
+        }
+        (root, acc)
+    }
+    /// Join a and b, where b sits at displacement `d` from a (d = pos(b) − pos(a)). Offsets
+    /// are pos(parent) − pos(node), so find(i) returns pos(root) − pos(i). Returns
+    /// Some(winding) when a and b were already connected (non-zero winding = the new bond closes
+    /// a loop around the torus), None after a merge.
+    pub fn union(&mut self, a: usize, b: usize, d: (i32, i32)) -> Option<(i32, i32)> {
+        let (ra, oa) = self.find(a);
+        let (rb, ob) = self.find(b);
+        if ra == rb {
+            // along the tree b − a = oa − ob; the new bond says d
+            return Some((d.0 - oa.0 + ob.0, d.1 - oa.1 + ob.1));
+        }
+        // pos(ra) = pos(a) + oa, pos(rb) = pos(a) + d + ob
+        let (big, small, o) = if self.size[ra] >= self.size[rb] {
+            (ra, rb, (oa.0 - d.0 - ob.0, oa.1 - d.1 - ob.1))
+        } else {
+            (rb, ra, (d.0 + ob.0 - oa.0, d.1 + ob.1 - oa.1))
+        };
+        self.parent[small] = big as u32;
+        self.off[small] = o;
+        self.size[big] += self.size[small];
+        None
+    }
+    /// Size of the cluster containing i.
+    pub fn cluster_size(&mut self, i: usize) -> usize {
+        let r = self.find(i).0;
+        self.size[r] as usize
+    }
+}
+
+/// Occupation of an L×L lattice: exactly `n_occ` sites (random choice) …
+pub fn sample_exact<R: Rng>(l: usize, n_occ: usize, rng: &mut R) -> Vec<bool> {
+    let n = l * l;
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let (chosen, _) = idx.partial_shuffle(rng, n_occ.min(n));
+    let mut occ = vec![false; n];
+    for &i in chosen.iter() {
+        occ[i as usize] = true;
+    }
+    occ
+}
+
+/// … or each site independently with probability p.
+pub fn sample_bernoulli<R: Rng>(l: usize, p: f64, rng: &mut R) -> Vec<bool> {
+    (0..l * l).map(|_| rng.random::<f64>() < p).collect()
+}
+
+/// Cluster analysis of one configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Clusters {
+    /// Label per site (−1 empty), labels 0..count in order of first appearance.
+    pub labels: Vec<i64>,
+    /// Size of each cluster.
+    pub sizes: Vec<usize>,
+    /// A cluster touches top and bottom (open) / wraps vertically (periodic).
+    pub span_y: bool,
+    /// A cluster touches left and right / wraps horizontally.
+    pub span_x: bool,
+    /// Same cluster spans both directions.
+    pub span_both_same: bool,
+}
+
+/// Label nearest-neighbour clusters. Site (x, y) is index y·L + x; y = 0 is the top row.
+pub fn clusters(occ: &[bool], l: usize, periodic: bool) -> Clusters {
+    let n = l * l;
+    let mut uf = UnionFind::new(n);
+    let (mut wrap_x, mut wrap_y) = (vec![false; 0], vec![false; 0]);
+    let mut wraps: Vec<(usize, bool, bool)> = Vec::new();
+    for y in 0..l {
+        for x in 0..l {
+            let i = y * l + x;
+            if !occ[i] {
+                continue;
+            }
+            // right and down neighbours (with wrap-around when periodic)
+            if x + 1 < l || periodic {
+                let j = y * l + (x + 1) % l;
+                if occ[j] {
+                    if let Some(w) = uf.union(i, j, (1, 0)) {
+                        if w != (0, 0) {
+                            wraps.push((i, w.0 != 0, w.1 != 0));
+                        }
+                    }
+                }
+            }
+            if y + 1 < l || periodic {
+                let j = ((y + 1) % l) * l + x;
+                if occ[j] {
+                    if let Some(w) = uf.union(i, j, (0, 1)) {
+                        if w != (0, 0) {
+                            wraps.push((i, w.0 != 0, w.1 != 0));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut label_of_root = vec![-1i64; n];
+    let mut labels = vec![-1i64; n];
+    let mut sizes = Vec::new();
+    for i in 0..n {
+        if occ[i] {
+            let r = uf.find(i).0;
+            if label_of_root[r] < 0 {
+                label_of_root[r] = sizes.len() as i64;
+                sizes.push(uf.size[r] as usize);
+            }
+            labels[i] = label_of_root[r];
+        }
+    }
+    let mut c = Clusters {
+        labels,
+        sizes,
+        ..Default::default()
+    };
+    if periodic {
+        let k = c.sizes.len();
+        wrap_x.resize(k, false);
+        wrap_y.resize(k, false);
+        for (i, wx, wy) in wraps {
+            let lab = c.labels[i] as usize;
+            wrap_x[lab] |= wx;
+            wrap_y[lab] |= wy;
+        }
+        c.span_x = wrap_x.iter().any(|&w| w);
+        c.span_y = wrap_y.iter().any(|&w| w);
+        c.span_both_same = (0..k).any(|q| wrap_x[q] && wrap_y[q]);
+    } else {
+        let k = c.sizes.len();
+        let mut flags = vec![0u8; k]; // bits: top, bottom, left, right
+        for x in 0..l {
+            if occ[x] {
+                flags[c.labels[x] as usize] |= 1;
+            }
+            let b = (l - 1) * l + x;
+            if occ[b] {
+                flags[c.labels[b] as usize] |= 2;
+            }
+        }
+        for y in 0..l {
+            let a = y * l;
+            if occ[a] {
+                flags[c.labels[a] as usize] |= 4;
+            }
+            let b = y * l + l - 1;
+            if occ[b] {
+                flags[c.labels[b] as usize] |= 8;
+            }
+        }
+        c.span_y = flags.iter().any(|f| f & 3 == 3);
+        c.span_x = flags.iter().any(|f| f & 12 == 12);
+        c.span_both_same = flags.iter().any(|f| f & 15 == 15);
+    }
+    c
+}
+
+/// One Newman–Ziff run: occupy sites in random order; after each addition n = 1..N record
+/// spanning (either direction, both directions) and the largest cluster size.
+pub struct NzRun {
+    pub either: Vec<bool>,
+    pub both: Vec<bool>,
+    pub largest: Vec<u32>,
+}
+
+/// Newman & Ziff, PRE 64, 016706 (2001): union–find on the growing lattice. Open boundaries:
+/// each cluster root carries the set of edges it touches (top, bottom, left, right), merged on
+/// union — virtual edge nodes would wrongly connect edges through corner sites. Periodic: a
+/// bond closing a loop with non-zero winding means wrapping.
+pub fn newman_ziff_run<R: Rng>(l: usize, periodic: bool, rng: &mut R) -> NzRun {
+    let n = l * l;
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.shuffle(rng);
+    let mut uf = UnionFind::new(n);
+    let mut edges = vec![0u8; n];
+    let mut occ = vec![false; n];
+    let (mut span_x, mut span_y) = (false, false);
+    let mut largest = 0u32;
+    let mut run = NzRun {
+        either: Vec::with_capacity(n),
+        both: Vec::with_capacity(n),
+        largest: Vec::with_capacity(n),
+    };
+    for &s in &order {
+        let i = s as usize;
+        occ[i] = true;
+        let (x, y) = (i % l, i / l);
+        if !periodic {
+            edges[i] = u8::from(y == 0)
+                | (u8::from(y == l - 1) << 1)
+                | (u8::from(x == 0) << 2)
+                | (u8::from(x == l - 1) << 3);
+        }
+        let neigh = [
+            (x + 1 < l || periodic).then(|| (y * l + (x + 1) % l, (1, 0))),
+            (x > 0 || periodic).then(|| (y * l + (x + l - 1) % l, (-1, 0))),
+            (y + 1 < l || periodic).then(|| (((y + 1) % l) * l + x, (0, 1))),
+            (y > 0 || periodic).then(|| (((y + l - 1) % l) * l + x, (0, -1))),
+        ];
+        for (j, d) in neigh.into_iter().flatten() {
+            if !occ[j] {
+                continue;
+            }
+            let (ri, rj) = (uf.find(i).0, uf.find(j).0);
+            let merged = edges[ri] | edges[rj];
+            if let Some(w) = uf.union(i, j, d) {
+                if periodic {
+                    span_x |= w.0 != 0;
+                    span_y |= w.1 != 0;
+                }
+            }
+            let r = uf.find(i).0;
+            edges[r] = merged;
+        }
+        let r = uf.find(i).0;
+        if !periodic {
+            span_y |= edges[r] & 3 == 3;
+            span_x |= edges[r] & 12 == 12;
+        }
+        largest = largest.max(uf.size[r]);
+        run.either.push(span_x || span_y);
+        run.both.push(span_x && span_y);
+        run.largest.push(largest);
+    }
+    run
+}
+
+/// Convolve microcanonical Q_n (n = 0..=N) with the binomial distribution: Q(p) = Σ_n B(N, n, p) Q_n.
+pub fn canonical(q: &[f64], p: f64) -> f64 {
+    let nn = q.len() - 1;
+    if p <= 0.0 {
+        return q[0];
+    }
+    if p >= 1.0 {
+        return q[nn];
+    }
+    // start at the mode and walk outwards with the ratio B(n+1)/B(n) = (N−n)/(n+1)·p/(1−p)
+    let mode = ((nn as f64 + 1.0) * p).floor().min(nn as f64) as usize;
+    let r = p / (1.0 - p);
+    let mut sum = q[mode];
+    let mut norm = 1.0;
+    let mut b = 1.0;
+    for n in mode..nn {
+        b *= (nn - n) as f64 / (n + 1) as f64 * r;
+        if b < 1e-17 * norm {
+            break;
+        }
+        sum += b * q[n + 1];
+        norm += b;
+    }
+    b = 1.0;
+    for n in (1..=mode).rev() {
+        b *= n as f64 / (nn - n + 1) as f64 / r;
+        if b < 1e-17 * norm {
+            break;
+        }
+        sum += b * q[n - 1];
+        norm += b;
+    }
+    sum / norm
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_and_empty_lattices() {
+        let l = 5;
+        let full = clusters(&vec![true; l * l], l, false);
+        assert_eq!(full.sizes, vec![25]);
+        assert!(full.span_x && full.span_y && full.span_both_same);
+        let empty = clusters(&vec![false; l * l], l, false);
+        assert!(empty.sizes.is_empty() && !empty.span_x);
+    }
+
+    #[test]
+    fn a_row_wraps_only_when_periodic() {
+        let l = 6;
+        let mut occ = vec![false; l * l];
+        for x in 0..l {
+            occ[2 * l + x] = true;
+        }
+        let open = clusters(&occ, l, false);
+        assert!(open.span_x && !open.span_y);
+        let per = clusters(&occ, l, true);
+        assert!(per.span_x && !per.span_y);
+        // a row missing one site spans nothing when periodic (no winding) but not open either
+        occ[2 * l + 3] = false;
+        let per = clusters(&occ, l, true);
+        assert!(!per.span_x);
+        assert_eq!(per.sizes, vec![5]);
+    }
+
+    #[test]
+    fn winding_detection_on_a_ring() {
+        // four nodes on a ring of length 4 along x: the closing bond winds once
+        let mut uf = UnionFind::new(4);
+        assert!(uf.union(0, 1, (1, 0)).is_none());
+        assert!(uf.union(1, 2, (1, 0)).is_none());
+        assert!(uf.union(3, 2, (-1, 0)).is_none());
+        assert_eq!(uf.union(3, 0, (1, 0)), Some((4, 0)));
+        // a bond inside a tree without winding
+        let mut uf = UnionFind::new(3);
+        uf.union(0, 1, (0, 1));
+        uf.union(1, 2, (1, 0));
+        assert_eq!(uf.union(0, 2, (1, 1)), Some((0, 0)));
+    }
+
+    #[test]
+    fn canonical_average_is_a_proper_binomial_mean() {
+        // Q_n = n/N gives Q(p) = p
+        let nn = 400;
+        let q: Vec<f64> = (0..=nn).map(|n| n as f64 / nn as f64).collect();
+        for p in [0.1, 0.5, 0.93] {
+            assert!((canonical(&q, p) - p).abs() < 1e-12);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! rhai API of percolation: `percolation_sample`, `clusters`, `spanning_probability`,
+//! `percolation_dataset`, `newman_ziff`.
+
+use super::{canonical, clusters, newman_ziff_run, sample_bernoulli, sample_exact};
+use crate::args::{check_alloc, count, err, prob, reg, Opts, Res};
+use crate::array::script::{arr_like, vec_arg};
+use crate::array::NdArray;
+use crate::tightbinding::script::par_realizations;
+use rhai::{Dynamic, Engine, Map, INT};
+
+const RULES: &[&str] = &["either", "both", "x", "y"];
+
+fn spans(c: &super::Clusters, rule: &str) -> bool {
+    match rule {
+        "both" => c.span_x && c.span_y,
+        "x" => c.span_x,
+        "y" => c.span_y,
+        _ => c.span_x || c.span_y,
+    }
+}
+
+fn sample(l: usize, p: f64, exact: bool, seed: u64, index: u64) -> Vec<bool> {
+    let mut rng = crate::rng::stream(seed, index);
+    if exact {
+        // exactly N_occ = round(p·L²) occupied sites (seed 003)
+        sample_exact(l, (p * (l * l) as f64).round() as usize, &mut rng)
+    } else {
+        sample_bernoulli(l, p, &mut rng)
+    }
+}
+
+fn l_arg(v: &Dynamic, f: &str) -> Res<usize> {
+    count(v, f, "L", 1, 20_000)
+}
+
+fn grid_arg(v: &Dynamic, f: &str) -> Res<(Vec<bool>, usize)> {
+    let a = arr_like(v, f, "config")?;
+    let s = a.shape().to_vec();
+    if a.ndim() != 2 || s[0] != s[1] {
+        return err(format!(
+            "{f}: expected an L×L array of 0/1, got shape {s:?}"
+        ));
+    }
+    Ok((a.view().iter().map(|&x| x != 0.0).collect(), s[0]))
+}
+
+/// Register the percolation functions.
+pub fn register(engine: &mut Engine) {
+    reg(engine, "percolation_sample", &["L: int", "p: float", "opts: map", "ndarray"], "An L×L site-percolation configuration (1 occupied, 0 empty): opts mode (\"exact\": exactly round(p·L²) sites, as seed 003; \"bernoulli\"), seed.", |l: Dynamic, p: Dynamic, m: Map| -> Res<NdArray> {
+        let f = "percolation_sample";
+        let o = Opts::new(m, f, &["mode", "seed"])?;
+        let l = l_arg(&l, f)?;
+        let p = prob(&p, f, "p")?;
+        let exact = o.choice_or("mode", "exact", &["exact", "bernoulli"])? == "exact";
+        let occ = sample(l, p, exact, o.seed()?, 0);
+        NdArray::from_2d(l, l, occ.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect()).map_err(|e| e.into())
+    });
+    reg(engine, "clusters", &["config: ndarray", "opts: map", "map"], "Nearest-neighbour clusters of an L×L 0/1 configuration (union–find): opts periodic. Returns #{labels (−1 empty), sizes, n_clusters, largest, largest_fraction, span_x, span_y, span_either, span_both, span_same_cluster}; open: a cluster touching both edges spans, periodic: a cluster wrapping around spans.", |cfg: Dynamic, m: Map| -> Res<Map> {
+        let f = "clusters";
+        let o = Opts::new(m, f, &["periodic"])?;
+        let (occ, l) = grid_arg(&cfg, f)?;
+        let c = clusters(&occ, l, o.bool_or("periodic", false)?);
+        let mut out = Map::new();
+        let largest = c.sizes.iter().copied().max().unwrap_or(0);
+        out.insert("labels".into(), Dynamic::from(NdArray::from_2d(l, l, c.labels.iter().map(|&x| x as f64).collect())?));
+        out.insert("sizes".into(), Dynamic::from(NdArray::from_vec(c.sizes.iter().map(|&s| s as f64).collect())));
+        out.insert("n_clusters".into(), Dynamic::from_int(c.sizes.len() as INT));
+        out.insert("largest".into(), Dynamic::from_int(largest as INT));
+        out.insert("largest_fraction".into(), Dynamic::from_float(largest as f64 / (l * l) as f64));
+        out.insert("span_x".into(), Dynamic::from_bool(c.span_x));
+        out.insert("span_y".into(), Dynamic::from_bool(c.span_y));
+        out.insert("span_either".into(), Dynamic::from_bool(c.span_x || c.span_y));
+        out.insert("span_both".into(), Dynamic::from_bool(c.span_x && c.span_y));
+        out.insert("span_same_cluster".into(), Dynamic::from_bool(c.span_both_same));
+        Ok(out)
+    });
+    reg(engine, "spanning_probability", &["L: int", "p: ndarray", "count: int", "opts: map", "map"], "Fraction of `count` independent samples that span, for each p, in parallel: opts rule (either, both, x, y), periodic, mode (exact, bernoulli), seed. Returns #{p, P, err (binomial)}.", |l: Dynamic, ps: Dynamic, n: Dynamic, m: Map| -> Res<Map> {
+        let f = "spanning_probability";
+        let o = Opts::new(m, f, &["rule", "periodic", "mode", "seed"])?;
+        let l = l_arg(&l, f)?;
+        let ps = vec_arg(&ps, f, "p")?;
+        if ps.iter().any(|p| !(0.0..=1.0).contains(p)) {
+            return err(format!("{f}: every p must be in [0, 1]"));
+        }
+        let n = count(&n, f, "count", 1, 100_000_000)?;
+        let rule = o.choice_or("rule", "either", RULES)?;
+        let periodic = o.bool_or("periodic", false)?;
+        let exact = o.choice_or("mode", "exact", &["exact", "bernoulli"])? == "exact";
+        let seed = o.seed()?;
+        let total = ps.len() * n;
+        let hits = par_realizations(total, f, |k| {
+            let occ = sample(l, ps[k / n], exact, seed, k as u64);
+            Ok(spans(&clusters(&occ, l, periodic), &rule))
+        })?;
+        let pr: Vec<f64> = (0..ps.len()).map(|i| hits[i * n..(i + 1) * n].iter().filter(|&&h| h).count() as f64 / n as f64).collect();
+        let er: Vec<f64> = pr.iter().map(|p| (p * (1.0 - p) / n as f64).sqrt()).collect();
+        let mut out = Map::new();
+        out.insert("p".into(), Dynamic::from(NdArray::from_vec(ps)));
+        out.insert("P".into(), Dynamic::from(NdArray::from_vec(pr)));
+        out.insert("err".into(), Dynamic::from(NdArray::from_vec(er)));
+        Ok(out)
+    });
+    reg(engine, "percolation_dataset", &["L: int", "p: ndarray", "count: int", "opts: map", "map"], "Seed-003 data set: `count` configurations per p (exactly round(p·L²) occupied), in parallel. opts rule, periodic, seed. Returns #{configs: n×1×L×L, p: n, spanning: n (0/1), n_occ: n}.", |l: Dynamic, ps: Dynamic, n: Dynamic, m: Map| -> Res<Map> {
+        let f = "percolation_dataset";
+        let o = Opts::new(m, f, &["rule", "periodic", "seed"])?;
+        let l = l_arg(&l, f)?;
+        let ps = vec_arg(&ps, f, "p")?;
+        if ps.iter().any(|p| !(0.0..=1.0).contains(p)) {
+            return err(format!("{f}: every p must be in [0, 1]"));
+        }
+        let n = count(&n, f, "count", 1, 100_000_000)?;
+        let total = ps.len() * n;
+        check_alloc(f, "the configurations", (total as u128) * (l * l) as u128, 8)?;
+        let rule = o.choice_or("rule", "either", RULES)?;
+        let periodic = o.bool_or("periodic", false)?;
+        let seed = o.seed()?;
+        let rows = par_realizations(total, f, |k| {
+            let occ = sample(l, ps[k / n], true, seed, k as u64);
+            let s = spans(&clusters(&occ, l, periodic), &rule);
+            Ok((occ, s))
+        })?;
+        let mut cfg = Vec::with_capacity(total * l * l);
+        let (mut pv, mut sv, mut nv) = (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
+        for (k, (occ, s)) in rows.into_iter().enumerate() {
+            nv.push(occ.iter().filter(|&&b| b).count() as f64);
+            cfg.extend(occ.iter().map(|&b| if b { 1.0 } else { 0.0 }));
+            pv.push(ps[k / n]);
+            sv.push(if s { 1.0 } else { 0.0 });
+        }
+        let mut out = Map::new();
+        out.insert("configs".into(), Dynamic::from(NdArray::from_shape(&[total, 1, l, l], cfg)?));
+        out.insert("p".into(), Dynamic::from(NdArray::from_vec(pv)));
+        out.insert("spanning".into(), Dynamic::from(NdArray::from_vec(sv)));
+        out.insert("n_occ".into(), Dynamic::from(NdArray::from_vec(nv)));
+        Ok(out)
+    });
+    reg(engine, "newman_ziff", &["L: int", "runs: int", "opts: map", "map"], "Newman–Ziff sweeps: each run adds sites in random order and records spanning and the largest cluster for every occupation n; averages are convolved with the binomial distribution to the canonical ensemble on a p grid. opts p (grid, default 101 points), periodic, seed. Returns #{p, either, both, largest_fraction (canonical), threshold_either, threshold_both (mean spanning threshold n_c/N), threshold_either_err, threshold_both_err}.", |l: Dynamic, runs: Dynamic, m: Map| -> Res<Map> {
+        let f = "newman_ziff";
+        let o = Opts::new(m, f, &["p", "periodic", "seed"])?;
+        let l = l_arg(&l, f)?;
+        let runs = count(&runs, f, "runs", 1, 100_000_000)?;
+        let periodic = o.bool_or("periodic", false)?;
+        let grid = match o.get("p") {
+            Some(v) => vec_arg(v, f, "opts.p")?,
+            None => (0..=100).map(|i| i as f64 / 100.0).collect(),
+        };
+        let seed = o.seed()?;
+        let nn = l * l;
+        check_alloc(f, "the per-run records", (nn as u128) * 24, 2)?;
+        // Accumulate per-thread partial sums in run order (deterministic).
+        let per_run = par_realizations(runs, f, |k| {
+            let mut rng = crate::rng::stream(seed, k as u64);
+            let r = newman_ziff_run(l, periodic, &mut rng);
+            let te = r.either.iter().position(|&b| b).map(|i| i + 1).unwrap_or(nn);
+            let tb = r.both.iter().position(|&b| b).map(|i| i + 1).unwrap_or(nn);
+            Ok((te, tb, r.largest))
+        })?;
+        let mut qe = vec![0.0; nn + 1];
+        let mut qb = vec![0.0; nn + 1];
+        let mut ql = vec![0.0; nn + 1];
+        let (mut te, mut tb) = (Vec::new(), Vec::new());
+        for (a, b, largest) in per_run {
+            te.push(a as f64 / nn as f64);
+            tb.push(b as f64 / nn as f64);
+            for n in 1..=nn {
+                if n >= a {
+                    qe[n] += 1.0;
+                }
+                if n >= b {
+                    qb[n] += 1.0;
+                }
+                ql[n] += largest[n - 1] as f64 / nn as f64;
+            }
+        }
+        for q in [&mut qe, &mut qb, &mut ql] {
+            q.iter_mut().for_each(|v| *v /= runs as f64);
+        }
+        let conv = |q: &[f64]| -> Vec<f64> { grid.iter().map(|&p| canonical(q, p)).collect() };
+        let mean_err = |v: &[f64]| -> (f64, f64) {
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let sd = if v.len() > 1 { (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt() } else { f64::NAN };
+            (m, sd / (v.len() as f64).sqrt())
+        };
+        let (me, ee) = mean_err(&te);
+        let (mb, eb) = mean_err(&tb);
+        let mut out = Map::new();
+        out.insert("either".into(), Dynamic::from(NdArray::from_vec(conv(&qe))));
+        out.insert("both".into(), Dynamic::from(NdArray::from_vec(conv(&qb))));
+        out.insert("largest_fraction".into(), Dynamic::from(NdArray::from_vec(conv(&ql))));
+        out.insert("p".into(), Dynamic::from(NdArray::from_vec(grid)));
+        out.insert("threshold_either".into(), Dynamic::from_float(me));
+        out.insert("threshold_either_err".into(), Dynamic::from_float(ee));
+        out.insert("threshold_both".into(), Dynamic::from_float(mb));
+        out.insert("threshold_both_err".into(), Dynamic::from_float(eb));
+        Ok(out)
+    });
+}
