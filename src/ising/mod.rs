@@ -19,7 +19,7 @@ pub struct SplitMix(u64);
 impl SplitMix {
     /// Next 64 random bits.
     #[inline]
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -29,7 +29,7 @@ impl SplitMix {
     /// Uniform in [0, 1).
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
 
@@ -60,7 +60,7 @@ impl Ising {
     pub fn new(l: usize, j1: f64, j2: f64, seed: u64, hot: bool) -> Self {
         let mut r = SplitMix(crate::rng::mix(seed ^ 0xA5A5));
         let spins = (0..l * l)
-            .map(|_| if !hot || r.next() >> 63 == 0 { 1 } else { -1 })
+            .map(|_| if !hot || r.next_u64() >> 63 == 0 { 1 } else { -1 })
             .collect();
         Ising {
             l,
@@ -134,7 +134,7 @@ impl Ising {
                             + ((nn + 4) / 2) as usize * 5
                             + ((nnn + 4) / 2) as usize;
                         let th = table[idx];
-                        if th == u64::MAX || rng.next() < th {
+                        if th == u64::MAX || rng.next_u64() < th {
                             row[x] = -row[x];
                             acc += 1;
                         }
@@ -160,7 +160,7 @@ impl Ising {
         ));
         self.steps += 1;
         let p_add = 1.0 - (-2.0 * self.j1 / t).exp();
-        let seed_site = (rng.next() % n as u64) as usize;
+        let seed_site = (rng.next_u64() % n as u64) as usize;
         let s0 = self.spins[seed_site];
         let mut stack = vec![seed_site];
         self.spins[seed_site] = -s0;
