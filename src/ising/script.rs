@@ -30,15 +30,20 @@ fn mean_err(v: &[f64]) -> (f64, f64, f64) {
 }
 
 fn run_steps(st: &mut Ising, t: f64, n: usize, wolff: bool, func: &str) -> Res<()> {
-    for k in 0..n {
+    // Metropolis in batches of up to 64 sweeps (one sublattice split per batch), checking
+    // Ctrl-C between batches.
+    let mut done = 0;
+    while done < n {
+        let k = (n - done).min(64);
         if wolff {
-            st.wolff_step(t);
+            for _ in 0..k {
+                st.wolff_step(t);
+            }
         } else {
-            st.metropolis_sweep(t);
+            st.metropolis_sweeps(t, k);
         }
-        if k % 64 == 0 {
-            crate::progress::check_interrupt(func)?;
-        }
+        done += k;
+        crate::progress::check_interrupt(func)?;
     }
     Ok(())
 }
@@ -199,13 +204,9 @@ pub fn register(engine: &mut Engine) {
             let mut st = Ising::new(l, j1, j2s[c], crate::rng::mix(seed ^ c as u64), true);
             let mut out = Vec::with_capacity(temps.len() * configs);
             for &t in &temps {
-                for _ in 0..therm {
-                    st.metropolis_sweep(t);
-                }
+                st.metropolis_sweeps(t, therm);
                 for _ in 0..configs {
-                    for _ in 0..every {
-                        st.metropolis_sweep(t);
-                    }
+                    st.metropolis_sweeps(t, every);
                     if crate::progress::interrupted() {
                         return Err("ising_dataset: interrupted".to_string());
                     }
