@@ -15,6 +15,7 @@ pub mod engine;
 pub mod io;
 pub mod ising;
 pub mod lattice;
+pub mod patterns;
 pub mod percolation;
 pub mod plot;
 pub mod progress;
@@ -33,6 +34,7 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     stats::script::register(engine);
     percolation::script::register(engine);
     ising::script::register(engine);
+    patterns::script::register(engine);
 }
 
 /// Version and build facts for `disco doctor`.
