@@ -58,3 +58,61 @@ fn yu2023_evolving_networks_quick() {
     assert!((r["materials"]["poisson"]["S_S"].as_f64().unwrap() - 1.0).abs() < 0.15);
     assert!(r["materials"]["crystal"]["S_L"].as_f64().unwrap() < 0.2);
 }
+
+#[test]
+fn bayo_percolation_quick() {
+    let r = run_script("bayo_percolation");
+    let g = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+    assert!(
+        (g("pc_estimate") - 0.592746).abs() < 0.003,
+        "p_c {}",
+        g("pc_estimate")
+    );
+    assert_eq!(r["dataset_states"], 3100);
+    // paper (L = 100, 10^4 per p): 92.7 % non-spanning below p_c(L), 94.9 % spanning above
+    assert!(
+        (g("non_spanning_below") - 0.927).abs() < 0.02,
+        "{}",
+        g("non_spanning_below")
+    );
+    assert!(
+        (g("spanning_above") - 0.949).abs() < 0.02,
+        "{}",
+        g("spanning_above")
+    );
+}
+
+#[test]
+fn bayo_ising_quick() {
+    let r = run_script("bayo_ising");
+    let g = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+    assert!(
+        (g("tc_binder") - 2.269).abs() < 0.05,
+        "T_c {}",
+        g("tc_binder")
+    );
+    assert!(g("m_low_T_J2_0") > 0.95, "ferromagnetic order at low T");
+    assert!(
+        g("stripe_low_T_J2_max") > 0.95,
+        "stripe order at low T, J2 = 1.5"
+    );
+    assert!(g("m_T_max") < 0.3, "no order at T = 4");
+}
+
+#[test]
+fn bayo_anderson_quick() {
+    let r = run_script("bayo_anderson");
+    let wc = r["W_c"].as_f64().expect("a crossing was found");
+    assert!((13.0..=19.0).contains(&wc), "W_c {wc}");
+    let ipr: Vec<f64> = r["ipr"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        ipr[0] < ipr[2] && ipr[2] < ipr[4] && ipr[1] < ipr[3],
+        "IPR grows with W: {ipr:?}"
+    );
+    assert!(ipr[0] < 0.01 && ipr[4] > 0.1, "{ipr:?}");
+}

@@ -7,31 +7,12 @@
 
 pub mod script;
 
+use crate::rng::SplitMix64 as SplitMix;
+use rand::RngCore;
 use rayon::prelude::*;
 
 /// Critical temperature of the square-lattice Ising model (J1 = 1, J2 = 0): 2/ln(1 + √2).
 pub const TC: f64 = 2.269_185_314_213_022;
-
-/// SplitMix64: a small, fast generator (passes BigCrush), one per row and sweep.
-#[derive(Clone)]
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    /// Next 64 random bits.
-    #[inline]
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    #[inline]
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-}
 
 /// Spins and couplings.
 #[derive(Clone, Debug)]

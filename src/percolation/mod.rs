@@ -204,6 +204,65 @@ pub fn clusters(occ: &[bool], l: usize, periodic: bool) -> Clusters {
     c
 }
 
+/// Spanning only, without labels (the hot path of `spanning_probability` and the data sets):
+/// open boundaries use a lean union–find (parent array, path halving) whose roots carry the set
+/// of edges their cluster touches; periodic boundaries need windings and use `clusters`.
+/// Returns (span_x, span_y).
+pub fn spanning(occ: &[bool], l: usize, periodic: bool) -> (bool, bool) {
+    if periodic {
+        let c = clusters(occ, l, true);
+        return (c.span_x, c.span_y);
+    }
+    let n = l * l;
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut size = vec![1u32; n];
+    let mut edges = vec![0u8; n];
+    fn find(p: &mut [u32], mut i: usize) -> usize {
+        while p[i] as usize != i {
+            let g = p[p[i] as usize];
+            p[i] = g;
+            i = g as usize;
+        }
+        i
+    }
+    // union by size keeps the trees shallow near p_c, where clusters are huge
+    let union = |p: &mut [u32], sz: &mut [u32], e: &mut [u8], a: usize, b: usize| {
+        let (ra, rb) = (find(p, a), find(p, b));
+        if ra != rb {
+            let (big, small) = if sz[ra] >= sz[rb] { (ra, rb) } else { (rb, ra) };
+            p[small] = big as u32;
+            sz[big] += sz[small];
+            e[big] |= e[small];
+        }
+    };
+    for y in 0..l {
+        for x in 0..l {
+            let i = y * l + x;
+            if !occ[i] {
+                continue;
+            }
+            edges[i] = u8::from(y == 0)
+                | (u8::from(y == l - 1) << 1)
+                | (u8::from(x == 0) << 2)
+                | (u8::from(x == l - 1) << 3);
+            if x > 0 && occ[i - 1] {
+                union(&mut parent, &mut size, &mut edges, i - 1, i);
+            }
+            if y > 0 && occ[i - l] {
+                union(&mut parent, &mut size, &mut edges, i - l, i);
+            }
+        }
+    }
+    let (mut sx, mut sy) = (false, false);
+    for i in 0..n {
+        if occ[i] && parent[i] as usize == i {
+            sy |= edges[i] & 3 == 3;
+            sx |= edges[i] & 12 == 12;
+        }
+    }
+    (sx, sy)
+}
+
 /// One Newman–Ziff run: occupy sites in random order; after each addition n = 1..N record
 /// spanning (either direction, both directions) and the largest cluster size.
 pub struct NzRun {
@@ -339,6 +398,17 @@ mod tests {
         let per = clusters(&occ, l, true);
         assert!(!per.span_x);
         assert_eq!(per.sizes, vec![5]);
+    }
+
+    #[test]
+    fn lean_spanning_agrees_with_full_labelling() {
+        let mut r = crate::rng::from_seed(4);
+        for k in 0..300 {
+            let l = 5 + k % 20;
+            let occ = sample_bernoulli(l, 0.5 + 0.2 * ((k % 7) as f64 / 7.0), &mut r);
+            let c = clusters(&occ, l, false);
+            assert_eq!(spanning(&occ, l, false), (c.span_x, c.span_y), "sample {k}");
+        }
     }
 
     #[test]

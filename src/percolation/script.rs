@@ -1,7 +1,7 @@
 //! rhai API of percolation: `percolation_sample`, `clusters`, `spanning_probability`,
 //! `percolation_dataset`, `newman_ziff`.
 
-use super::{canonical, clusters, newman_ziff_run, sample_bernoulli, sample_exact};
+use super::{canonical, clusters, newman_ziff_run, sample_bernoulli, sample_exact, spanning};
 use crate::args::{check_alloc, count, err, prob, reg, Opts, Res};
 use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
@@ -10,17 +10,17 @@ use rhai::{Dynamic, Engine, Map, INT};
 
 const RULES: &[&str] = &["either", "both", "x", "y"];
 
-fn spans(c: &super::Clusters, rule: &str) -> bool {
+fn spans((sx, sy): (bool, bool), rule: &str) -> bool {
     match rule {
-        "both" => c.span_x && c.span_y,
-        "x" => c.span_x,
-        "y" => c.span_y,
-        _ => c.span_x || c.span_y,
+        "both" => sx && sy,
+        "x" => sx,
+        "y" => sy,
+        _ => sx || sy,
     }
 }
 
 fn sample(l: usize, p: f64, exact: bool, seed: u64, index: u64) -> Vec<bool> {
-    let mut rng = crate::rng::stream(seed, index);
+    let mut rng = crate::rng::SplitMix64::stream(seed, index);
     if exact {
         // exactly N_occ = round(p·L²) occupied sites (seed 003)
         sample_exact(l, (p * (l * l) as f64).round() as usize, &mut rng)
@@ -90,7 +90,7 @@ pub fn register(engine: &mut Engine) {
         let total = ps.len() * n;
         let hits = par_realizations(total, f, |k| {
             let occ = sample(l, ps[k / n], exact, seed, k as u64);
-            Ok(spans(&clusters(&occ, l, periodic), &rule))
+            Ok(spans(spanning(&occ, l, periodic), &rule))
         })?;
         let pr: Vec<f64> = (0..ps.len()).map(|i| hits[i * n..(i + 1) * n].iter().filter(|&&h| h).count() as f64 / n as f64).collect();
         let er: Vec<f64> = pr.iter().map(|p| (p * (1.0 - p) / n as f64).sqrt()).collect();
@@ -116,7 +116,7 @@ pub fn register(engine: &mut Engine) {
         let seed = o.seed()?;
         let rows = par_realizations(total, f, |k| {
             let occ = sample(l, ps[k / n], true, seed, k as u64);
-            let s = spans(&clusters(&occ, l, periodic), &rule);
+            let s = spans(spanning(&occ, l, periodic), &rule);
             Ok((occ, s))
         })?;
         let mut cfg = Vec::with_capacity(total * l * l);
