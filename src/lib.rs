@@ -15,6 +15,7 @@ pub mod engine;
 pub mod io;
 pub mod ising;
 pub mod lattice;
+pub mod ml;
 pub mod patterns;
 pub mod percolation;
 pub mod plot;
@@ -35,6 +36,7 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     percolation::script::register(engine);
     ising::script::register(engine);
     patterns::script::register(engine);
+    ml::script::register(engine);
 }
 
 /// Version and build facts for `disco doctor`.

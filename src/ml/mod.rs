@@ -1,0 +1,717 @@
+//! Neural networks on candle (CPU; CUDA behind the `cuda` feature): models built from a layer
+//! spec, seeded from disco's own generators (candle's CPU RNG cannot be seeded), trained by
+//! `train` with disco's shuffling, batching, losses, optimisers, schedules, early stopping and
+//! keep-best; composition `chain(A, freeze(B))` trains A through a frozen B (seed 000's L2D2L).
+//!
+//! Layers offered are those whose gradients the tests check: conv2d (candle's op, checked
+//! against a naive reference), max/avg pooling with kernel = stride written as reshape + max/mean
+//! (exact gradients; candle 0.11.1's max_pool2d gradient is wrong), dense, residual blocks,
+//! activations, dropout, flatten. Batch norm is not offered (no checked training-mode gradient).
+
+pub mod script;
+
+use candle_core::{DType, Device, Tensor, Var, D};
+use rand::Rng;
+
+/// Errors as plain messages.
+pub type MlResult<T> = Result<T, String>;
+
+fn ce<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// Activation functions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Act {
+    Relu,
+    Tanh,
+    Sigmoid,
+    Linear,
+    Softmax,
+}
+
+/// One layer specification (what `model(...)` reads from a script).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spec {
+    Conv2d {
+        filters: usize,
+        kernel: usize,
+        same: bool,
+        stride: usize,
+    },
+    MaxPool(usize),
+    AvgPool(usize),
+    Dense(usize),
+    Residual(usize),
+    Act(Act),
+    Dropout(f64),
+    Flatten,
+}
+
+/// A layer with its parameters.
+#[derive(Clone)]
+pub enum Layer {
+    Conv2d {
+        w: Var,
+        b: Var,
+        pad: usize,
+        stride: usize,
+    },
+    MaxPool(usize),
+    AvgPool(usize),
+    Dense {
+        w: Var,
+        b: Var,
+    },
+    Residual {
+        c1: (Var, Var),
+        c2: (Var, Var),
+        proj: Option<(Var, Var)>,
+    },
+    Act(Act),
+    Dropout(f64),
+    Flatten,
+}
+
+/// A run of layers trained together or frozen together.
+#[derive(Clone)]
+pub struct Part {
+    pub specs: Vec<Spec>,
+    pub layers: Vec<Layer>,
+    pub input: Vec<usize>,
+    pub output: Vec<usize>,
+    pub frozen: bool,
+}
+
+/// A model: parts applied in sequence.
+#[derive(Clone)]
+pub struct Model {
+    pub parts: Vec<Part>,
+}
+
+fn uniform_tensor<R: Rng>(shape: &[usize], bound: f64, rng: &mut R) -> MlResult<Var> {
+    let n: usize = shape.iter().product();
+    let v: Vec<f32> = (0..n)
+        .map(|_| rng.random_range(-bound..bound) as f32)
+        .collect();
+    Var::from_tensor(&Tensor::from_vec(v, shape, &Device::Cpu).map_err(ce)?).map_err(ce)
+}
+
+/// He-uniform weights (bound √(6/fan_in)) and biases U(±1/√fan_in), from a seeded generator.
+fn init<R: Rng>(shape_w: &[usize], fan_in: usize, nb: usize, rng: &mut R) -> MlResult<(Var, Var)> {
+    let w = uniform_tensor(shape_w, (6.0 / fan_in as f64).sqrt(), rng)?;
+    let b = uniform_tensor(&[nb], 1.0 / (fan_in as f64).sqrt(), rng)?;
+    Ok((w, b))
+}
+
+impl Part {
+    /// Build a part for inputs of shape `input` (C×H×W or F, without the batch axis).
+    pub fn new<R: Rng>(input: &[usize], specs: &[Spec], rng: &mut R) -> MlResult<Self> {
+        let mut shape = input.to_vec();
+        let mut layers = Vec::new();
+        for (i, s) in specs.iter().enumerate() {
+            let at = |msg: String| format!("layer {i} ({s:?}): {msg}");
+            let layer = match s {
+                Spec::Conv2d {
+                    filters,
+                    kernel,
+                    same,
+                    stride,
+                } => {
+                    if shape.len() != 3 {
+                        return Err(at(format!("needs a C×H×W input, got {shape:?}")));
+                    }
+                    if *same && kernel % 2 == 0 {
+                        return Err(at("padding \"same\" needs an odd kernel".into()));
+                    }
+                    let (c, h, w) = (shape[0], shape[1], shape[2]);
+                    let pad = if *same { kernel / 2 } else { 0 };
+                    if h + 2 * pad < *kernel || w + 2 * pad < *kernel {
+                        return Err(at(format!("kernel {kernel} larger than the input {h}×{w}")));
+                    }
+                    let (wt, b) = init(
+                        &[*filters, c, *kernel, *kernel],
+                        c * kernel * kernel,
+                        *filters,
+                        rng,
+                    )?;
+                    shape = vec![
+                        *filters,
+                        (h + 2 * pad - kernel) / stride + 1,
+                        (w + 2 * pad - kernel) / stride + 1,
+                    ];
+                    Layer::Conv2d {
+                        w: wt,
+                        b,
+                        pad,
+                        stride: *stride,
+                    }
+                }
+                Spec::MaxPool(k) | Spec::AvgPool(k) => {
+                    if shape.len() != 3
+                        || !shape[1].is_multiple_of(*k)
+                        || !shape[2].is_multiple_of(*k)
+                    {
+                        return Err(at(format!("pooling {k}×{k} (stride {k}) needs C×H×W with H, W divisible by {k}, got {shape:?}")));
+                    }
+                    shape = vec![shape[0], shape[1] / k, shape[2] / k];
+                    if matches!(s, Spec::MaxPool(_)) {
+                        Layer::MaxPool(*k)
+                    } else {
+                        Layer::AvgPool(*k)
+                    }
+                }
+                Spec::Dense(n) => {
+                    if shape.len() != 1 {
+                        return Err(at(format!(
+                            "needs a flat input (add a flatten layer), got {shape:?}"
+                        )));
+                    }
+                    let (w, b) = init(&[shape[0], *n], shape[0], *n, rng)?;
+                    shape = vec![*n];
+                    Layer::Dense { w, b }
+                }
+                Spec::Residual(f) => {
+                    if shape.len() != 3 {
+                        return Err(at(format!("needs a C×H×W input, got {shape:?}")));
+                    }
+                    let c = shape[0];
+                    let c1 = init(&[*f, c, 3, 3], c * 9, *f, rng)?;
+                    let c2 = init(&[*f, *f, 3, 3], f * 9, *f, rng)?;
+                    let proj = if c != *f {
+                        Some(init(&[*f, c, 1, 1], c, *f, rng)?)
+                    } else {
+                        None
+                    };
+                    shape = vec![*f, shape[1], shape[2]];
+                    Layer::Residual { c1, c2, proj }
+                }
+                Spec::Act(a) => Layer::Act(*a),
+                Spec::Dropout(p) => Layer::Dropout(*p),
+                Spec::Flatten => {
+                    shape = vec![shape.iter().product()];
+                    Layer::Flatten
+                }
+            };
+            layers.push(layer);
+        }
+        Ok(Part {
+            specs: specs.to_vec(),
+            layers,
+            input: input.to_vec(),
+            output: shape,
+            frozen: false,
+        })
+    }
+
+    /// Named parameters (`l3.weight`, `l3.bias`, …).
+    pub fn named(&self, prefix: &str) -> Vec<(String, Var)> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            let mut push = |n: &str, v: &Var| out.push((format!("{prefix}l{i}.{n}"), v.clone()));
+            match l {
+                Layer::Conv2d { w, b, .. } | Layer::Dense { w, b } => {
+                    push("weight", w);
+                    push("bias", b);
+                }
+                Layer::Residual { c1, c2, proj } => {
+                    push("conv1.weight", &c1.0);
+                    push("conv1.bias", &c1.1);
+                    push("conv2.weight", &c2.0);
+                    push("conv2.bias", &c2.1);
+                    if let Some(p) = proj {
+                        push("proj.weight", &p.0);
+                        push("proj.bias", &p.1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn forward<R: Rng>(&self, x: &Tensor, train: bool, rng: &mut R) -> MlResult<Tensor> {
+        let conv = |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
+            let y = x.conv2d(w.as_tensor(), pad, stride, 1, 1).map_err(ce)?;
+            y.broadcast_add(&b.as_tensor().reshape((1, (), 1, 1)).map_err(ce)?)
+                .map_err(ce)
+        };
+        let mut x = x.clone();
+        for l in &self.layers {
+            x = match l {
+                Layer::Conv2d { w, b, pad, stride } => conv(&x, w, b, *pad, *stride)?,
+                Layer::MaxPool(k) | Layer::AvgPool(k) => {
+                    let (n, c, h, w) = x.dims4().map_err(ce)?;
+                    let r = x.reshape((n, c, h / k, *k, w / k, *k)).map_err(ce)?;
+                    if matches!(l, Layer::MaxPool(_)) {
+                        r.max(5).map_err(ce)?.max(3).map_err(ce)?
+                    } else {
+                        r.mean(5).map_err(ce)?.mean(3).map_err(ce)?
+                    }
+                }
+                Layer::Dense { w, b } => x
+                    .matmul(w.as_tensor())
+                    .map_err(ce)?
+                    .broadcast_add(b.as_tensor())
+                    .map_err(ce)?,
+                Layer::Residual { c1, c2, proj } => {
+                    let h1 = conv(&x, &c1.0, &c1.1, 1, 1)?.relu().map_err(ce)?;
+                    let h2 = conv(&h1, &c2.0, &c2.1, 1, 1)?;
+                    let skip = match proj {
+                        Some(p) => conv(&x, &p.0, &p.1, 0, 1)?,
+                        None => x.clone(),
+                    };
+                    (h2 + skip).map_err(ce)?.relu().map_err(ce)?
+                }
+                Layer::Act(a) => match a {
+                    Act::Relu => x.relu().map_err(ce)?,
+                    Act::Tanh => x.tanh().map_err(ce)?,
+                    Act::Sigmoid => candle_nn::ops::sigmoid(&x).map_err(ce)?,
+                    Act::Softmax => candle_nn::ops::softmax_last_dim(&x).map_err(ce)?,
+                    Act::Linear => x,
+                },
+                Layer::Dropout(p) => {
+                    if train && *p > 0.0 {
+                        // inverted dropout with a mask from disco's seeded generator
+                        let n = x.elem_count();
+                        let keep = 1.0 - p;
+                        let m: Vec<f32> = (0..n)
+                            .map(|_| {
+                                if rng.random::<f64>() < keep {
+                                    (1.0 / keep) as f32
+                                } else {
+                                    0.0
+                                }
+                            })
+                            .collect();
+                        let mask = Tensor::from_vec(m, x.shape(), x.device()).map_err(ce)?;
+                        (x * mask).map_err(ce)?
+                    } else {
+                        x
+                    }
+                }
+                Layer::Flatten => x.flatten_from(1).map_err(ce)?,
+            };
+        }
+        Ok(x)
+    }
+}
+
+impl Model {
+    /// Parameter count.
+    pub fn params(&self) -> usize {
+        self.named().iter().map(|(_, v)| v.elem_count()).sum()
+    }
+    /// All named parameters (`p0.l0.weight`, …).
+    pub fn named(&self) -> Vec<(String, Var)> {
+        self.parts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.named(&format!("p{i}.")))
+            .collect()
+    }
+    /// Parameters that train (not frozen).
+    pub fn trainable(&self) -> Vec<Var> {
+        self.parts
+            .iter()
+            .filter(|p| !p.frozen)
+            .flat_map(|p| p.named("").into_iter().map(|(_, v)| v))
+            .collect()
+    }
+    /// Input shape (without batch).
+    pub fn input(&self) -> &[usize] {
+        &self.parts[0].input
+    }
+    /// Forward pass on a batch.
+    pub fn forward<R: Rng>(&self, x: &Tensor, train: bool, rng: &mut R) -> MlResult<Tensor> {
+        let mut y = x.clone();
+        for p in &self.parts {
+            y = p.forward(&y, train && !p.frozen, rng)?;
+        }
+        Ok(y)
+    }
+}
+
+/// Losses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Loss {
+    Mse,
+    Mae,
+    /// Mean absolute percentage error, mean |ŷ − y|/|y| (seed 000 Eq. 3); accuracy = 1 − MAPE.
+    Mape,
+    /// Softmax cross-entropy against integer class labels.
+    CrossEntropy,
+    /// Binary cross-entropy on logits (numerically stable form).
+    Bce,
+}
+
+/// The loss of predictions `yh` against targets `y` (labels as an N vector for cross-entropy).
+pub fn loss(kind: Loss, yh: &Tensor, y: &Tensor) -> MlResult<Tensor> {
+    let r = match kind {
+        Loss::Mse => (yh - y).and_then(|d| d.sqr()).and_then(|d| d.mean_all()),
+        Loss::Mae => (yh - y).and_then(|d| d.abs()).and_then(|d| d.mean_all()),
+        Loss::Mape => (yh - y)
+            .and_then(|d| d.abs())
+            .and_then(|d| d.div(&y.abs()?.affine(1.0, 1e-12)?))
+            .and_then(|d| d.mean_all()),
+        Loss::CrossEntropy => {
+            let ls = candle_nn::ops::log_softmax(yh, D::Minus1).map_err(ce)?;
+            let idx = y
+                .to_dtype(DType::U32)
+                .and_then(|t| t.unsqueeze(1))
+                .map_err(ce)?;
+            ls.gather(&idx, 1)
+                .and_then(|g| g.mean_all())
+                .and_then(|m| m.neg())
+        }
+        Loss::Bce => {
+            // mean(max(z, 0) − z·y + ln(1 + e^(−|z|)))
+            let a = yh.relu().map_err(ce)?;
+            let b = (yh * y).map_err(ce)?;
+            let c = yh
+                .abs()
+                .and_then(|t| t.neg())
+                .and_then(|t| t.exp())
+                .and_then(|t| t.affine(1.0, 1.0))
+                .and_then(|t| t.log())
+                .map_err(ce)?;
+            (a - b).and_then(|t| t + c).and_then(|t| t.mean_all())
+        }
+    };
+    r.map_err(ce)
+}
+
+/// Optimiser state (Adam or SGD with momentum), updating vars in place.
+pub struct Optimizer {
+    adam: bool,
+    momentum: f64,
+    m: Vec<Tensor>,
+    v: Vec<Tensor>,
+    t: i32,
+}
+
+impl Optimizer {
+    /// New state for `vars`.
+    pub fn new(vars: &[Var], adam: bool, momentum: f64) -> MlResult<Self> {
+        let zeros = |v: &Var| v.as_tensor().zeros_like().map_err(ce);
+        Ok(Optimizer {
+            adam,
+            momentum,
+            m: vars.iter().map(zeros).collect::<MlResult<_>>()?,
+            v: vars.iter().map(zeros).collect::<MlResult<_>>()?,
+            t: 0,
+        })
+    }
+    /// One step with learning rate `lr` from the gradients in `grads`.
+    pub fn step(
+        &mut self,
+        vars: &[Var],
+        grads: &candle_core::backprop::GradStore,
+        lr: f64,
+    ) -> MlResult<()> {
+        self.t += 1;
+        let (b1, b2, eps) = (0.9, 0.999, 1e-8);
+        for (i, var) in vars.iter().enumerate() {
+            let Some(g) = grads.get(var.as_tensor()) else {
+                continue;
+            };
+            if self.adam {
+                self.m[i] = (self.m[i].affine(b1, 0.0).map_err(ce)?
+                    + g.affine(1.0 - b1, 0.0).map_err(ce)?)
+                .map_err(ce)?;
+                self.v[i] = (self.v[i].affine(b2, 0.0).map_err(ce)?
+                    + g.sqr().map_err(ce)?.affine(1.0 - b2, 0.0).map_err(ce)?)
+                .map_err(ce)?;
+                let mh = self.m[i]
+                    .affine(1.0 / (1.0 - b1.powi(self.t)), 0.0)
+                    .map_err(ce)?;
+                let vh = self.v[i]
+                    .affine(1.0 / (1.0 - b2.powi(self.t)), 0.0)
+                    .map_err(ce)?;
+                let upd = mh
+                    .div(&vh.sqrt().map_err(ce)?.affine(1.0, eps).map_err(ce)?)
+                    .map_err(ce)?;
+                var.set(&(var.as_tensor() - upd.affine(lr, 0.0).map_err(ce)?).map_err(ce)?)
+                    .map_err(ce)?;
+            } else {
+                self.m[i] = (self.m[i].affine(self.momentum, 0.0).map_err(ce)? + g).map_err(ce)?;
+                var.set(&(var.as_tensor() - self.m[i].affine(lr, 0.0).map_err(ce)?).map_err(ce)?)
+                    .map_err(ce)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Learning-rate schedules (per epoch).
+#[derive(Clone, Copy, Debug)]
+pub enum Schedule {
+    Constant,
+    /// lr·γ^epoch
+    Exp(f64),
+    /// lr·γ^⌊epoch/step⌋
+    Step(usize, f64),
+}
+
+/// Validation metrics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Metric {
+    Accuracy,
+    R2,
+    Rmse,
+    MapeAccuracy,
+    None,
+}
+
+/// Training configuration.
+#[derive(Clone, Debug)]
+pub struct TrainConfig {
+    pub loss: Loss,
+    pub adam: bool,
+    pub lr: f64,
+    pub momentum: f64,
+    /// L2 penalty λ·Σw²/2 over the trainable weights (TensorFlow's l2_regularizer(scale)).
+    pub l2: f64,
+    pub epochs: usize,
+    pub batch: usize,
+    pub schedule: Schedule,
+    pub patience: Option<usize>,
+    pub keep_best: bool,
+    pub seed: u64,
+    pub metric: Metric,
+    pub quiet: bool,
+}
+
+/// Per-epoch history.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub train_loss: Vec<f64>,
+    pub val_loss: Vec<f64>,
+    pub val_metric: Vec<f64>,
+    pub seconds: Vec<f64>,
+    pub best_epoch: usize,
+}
+
+/// Row-major f32 data with a per-sample shape.
+pub struct Data {
+    pub x: Vec<f32>,
+    pub y: Vec<f32>,
+    pub n: usize,
+    pub xshape: Vec<usize>,
+    pub yshape: Vec<usize>,
+}
+
+impl Data {
+    fn batch(&self, idx: &[usize]) -> MlResult<(Tensor, Tensor)> {
+        let fx: usize = self.xshape.iter().product();
+        let fy: usize = self.yshape.iter().product::<usize>().max(1);
+        let mut xb = Vec::with_capacity(idx.len() * fx);
+        let mut yb = Vec::with_capacity(idx.len() * fy);
+        for &i in idx {
+            xb.extend_from_slice(&self.x[i * fx..(i + 1) * fx]);
+            yb.extend_from_slice(&self.y[i * fy..(i + 1) * fy]);
+        }
+        let mut xs = vec![idx.len()];
+        xs.extend(&self.xshape);
+        let mut ys = vec![idx.len()];
+        ys.extend(&self.yshape);
+        Ok((
+            Tensor::from_vec(xb, xs, &Device::Cpu).map_err(ce)?,
+            Tensor::from_vec(yb, ys, &Device::Cpu).map_err(ce)?,
+        ))
+    }
+}
+
+/// Predictions for every sample, in batches of 256.
+pub fn predict(model: &Model, d: &Data) -> MlResult<(Vec<f32>, Vec<usize>)> {
+    let mut rng = crate::rng::from_seed(0);
+    let mut out = Vec::new();
+    let mut oshape = vec![];
+    let idx: Vec<usize> = (0..d.n).collect();
+    for chunk in idx.chunks(256) {
+        let (xb, _) = d.batch(chunk)?;
+        let y = model.forward(&xb, false, &mut rng)?;
+        oshape = y.dims()[1..].to_vec();
+        out.extend(
+            y.flatten_all()
+                .and_then(|t| t.to_vec1::<f32>())
+                .map_err(ce)?,
+        );
+    }
+    Ok((out, oshape))
+}
+
+/// A metric of predictions (per-sample outputs of width k) against targets.
+pub fn metric(m: Metric, pred: &[f32], k: usize, y: &[f32]) -> f64 {
+    let n = pred.len().checked_div(k).unwrap_or(0);
+    match m {
+        Metric::Accuracy => {
+            let labels: Vec<usize> = if y.len() == n {
+                y.iter().map(|v| *v as usize).collect()
+            } else {
+                (0..n).map(|i| argmax(&y[i * k..(i + 1) * k])).collect()
+            };
+            let hits = (0..n)
+                .filter(|&i| {
+                    let p = if k == 1 {
+                        usize::from(pred[i] > 0.0)
+                    } else {
+                        argmax(&pred[i * k..(i + 1) * k])
+                    };
+                    p == labels[i]
+                })
+                .count();
+            hits as f64 / n.max(1) as f64
+        }
+        Metric::R2 => {
+            let mean = y.iter().map(|v| *v as f64).sum::<f64>() / y.len() as f64;
+            let sst: f64 = y.iter().map(|v| (*v as f64 - mean).powi(2)).sum();
+            let sse: f64 = y
+                .iter()
+                .zip(pred)
+                .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+                .sum();
+            1.0 - sse / sst
+        }
+        Metric::Rmse => (y
+            .iter()
+            .zip(pred)
+            .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+            .sum::<f64>()
+            / y.len() as f64)
+            .sqrt(),
+        Metric::MapeAccuracy => {
+            1.0 - y
+                .iter()
+                .zip(pred)
+                .map(|(a, b)| ((*a as f64 - *b as f64) / (*a as f64)).abs())
+                .sum::<f64>()
+                / y.len() as f64
+        }
+        Metric::None => f64::NAN,
+    }
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|x| x.0)
+        .unwrap_or(0)
+}
+
+fn snapshot(vars: &[Var]) -> MlResult<Vec<Tensor>> {
+    vars.iter()
+        .map(|v| v.as_tensor().copy().map_err(ce))
+        .collect()
+}
+
+/// Train the model's trainable parts on `train` (validated on `val` if given).
+pub fn train(
+    model: &Model,
+    tr: &Data,
+    val: Option<&Data>,
+    cfg: &TrainConfig,
+    progress: &dyn Fn(&str),
+) -> MlResult<History> {
+    use rand::seq::SliceRandom;
+    let vars = model.trainable();
+    if vars.is_empty() {
+        return Err("the model has no trainable parameters (every part is frozen)".into());
+    }
+    let mut opt = Optimizer::new(&vars, cfg.adam, cfg.momentum)?;
+    let mut h = History::default();
+    let mut best: Option<(f64, Vec<Tensor>)> = None;
+    let mut since_best = 0;
+    for epoch in 0..cfg.epochs {
+        let t0 = std::time::Instant::now();
+        if crate::progress::interrupted() {
+            return Err("interrupted".into());
+        }
+        let lr = match cfg.schedule {
+            Schedule::Constant => cfg.lr,
+            Schedule::Exp(g) => cfg.lr * g.powi(epoch as i32),
+            Schedule::Step(s, g) => cfg.lr * g.powi((epoch / s.max(1)) as i32),
+        };
+        let mut rng = crate::rng::stream(cfg.seed, epoch as u64);
+        let mut idx: Vec<usize> = (0..tr.n).collect();
+        idx.shuffle(&mut rng);
+        let (mut total, mut count) = (0.0, 0);
+        for chunk in idx.chunks(cfg.batch) {
+            let (xb, yb) = tr.batch(chunk)?;
+            let yh = model.forward(&xb, true, &mut rng)?;
+            let mut l = loss(cfg.loss, &yh, &yb)?;
+            total += l.to_scalar::<f32>().map_err(ce)? as f64 * chunk.len() as f64;
+            count += chunk.len();
+            if cfg.l2 > 0.0 {
+                let mut pen = Tensor::zeros((), DType::F32, &Device::Cpu).map_err(ce)?;
+                for v in &vars {
+                    if v.rank() > 1 {
+                        pen = (pen + v.as_tensor().sqr().and_then(|t| t.sum_all()).map_err(ce)?)
+                            .map_err(ce)?;
+                    }
+                }
+                l = (l + pen.affine(cfg.l2 / 2.0, 0.0).map_err(ce)?).map_err(ce)?;
+            }
+            let grads = l.backward().map_err(ce)?;
+            opt.step(&vars, &grads, lr)?;
+        }
+        h.train_loss.push(total / count.max(1) as f64);
+        let (vl, vm) = match val {
+            Some(v) => {
+                let (p, oshape) = predict(model, v)?;
+                let k: usize = oshape.iter().product();
+                let mut ys = vec![v.n];
+                ys.extend(&v.yshape);
+                let mut ps = vec![v.n];
+                ps.extend(&oshape);
+                let pt = Tensor::from_vec(p.clone(), ps, &Device::Cpu).map_err(ce)?;
+                let yt = Tensor::from_vec(v.y.clone(), ys, &Device::Cpu).map_err(ce)?;
+                let lv = loss(cfg.loss, &pt, &yt)?.to_scalar::<f32>().map_err(ce)? as f64;
+                (lv, metric(cfg.metric, &p, k, &v.y))
+            }
+            None => (f64::NAN, f64::NAN),
+        };
+        h.val_loss.push(vl);
+        h.val_metric.push(vm);
+        h.seconds.push(t0.elapsed().as_secs_f64());
+        let score = if vl.is_nan() { h.train_loss[epoch] } else { vl };
+        if best.as_ref().is_none_or(|b| score < b.0) {
+            best = Some((
+                score,
+                if cfg.keep_best {
+                    snapshot(&vars)?
+                } else {
+                    vec![]
+                },
+            ));
+            h.best_epoch = epoch;
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+        if !cfg.quiet {
+            progress(&format!(
+                "epoch {:>4}/{}  loss {:.5}  val_loss {:.5}  metric {:.4}  lr {:.2e}  {:.1}s",
+                epoch + 1,
+                cfg.epochs,
+                h.train_loss[epoch],
+                vl,
+                vm,
+                lr,
+                h.seconds[epoch]
+            ));
+        }
+        if cfg.patience.is_some_and(|p| since_best >= p) {
+            break;
+        }
+    }
+    if cfg.keep_best {
+        if let Some((_, weights)) = best {
+            for (v, w) in vars.iter().zip(weights) {
+                v.set(&w).map_err(ce)?;
+            }
+        }
+    }
+    Ok(h)
+}

@@ -1,0 +1,310 @@
+//! Neural networks against known answers: exact least squares, a CNN that must learn stripes,
+#![allow(clippy::needless_range_loop)] // the normal equations are solved by index, as written
+//! MAPE and conv2d gradients against finite differences / a naive reference, save/load,
+//! training through a frozen network, parameter counts of the seed-000 networks.
+
+use candle_core::{Device, Tensor, Var};
+use disco::ml::{loss, Loss};
+use rhai::{Dynamic, Map, Scope};
+
+fn eval(src: &str) -> Dynamic {
+    disco::progress::set_quiet(true);
+    let engine = disco::build_engine();
+    engine
+        .eval_with_scope::<Dynamic>(&mut Scope::new(), src)
+        .unwrap_or_else(|e| panic!("{e}\n{src}"))
+}
+
+fn nd(d: &Dynamic) -> Vec<f64> {
+    d.clone().cast::<disco::array::NdArray>().to_vec()
+}
+
+#[test]
+fn linear_regression_reaches_the_least_squares_weights() {
+    let m: Map = eval(
+        r#"
+        let x = normal([300, 3], 0, 1, 1);
+        let y = matmul(x, ndarray([[1.5], [-2.0], [0.5]])) + 0.3 + normal([300, 1], 0, 0.1, 2);
+        let m = model(#{input: [3], layers: [#{layer: "dense", units: 1}], seed: 1});
+        cnn_train(m, #{x: x, y: y}, #{loss: "mse", lr: 0.05, epochs: 400, batch_size: 300, seed: 2});
+        // least squares by the normal equations on [x, 1]
+        let a = concat([x.T, ones([1, 300])]).T;
+        let ata = matmul(a.T, a);
+        let aty = matmul(a.T, y);
+        #{ w: m.weights("p0.l0.weight").flatten(), b: m.weights("p0.l0.bias")[0], ata: ata, aty: aty }
+        "#,
+    )
+    .cast();
+    // solve the 4×4 normal equations here
+    let ata = nd(&m["ata"]);
+    let aty = nd(&m["aty"]);
+    let mut a: Vec<Vec<f64>> = (0..4).map(|i| ata[i * 4..(i + 1) * 4].to_vec()).collect();
+    let mut b = aty.clone();
+    for c in 0..4 {
+        for r in c + 1..4 {
+            let f = a[r][c] / a[c][c];
+            for k in 0..4 {
+                a[r][k] -= f * a[c][k];
+            }
+            b[r] -= f * b[c];
+        }
+    }
+    let mut sol = [0.0; 4];
+    for r in (0..4).rev() {
+        sol[r] = (b[r] - (r + 1..4).map(|k| a[r][k] * sol[k]).sum::<f64>()) / a[r][r];
+    }
+    let w = nd(&m["w"]);
+    for i in 0..3 {
+        assert!(
+            (w[i] - sol[i]).abs() < 1e-3,
+            "w[{i}] = {} vs least squares {}",
+            w[i],
+            sol[i]
+        );
+    }
+    assert!((m["b"].as_float().unwrap() - sol[3]).abs() < 1e-3);
+}
+
+const STRIPES: &str = r#"
+    seed(3);
+    let xs = [];
+    let ys = [];
+    for i in 0..400 {
+        let vertical = i % 2;
+        let img = normal([16, 16], 0, 0.5);
+        for a in 0..16 { for b in 0..16 {
+            let c = if vertical == 1 { b } else { a };
+            if (c + i % 4) % 4 < 2 { img[[a, b]] = img[[a, b]] + 1.0; }
+        } }
+        xs.push(img.reshape([1, 16, 16]));
+        ys.push(vertical);
+    }
+    let parts = split(stack(xs), ndarray(ys), [0.75, 0.25], 1);
+    let m = model(#{input: [1, 16, 16], layers: [#{layer: "conv2d", filters: 8, kernel: 3}, "relu",
+        #{layer: "maxpool", size: 2}, #{layer: "dropout", rate: 0.1}, "flatten", #{layer: "dense", units: 16}, "relu",
+        #{layer: "dense", units: 2}], seed: 4});
+"#;
+
+#[test]
+fn cnn_learns_stripes_and_round_trips_through_safetensors() {
+    let dir = std::env::temp_dir().join(format!("disco-ml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m.safetensors");
+    let m: Map = eval(&format!(
+        "{STRIPES}
+        let r = cnn_train(m, parts[0], #{{loss: \"cross_entropy\", lr: 0.003, epochs: 8, batch_size: 32, val: parts[1], seed: 5}});
+        let r2 = cnn_train(model(#{{input: [1, 16, 16], layers: [\"flatten\", #{{layer: \"dense\", units: 2}}], seed: 4}}), parts[0], #{{loss: \"cross_entropy\", epochs: 2, seed: 5}});
+        let r3 = cnn_train(model(#{{input: [1, 16, 16], layers: [\"flatten\", #{{layer: \"dense\", units: 2}}], seed: 4}}), parts[0], #{{loss: \"cross_entropy\", epochs: 2, seed: 5}});
+        save(m, \"{p}\");
+        let back = load_model(\"{p}\");
+        #{{ acc: accuracy(predict(m, parts[1].x), parts[1].y), diff: (predict(back, parts[1].x) - predict(m, parts[1].x)).abs().max(),
+            h2: r2.history.train_loss, h3: r3.history.train_loss, cm: confusion_matrix(predict(m, parts[1].x), parts[1].y).sum() }}",
+        p = path.display()
+    ))
+    .cast();
+    assert!(
+        m["acc"].as_float().unwrap() > 0.95,
+        "stripes accuracy {}",
+        m["acc"]
+    );
+    assert_eq!(
+        m["diff"].as_float().unwrap(),
+        0.0,
+        "save → load → predict must be identical"
+    );
+    assert_eq!(nd(&m["h2"]), nd(&m["h3"]), "same seed, same training");
+    assert_eq!(m["cm"].as_float().unwrap(), 100.0);
+}
+
+#[test]
+fn training_through_a_frozen_network_leaves_it_unchanged() {
+    let m: Map = eval(
+        r#"
+        let x = normal([64, 4], 0, 1, 1);
+        let y = normal([64, 2], 0, 1, 2);
+        let b = model(#{input: [3], layers: [#{layer: "dense", units: 5}, "tanh", #{layer: "dense", units: 2}], seed: 3});
+        let a = model(#{input: [4], layers: [#{layer: "dense", units: 3}], seed: 4});
+        let b_before = b.weights("p0.l0.weight");
+        let a_before = a.weights("p0.l0.weight");
+        let r = cnn_train(chain(a, freeze(b)), #{x: x, y: y}, #{loss: "mae", epochs: 20, lr: 0.01, seed: 5});
+        #{ b_change: (b.weights("p0.l0.weight") - b_before).abs().max(), a_change: (a.weights("p0.l0.weight") - a_before).abs().max(),
+           first: r.history.train_loss[0], last: r.history.train_loss[-1] }
+        "#,
+    )
+    .cast();
+    assert_eq!(
+        m["b_change"].as_float().unwrap(),
+        0.0,
+        "the frozen network changed"
+    );
+    assert!(
+        m["a_change"].as_float().unwrap() > 1e-3,
+        "the trainable network did not train"
+    );
+    assert!(m["last"].as_float().unwrap() < m["first"].as_float().unwrap());
+}
+
+#[test]
+fn seed000_networks_have_the_papers_parameter_counts() {
+    let m: Map = eval(
+        r#"
+        let stages = [#{layer: "conv2d", filters: 256, kernel: 3}, "relu", #{layer: "maxpool", size: 2},
+                      #{layer: "conv2d", filters: 512, kernel: 3}, "relu", #{layer: "maxpool", size: 2},
+                      #{layer: "conv2d", filters: 1024, kernel: 3}, "relu", #{layer: "maxpool", size: 2}, "flatten",
+                      #{layer: "dense", units: 2048}, "relu", #{layer: "dropout", rate: 0.5}];
+        let d2l = model(#{input: [2, 16, 16], layers: stages + [#{layer: "dense", units: 256}]});
+        let l2d = model(#{input: [1, 16, 16], layers: stages + [#{layer: "dense", units: 512}]});
+        #{ d2l: d2l.params, l2d: l2d.params }
+        "#,
+    )
+    .cast();
+    assert_eq!(m["d2l"].as_int().unwrap(), 14_819_840);
+    assert_eq!(m["l2d"].as_int().unwrap(), 15_342_080);
+}
+
+#[test]
+fn mape_gradient_matches_finite_differences() {
+    let yv = vec![0.3f32, -0.7, 1.2, 0.05, 2.0, -0.4];
+    let hv = vec![0.35f32, -0.5, 1.0, 0.07, 2.5, -0.45];
+    let y = Tensor::from_vec(yv.clone(), (2, 3), &Device::Cpu).unwrap();
+    let h = Var::from_tensor(&Tensor::from_vec(hv.clone(), (2, 3), &Device::Cpu).unwrap()).unwrap();
+    let l = loss(Loss::Mape, h.as_tensor(), &y).unwrap();
+    let g = l
+        .backward()
+        .unwrap()
+        .get(h.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    // analytic: d/dŷ_i mean(|ŷ − y|/|y|) = sign(ŷ_i − y_i)/(|y_i| N)
+    for i in 0..6 {
+        let exact = ((hv[i] - yv[i]).signum() / yv[i].abs()) as f64 / 6.0;
+        let eps = 1e-3f64;
+        let f = |d: f64| -> f64 {
+            (0..6)
+                .map(|j| {
+                    ((hv[j] as f64 + if j == i { d } else { 0.0 }) - yv[j] as f64).abs()
+                        / (yv[j] as f64).abs()
+                })
+                .sum::<f64>()
+                / 6.0
+        };
+        let fd = (f(eps) - f(-eps)) / (2.0 * eps);
+        assert!(
+            (g[i] as f64 - fd).abs() < 1e-4 * fd.abs().max(1.0),
+            "i={i}: autograd {} vs finite difference {fd}",
+            g[i]
+        );
+        assert!((fd - exact).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn conv2d_and_its_gradients_match_a_naive_reference() {
+    // x: 1×2×5×5, w: 3×2×3×3, padding 1
+    let xs: Vec<f32> = (0..50).map(|i| ((i * 7 % 11) as f32 - 5.0) / 5.0).collect();
+    let ws: Vec<f32> = (0..54).map(|i| ((i * 5 % 13) as f32 - 6.0) / 6.0).collect();
+    let x = Var::from_tensor(&Tensor::from_vec(xs.clone(), (1, 2, 5, 5), &Device::Cpu).unwrap())
+        .unwrap();
+    let w = Var::from_tensor(&Tensor::from_vec(ws.clone(), (3, 2, 3, 3), &Device::Cpu).unwrap())
+        .unwrap();
+    let y = x.as_tensor().conv2d(w.as_tensor(), 1, 1, 1, 1).unwrap();
+    let naive = |xs: &[f32], ws: &[f32]| -> Vec<f64> {
+        let mut out = vec![0.0f64; 3 * 25];
+        for o in 0..3 {
+            for r in 0..5i32 {
+                for c in 0..5i32 {
+                    let mut s = 0.0;
+                    for ci in 0..2 {
+                        for a in 0..3i32 {
+                            for b in 0..3i32 {
+                                let (rr, cc) = (r + a - 1, c + b - 1);
+                                if (0..5).contains(&rr) && (0..5).contains(&cc) {
+                                    s += xs[(ci * 25 + rr * 5 + cc) as usize] as f64
+                                        * ws[o * 18 + ci as usize * 9 + (a * 3 + b) as usize]
+                                            as f64;
+                                }
+                            }
+                        }
+                    }
+                    out[o * 25 + (r * 5 + c) as usize] = s;
+                }
+            }
+        }
+        out
+    };
+    let yv = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let reference = naive(&xs, &ws);
+    for (a, b) in yv.iter().zip(&reference) {
+        assert!((*a as f64 - b).abs() < 1e-5);
+    }
+    // gradients of sum(y²) w.r.t. x and w against central differences of the naive conv
+    let l = y.sqr().unwrap().sum_all().unwrap();
+    let grads = l.backward().unwrap();
+    let gx = grads
+        .get(x.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let gw = grads
+        .get(w.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let obj = |xs: &[f32], ws: &[f32]| naive(xs, ws).iter().map(|v| v * v).sum::<f64>();
+    for &i in &[0usize, 7, 24, 31, 49] {
+        let (mut p, mut m) = (xs.clone(), xs.clone());
+        p[i] += 1e-2;
+        m[i] -= 1e-2;
+        let fd = (obj(&p, &ws) - obj(&m, &ws)) / 2e-2;
+        assert!(
+            (gx[i] as f64 - fd).abs() < 2e-3 * fd.abs().max(1.0),
+            "dx[{i}]: {} vs {fd}",
+            gx[i]
+        );
+    }
+    for &i in &[0usize, 13, 27, 53] {
+        let (mut p, mut m) = (ws.clone(), ws.clone());
+        p[i] += 1e-2;
+        m[i] -= 1e-2;
+        let fd = (obj(&xs, &p) - obj(&xs, &m)) / 2e-2;
+        assert!(
+            (gw[i] as f64 - fd).abs() < 2e-3 * fd.abs().max(1.0),
+            "dw[{i}]: {} vs {fd}",
+            gw[i]
+        );
+    }
+}
+
+#[test]
+fn bad_specs_and_cuda_without_the_feature_are_errors() {
+    let engine = disco::build_engine();
+    let e = |s: &str| {
+        engine
+            .eval::<Dynamic>(s)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(e("model(#{input: [3], layers: [\"conv\"]})").contains("unknown layer 'conv'"));
+    assert!(e("model(#{input: [3], layers: [#{layer: \"conv2d\"}]})").contains("C×H×W"));
+    assert!(
+        e("model(#{input: [1, 5, 5], layers: [#{layer: \"maxpool\", size: 2}]})")
+            .contains("divisible")
+    );
+    assert!(
+        e("model(#{input: [3], layers: [#{layer: \"dense\", unit: 3}]})")
+            .contains("unknown option 'unit'")
+    );
+    if !cfg!(feature = "cuda") {
+        assert!(e("model(#{input: [3], layers: [], device: \"cuda\"})").contains("--features cuda"));
+    }
+    let e2 = e("let m = model(#{input: [2], layers: [#{layer: \"dense\", units: 1}]}); cnn_train(m, #{x: ones([4, 3]), y: ones([4, 1])}, #{})");
+    assert!(e2.contains("do not match the model input"), "{e2}");
+}
