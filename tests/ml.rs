@@ -1,7 +1,9 @@
 //! Neural networks against known answers: exact least squares, a CNN that must learn stripes,
-#![allow(clippy::needless_range_loop)] // the normal equations are solved by index, as written
 //! MAPE and conv2d gradients against finite differences / a naive reference, save/load,
 //! training through a frozen network, parameter counts of the seed-000 networks.
+
+// the normal equations are solved by index, as written
+#![allow(clippy::needless_range_loop)]
 
 use candle_core::{Device, Tensor, Var};
 use disco::ml::{loss, Loss};
