@@ -116,3 +116,26 @@ fn bayo_anderson_quick() {
     );
     assert!(ipr[0] < 0.01 && ipr[4] > 0.1, "{ipr:?}");
 }
+
+#[test]
+fn yu2020_scale_free_quick() {
+    let r = run_script("yu2020_scale_free");
+    let g = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+    // D2L learns structure → localization: clearly better than predicting the mean
+    assert!(
+        g("d2l_test_accuracy") > g("baseline_accuracy") + 0.03,
+        "D2L {} vs baseline {}",
+        g("d2l_test_accuracy"),
+        g("baseline_accuracy")
+    );
+    // L2D through the frozen D2L, and the gap when generated structures are re-diagonalised
+    assert!(g("l2d2l_accuracy_through_d2l") > 0.5);
+    assert!(
+        g("accuracy_gap") > 0.0,
+        "re-diagonalised accuracy should be below the D2L estimate"
+    );
+    // seed displacements are bounded by Eq. 5: |Δr| ≤ 0.6 + 0.6√2
+    assert!(g("seed_dr_max") <= 0.6 + 0.6 * 2f64.sqrt() + 1e-9);
+    assert!(g("powerlaw_alpha") > 1.0 && g("powerlaw_n_tail") >= 2.0);
+    assert!(g("attack_seed_mean") > 0.0 && g("attack_ml_mean") > 0.0);
+}

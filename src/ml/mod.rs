@@ -46,6 +46,8 @@ pub enum Spec {
     Act(Act),
     Dropout(f64),
     Flatten,
+    /// Reshape each sample (same number of elements), e.g. 512 → 2×16×16.
+    Reshape(Vec<usize>),
 }
 
 /// A layer with its parameters.
@@ -71,6 +73,7 @@ pub enum Layer {
     Act(Act),
     Dropout(f64),
     Flatten,
+    Reshape(Vec<usize>),
 }
 
 /// A run of layers trained together or frozen together.
@@ -192,6 +195,13 @@ impl Part {
                     shape = vec![shape.iter().product()];
                     Layer::Flatten
                 }
+                Spec::Reshape(to) => {
+                    if to.iter().product::<usize>() != shape.iter().product::<usize>() {
+                        return Err(at(format!("cannot reshape {shape:?} into {to:?}")));
+                    }
+                    shape = to.clone();
+                    Layer::Reshape(to.clone())
+                }
             };
             layers.push(layer);
         }
@@ -291,6 +301,11 @@ impl Part {
                     }
                 }
                 Layer::Flatten => x.flatten_from(1).map_err(ce)?,
+                Layer::Reshape(to) => {
+                    let mut dims = vec![x.dim(0).map_err(ce)?];
+                    dims.extend(to);
+                    x.reshape(dims).map_err(ce)?
+                }
             };
         }
         Ok(x)

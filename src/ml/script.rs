@@ -34,6 +34,7 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
         "dense" => &["layer", "units"],
         "residual" => &["layer", "filters"],
         "dropout" => &["layer", "rate"],
+        "reshape" => &["layer", "shape"],
         _ => &["layer"],
     };
     let o = Opts::new(m.clone(), &ctx, keys)?;
@@ -56,12 +57,13 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
             Spec::Dropout(r)
         }
         "flatten" => Spec::Flatten,
+        "reshape" => Spec::Reshape(shape_list(o.get("shape").ok_or_else(|| format!("{ctx}: needs 'shape'"))?, "model", "shape")?),
         "relu" => Spec::Act(Act::Relu),
         "tanh" => Spec::Act(Act::Tanh),
         "sigmoid" => Spec::Act(Act::Sigmoid),
         "linear" => Spec::Act(Act::Linear),
         "softmax" => Spec::Act(Act::Softmax),
-        other => return err(format!("model: unknown layer '{other}'; known: conv2d, maxpool, avgpool, dense, residual, dropout, flatten, relu, tanh, sigmoid, linear, softmax")),
+        other => return err(format!("model: unknown layer '{other}'; known: conv2d, maxpool, avgpool, dense, residual, dropout, flatten, reshape, relu, tanh, sigmoid, linear, softmax")),
     })
 }
 
@@ -82,6 +84,7 @@ fn spec_json(s: &Spec) -> serde_json::Value {
         Spec::Residual(f) => json!({"layer": "residual", "filters": f}),
         Spec::Dropout(r) => json!({"layer": "dropout", "rate": r}),
         Spec::Flatten => json!({"layer": "flatten"}),
+        Spec::Reshape(to) => json!({"layer": "reshape", "shape": to}),
         Spec::Act(a) => {
             json!({"layer": match a { Act::Relu => "relu", Act::Tanh => "tanh", Act::Sigmoid => "sigmoid", Act::Linear => "linear", Act::Softmax => "softmax" }})
         }
@@ -469,7 +472,7 @@ pub fn register(engine: &mut Engine) {
             )
         },
     );
-    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units}, #{layer: \"residual\", filters}, #{layer: \"dropout\", rate}, \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
+    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units}, #{layer: \"residual\", filters}, #{layer: \"dropout\", rate}, #{layer: \"reshape\", shape}, \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
     reg(
         engine,
         "get$params",
