@@ -39,6 +39,20 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     ml::script::register(engine);
 }
 
+fn cuda_devices() -> String {
+    #[cfg(feature = "cuda")]
+    {
+        match candle_core::Device::new_cuda(0) {
+            Ok(_) => ", cuda:0".to_string(),
+            Err(e) => format!(" (cuda compiled in, no device found: {e})"),
+        }
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        " (cuda not compiled in: build with --features cuda)".to_string()
+    }
+}
+
 /// Version and build facts for `disco doctor`.
 pub fn doctor() -> String {
     let features: Vec<&str> = [("cuda", cfg!(feature = "cuda"))]
@@ -51,6 +65,6 @@ pub fn doctor() -> String {
         env!("CARGO_PKG_VERSION"),
         if features.is_empty() { "none".to_string() } else { features.join(", ") },
         rayon::current_num_threads(),
-        if cfg!(feature = "cuda") { ", cuda (compiled in)" } else { " (cuda not compiled in: build with --features cuda)" },
+        cuda_devices(),
     )
 }

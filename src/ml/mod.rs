@@ -86,30 +86,43 @@ pub struct Part {
     pub frozen: bool,
 }
 
-/// A model: parts applied in sequence.
+/// A model: parts applied in sequence, with its parameters on one device.
 #[derive(Clone)]
 pub struct Model {
     pub parts: Vec<Part>,
+    pub device: Device,
 }
 
-fn uniform_tensor<R: Rng>(shape: &[usize], bound: f64, rng: &mut R) -> MlResult<Var> {
+fn uniform_tensor<R: Rng>(shape: &[usize], bound: f64, rng: &mut R, dev: &Device) -> MlResult<Var> {
     let n: usize = shape.iter().product();
+    // drawn on the host from disco's seeded generator, then placed on the device
     let v: Vec<f32> = (0..n)
         .map(|_| rng.random_range(-bound..bound) as f32)
         .collect();
-    Var::from_tensor(&Tensor::from_vec(v, shape, &Device::Cpu).map_err(ce)?).map_err(ce)
+    Var::from_tensor(&Tensor::from_vec(v, shape, dev).map_err(ce)?).map_err(ce)
 }
 
 /// He-uniform weights (bound √(6/fan_in)) and biases U(±1/√fan_in), from a seeded generator.
-fn init<R: Rng>(shape_w: &[usize], fan_in: usize, nb: usize, rng: &mut R) -> MlResult<(Var, Var)> {
-    let w = uniform_tensor(shape_w, (6.0 / fan_in as f64).sqrt(), rng)?;
-    let b = uniform_tensor(&[nb], 1.0 / (fan_in as f64).sqrt(), rng)?;
+fn init<R: Rng>(
+    shape_w: &[usize],
+    fan_in: usize,
+    nb: usize,
+    rng: &mut R,
+    dev: &Device,
+) -> MlResult<(Var, Var)> {
+    let w = uniform_tensor(shape_w, (6.0 / fan_in as f64).sqrt(), rng, dev)?;
+    let b = uniform_tensor(&[nb], 1.0 / (fan_in as f64).sqrt(), rng, dev)?;
     Ok((w, b))
 }
 
 impl Part {
     /// Build a part for inputs of shape `input` (C×H×W or F, without the batch axis).
-    pub fn new<R: Rng>(input: &[usize], specs: &[Spec], rng: &mut R) -> MlResult<Self> {
+    pub fn new<R: Rng>(
+        input: &[usize],
+        specs: &[Spec],
+        rng: &mut R,
+        dev: &Device,
+    ) -> MlResult<Self> {
         let mut shape = input.to_vec();
         let mut layers = Vec::new();
         for (i, s) in specs.iter().enumerate() {
@@ -137,6 +150,7 @@ impl Part {
                         c * kernel * kernel,
                         *filters,
                         rng,
+                        dev,
                     )?;
                     shape = vec![
                         *filters,
@@ -170,7 +184,7 @@ impl Part {
                             "needs a flat input (add a flatten layer), got {shape:?}"
                         )));
                     }
-                    let (w, b) = init(&[shape[0], *n], shape[0], *n, rng)?;
+                    let (w, b) = init(&[shape[0], *n], shape[0], *n, rng, dev)?;
                     shape = vec![*n];
                     Layer::Dense { w, b }
                 }
@@ -179,10 +193,10 @@ impl Part {
                         return Err(at(format!("needs a C×H×W input, got {shape:?}")));
                     }
                     let c = shape[0];
-                    let c1 = init(&[*f, c, 3, 3], c * 9, *f, rng)?;
-                    let c2 = init(&[*f, *f, 3, 3], f * 9, *f, rng)?;
+                    let c1 = init(&[*f, c, 3, 3], c * 9, *f, rng, dev)?;
+                    let c2 = init(&[*f, *f, 3, 3], f * 9, *f, rng, dev)?;
                     let proj = if c != *f {
-                        Some(init(&[*f, c, 1, 1], c, *f, rng)?)
+                        Some(init(&[*f, c, 1, 1], c, *f, rng, dev)?)
                     } else {
                         None
                     };
@@ -540,7 +554,7 @@ pub struct Data {
 }
 
 impl Data {
-    fn batch(&self, idx: &[usize]) -> MlResult<(Tensor, Tensor)> {
+    fn batch(&self, idx: &[usize], dev: &Device) -> MlResult<(Tensor, Tensor)> {
         let fx: usize = self.xshape.iter().product();
         let fy: usize = self.yshape.iter().product::<usize>().max(1);
         let mut xb = Vec::with_capacity(idx.len() * fx);
@@ -554,8 +568,8 @@ impl Data {
         let mut ys = vec![idx.len()];
         ys.extend(&self.yshape);
         Ok((
-            Tensor::from_vec(xb, xs, &Device::Cpu).map_err(ce)?,
-            Tensor::from_vec(yb, ys, &Device::Cpu).map_err(ce)?,
+            Tensor::from_vec(xb, xs, dev).map_err(ce)?,
+            Tensor::from_vec(yb, ys, dev).map_err(ce)?,
         ))
     }
 }
@@ -567,7 +581,7 @@ pub fn predict(model: &Model, d: &Data) -> MlResult<(Vec<f32>, Vec<usize>)> {
     let mut oshape = vec![];
     let idx: Vec<usize> = (0..d.n).collect();
     for chunk in idx.chunks(256) {
-        let (xb, _) = d.batch(chunk)?;
+        let (xb, _) = d.batch(chunk, &model.device)?;
         let y = model.forward(&xb, false, &mut rng)?;
         oshape = y.dims()[1..].to_vec();
         out.extend(
@@ -676,13 +690,13 @@ pub fn train(
         idx.shuffle(&mut rng);
         let (mut total, mut count) = (0.0, 0);
         for chunk in idx.chunks(cfg.batch) {
-            let (xb, yb) = tr.batch(chunk)?;
+            let (xb, yb) = tr.batch(chunk, &model.device)?;
             let yh = model.forward(&xb, true, &mut rng)?;
             let mut l = loss(cfg.loss, &yh, &yb)?;
             total += l.to_scalar::<f32>().map_err(ce)? as f64 * chunk.len() as f64;
             count += chunk.len();
             if cfg.l2 > 0.0 {
-                let mut pen = Tensor::zeros((), DType::F32, &Device::Cpu).map_err(ce)?;
+                let mut pen = Tensor::zeros((), DType::F32, &model.device).map_err(ce)?;
                 for v in &vars {
                     if v.rank() > 1 {
                         pen = (pen + v.as_tensor().sqr().and_then(|t| t.sum_all()).map_err(ce)?)
@@ -704,7 +718,7 @@ pub fn train(
                 let mut ps = vec![v.n];
                 ps.extend(&oshape);
                 let pt = Tensor::from_vec(p.clone(), ps, &Device::Cpu).map_err(ce)?;
-                let yt = Tensor::from_vec(v.y.clone(), ys, &Device::Cpu).map_err(ce)?;
+                let yt = Tensor::from_vec(v.y.clone(), ys, &Device::Cpu).map_err(ce)?; // validation loss on the host
                 let lv = loss(cfg.loss, &pt, &yt)?.to_scalar::<f32>().map_err(ce)? as f64;
                 (lv, metric(cfg.metric, &p, k, &v.y))
             }

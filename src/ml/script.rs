@@ -105,13 +105,25 @@ fn shape_list(v: &Dynamic, f: &str, arg: &str) -> Res<Vec<usize>> {
         .collect()
 }
 
+/// The compute device: "cpu", or "cuda" (GPU 0) in a build with the `cuda` feature.
+fn device(name: &str) -> Res<Device> {
+    if name == "cpu" {
+        return Ok(Device::Cpu);
+    }
+    #[cfg(feature = "cuda")]
+    {
+        Device::new_cuda(0).map_err(|e| format!("model: no CUDA device available: {e}").into())
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        err("model: device \"cuda\" needs disco built with `--features cuda` (this build is CPU only)")
+    }
+}
+
 fn new_model(m: Map) -> Res<Model> {
     let f = "model";
     let o = Opts::new(m, f, &["input", "layers", "seed", "device"])?;
-    let device = o.choice_or("device", "cpu", &["cpu", "cuda"])?;
-    if device == "cuda" && !cfg!(feature = "cuda") {
-        return err("model: device \"cuda\" needs disco built with `--features cuda` (this build is CPU only)");
-    }
+    let dev = device(&o.choice_or("device", "cpu", &["cpu", "cuda"])?)?;
     let input = shape_list(
         o.get("input")
             .ok_or("model: option 'input' (sample shape, e.g. [2, 16, 16]) is required")?,
@@ -129,8 +141,11 @@ fn new_model(m: Map) -> Res<Model> {
         .collect::<Res<_>>()?;
     // size check before allocating weights (4 bytes each)
     let mut rng = crate::rng::from_seed(o.seed()?);
-    let part = Part::new(&input, &specs, &mut rng).map_err(|e| format!("model: {e}"))?;
-    Ok(Model { parts: vec![part] })
+    let part = Part::new(&input, &specs, &mut rng, &dev).map_err(|e| format!("model: {e}"))?;
+    Ok(Model {
+        parts: vec![part],
+        device: dev,
+    })
 }
 
 fn data_of(x: &Dynamic, y: &Dynamic, model: &Model, f: &str) -> Res<Data> {
@@ -374,7 +389,10 @@ fn load_model(path: &str) -> Res<Model> {
         serde_json::from_str(spec).map_err(|e| format!("{f}: bad spec: {e}"))?;
     let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
         .map_err(|e| format!("{f}: {e}"))?;
-    let mut model = Model { parts: vec![] };
+    let mut model = Model {
+        parts: vec![],
+        device: Device::Cpu,
+    };
     let mut rng = crate::rng::from_seed(0);
     for (pi, p) in parts.as_array().into_iter().flatten().enumerate() {
         let input: Vec<usize> = p["input"]
@@ -399,7 +417,8 @@ fn load_model(path: &str) -> Res<Model> {
                 spec_of(&Dynamic::from_map(m), i)
             })
             .collect::<Res<_>>()?;
-        let mut part = Part::new(&input, &specs, &mut rng).map_err(|e| format!("{f}: {e}"))?;
+        let mut part =
+            Part::new(&input, &specs, &mut rng, &Device::Cpu).map_err(|e| format!("{f}: {e}"))?;
         part.frozen = p["frozen"].as_bool().unwrap_or(false);
         for (name, var) in part.named(&format!("p{pi}.")) {
             let t = tensors
@@ -529,7 +548,10 @@ pub fn register(engine: &mut Engine) {
         if out_a != b.input() {
             return err(format!("chain: A outputs {out_a:?} but B expects {:?} (reshape in A, e.g. a dense layer of the right size)", b.input()));
         }
-        Ok(Model { parts: a.parts.into_iter().chain(b.parts).collect() })
+        if !a.device.same_device(&b.device) {
+            return err("chain: A and B live on different devices");
+        }
+        Ok(Model { parts: a.parts.into_iter().chain(b.parts).collect(), device: a.device })
     });
     reg(
         engine,
@@ -557,7 +579,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "load_model",
         &["path: string", "model"],
-        "Read a model written by save(model, path).",
+        "Read a model written by save(model, path) (onto the CPU).",
         load_model,
     );
     reg(
