@@ -379,6 +379,19 @@ pub fn histogram_map(a: &NdArray, bins: &Dynamic, range: Option<(f64, f64)>) -> 
     Ok(m)
 }
 
+/// A non-empty rhai array of array-likes, converted (for `concat` and `stack`).
+fn array_list(list: &Array, func: &str) -> Res<Vec<NdArray>> {
+    let parts: Vec<NdArray> = list
+        .iter()
+        .enumerate()
+        .map(|(i, d)| arr_like(d, func, &format!("arrays[{i}]")))
+        .collect::<Res<_>>()?;
+    if parts.is_empty() {
+        return err(format!("{func}: empty list"));
+    }
+    Ok(parts)
+}
+
 /// Register the ndarray type and its functions.
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<NdArray>("ndarray");
@@ -980,14 +993,7 @@ pub fn register(engine: &mut Engine) {
         &["arrays: array", "ndarray"],
         "Join arrays along the first axis.",
         |list: Array| -> Res<NdArray> {
-            let parts: Vec<NdArray> = list
-                .iter()
-                .enumerate()
-                .map(|(i, d)| arr_like(d, "concat", &format!("arrays[{i}]")))
-                .collect::<Res<_>>()?;
-            if parts.is_empty() {
-                return err("concat: empty list");
-            }
+            let parts = array_list(&list, "concat")?;
             let views: Vec<_> = parts.iter().map(|p| p.view().view()).collect();
             ndarray::concatenate(Axis(0), &views)
                 .map(NdArray::new)
@@ -1000,14 +1006,7 @@ pub fn register(engine: &mut Engine) {
         &["arrays: array", "ndarray"],
         "Stack equal-shaped arrays along a new first axis.",
         |list: Array| -> Res<NdArray> {
-            let parts: Vec<NdArray> = list
-                .iter()
-                .enumerate()
-                .map(|(i, d)| arr_like(d, "stack", &format!("arrays[{i}]")))
-                .collect::<Res<_>>()?;
-            if parts.is_empty() {
-                return err("stack: empty list");
-            }
+            let parts = array_list(&list, "stack")?;
             let views: Vec<_> = parts.iter().map(|p| p.view().view()).collect();
             ndarray::stack(Axis(0), &views)
                 .map(NdArray::new)

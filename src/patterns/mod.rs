@@ -234,6 +234,99 @@ pub struct Stage {
     pub region: Region,
 }
 
+/// The growing network: points, their phases in K_L, node degrees, and the running amplitudes
+/// B(k) = Σ_p e^{ik·r_p} over K_L and K_S from which ⟨S_n⟩ follows after each addition.
+struct Growth<'a> {
+    kl: &'a [[f64; 2]],
+    ks: &'a [[f64; 2]],
+    pts: Vec<[f64; 2]>,
+    pcos: Vec<Vec<f64>>,
+    psin: Vec<Vec<f64>>,
+    degrees: Vec<f64>,
+    bl: (Vec<f64>, Vec<f64>),
+    bs: (Vec<f64>, Vec<f64>),
+    ev: Evolution,
+}
+
+impl<'a> Growth<'a> {
+    fn new(kl: &'a [[f64; 2]], ks: &'a [[f64; 2]]) -> Self {
+        Growth {
+            kl,
+            ks,
+            pts: vec![],
+            pcos: vec![],
+            psin: vec![],
+            degrees: vec![],
+            bl: (vec![0.0; kl.len()], vec![0.0; kl.len()]),
+            bs: (vec![0.0; ks.len()], vec![0.0; ks.len()]),
+            ev: Evolution {
+                points: vec![],
+                degrees: vec![],
+                s_long: vec![],
+                s_short: vec![],
+                eq8_error: 0.0,
+            },
+        }
+    }
+
+    /// Add a particle at p: update every degree by its link weights, check Eq. (8), update the
+    /// amplitudes and record ⟨S_n⟩ in K_L and K_S.
+    fn add(&mut self, p: [f64; 2]) {
+        let nk = self.kl.len();
+        let (c, s): (Vec<f64>, Vec<f64>) = self
+            .kl
+            .iter()
+            .map(|k| (k[0] * p[0] + k[1] * p[1]).sin_cos())
+            .map(|(s, c)| (c, s))
+            .unzip();
+        // link weights to the existing points update every degree
+        let mut wnew = 0.0;
+        for q in 0..self.pts.len() {
+            let w: f64 = (0..nk)
+                .map(|i| c[i] * self.pcos[q][i] + s[i] * self.psin[q][i])
+                .sum::<f64>()
+                / nk as f64;
+            self.degrees[q] += w;
+            wnew += w;
+        }
+        // Eq. (8)/(9) check on K_L before adding: ξ_n = (2/n) Σ_j cos k·(r_j − r_new)
+        let (bl_re, bl_im) = (&mut self.bl.0, &mut self.bl.1);
+        let n = self.pts.len() as f64;
+        if n > 0.0 {
+            let mut err: f64 = 0.0;
+            for i in 0..nk {
+                let sn = (bl_re[i] * bl_re[i] + bl_im[i] * bl_im[i]) / n;
+                let xi = 2.0 / n * (bl_re[i] * c[i] + bl_im[i] * s[i]);
+                let pred = (n * sn + 1.0) / (n + 1.0) + n / (n + 1.0) * xi;
+                let (re, im) = (bl_re[i] + c[i], bl_im[i] + s[i]);
+                let direct = (re * re + im * im) / (n + 1.0);
+                err = err.max((pred - direct).abs());
+            }
+            self.ev.eq8_error = self.ev.eq8_error.max(err);
+        }
+        for i in 0..nk {
+            bl_re[i] += c[i];
+            bl_im[i] += s[i];
+        }
+        for (i, k) in self.ks.iter().enumerate() {
+            let (sn, cs) = (k[0] * p[0] + k[1] * p[1]).sin_cos();
+            self.bs.0[i] += cs;
+            self.bs.1[i] += sn;
+        }
+        self.pts.push(p);
+        self.pcos.push(c);
+        self.psin.push(s);
+        self.degrees.push(wnew);
+        let n1 = self.pts.len() as f64;
+        let mean = |re: &[f64], im: &[f64]| -> f64 {
+            re.iter().zip(im).map(|(a, b)| a * a + b * b).sum::<f64>()
+                / (re.len().max(1) as f64 * n1)
+        };
+        self.ev.s_long.push(mean(&self.bl.0, &self.bl.1));
+        self.ev.s_short.push(mean(&self.bs.0, &self.bs.1));
+    }
+}
+
 /// What to grow: the stages, whether they interleave, and the starting points.
 pub struct Schedule<'a> {
     pub stages: &'a [Stage],
@@ -290,21 +383,7 @@ pub fn evolve<R: Rng>(
         (cc, ss)
     };
     let mut free = vec![true; m];
-    let mut pts: Vec<[f64; 2]> = Vec::new();
-    // per-point phases in K_L (f64) for degrees and amplitudes
-    let mut pcos: Vec<Vec<f64>> = Vec::new();
-    let mut psin: Vec<Vec<f64>> = Vec::new();
-    let mut degrees: Vec<f64> = Vec::new();
-    // unweighted amplitudes B(k) = Σ e^{ik·r} for ⟨S⟩ in K_L and K_S
-    let (mut bl_re, mut bl_im) = (vec![0.0; nk], vec![0.0; nk]);
-    let (mut bs_re, mut bs_im) = (vec![0.0; ks.len()], vec![0.0; ks.len()]);
-    let mut ev = Evolution {
-        points: vec![],
-        degrees: vec![],
-        s_long: vec![],
-        s_short: vec![],
-        eq8_error: 0.0,
-    };
+    let mut net = Growth::new(kl, ks);
     // the schedule as a sequence of stage indices
     let mut seq: Vec<usize> = stages
         .iter()
@@ -315,79 +394,8 @@ pub fn evolve<R: Rng>(
         use rand::seq::SliceRandom;
         seq.shuffle(rng);
     }
-    let add = |p: [f64; 2],
-               pts: &mut Vec<[f64; 2]>,
-               pcos: &mut Vec<Vec<f64>>,
-               psin: &mut Vec<Vec<f64>>,
-               degrees: &mut Vec<f64>,
-               bl_re: &mut Vec<f64>,
-               bl_im: &mut Vec<f64>,
-               bs_re: &mut Vec<f64>,
-               bs_im: &mut Vec<f64>,
-               ev: &mut Evolution| {
-        let (c, s): (Vec<f64>, Vec<f64>) = kl
-            .iter()
-            .map(|k| (k[0] * p[0] + k[1] * p[1]).sin_cos())
-            .map(|(s, c)| (c, s))
-            .unzip();
-        // link weights to the existing points update every degree
-        let mut wnew = 0.0;
-        for q in 0..pts.len() {
-            let w: f64 = (0..nk)
-                .map(|i| c[i] * pcos[q][i] + s[i] * psin[q][i])
-                .sum::<f64>()
-                / nk as f64;
-            degrees[q] += w;
-            wnew += w;
-        }
-        // Eq. (8)/(9) check on K_L before adding: ξ_n = (2/n) Σ_j cos k·(r_j − r_new)
-        let n = pts.len() as f64;
-        if n > 0.0 {
-            let mut err: f64 = 0.0;
-            for i in 0..nk {
-                let sn = (bl_re[i] * bl_re[i] + bl_im[i] * bl_im[i]) / n;
-                let xi = 2.0 / n * (bl_re[i] * c[i] + bl_im[i] * s[i]);
-                let pred = (n * sn + 1.0) / (n + 1.0) + n / (n + 1.0) * xi;
-                let (re, im) = (bl_re[i] + c[i], bl_im[i] + s[i]);
-                let direct = (re * re + im * im) / (n + 1.0);
-                err = err.max((pred - direct).abs());
-            }
-            ev.eq8_error = ev.eq8_error.max(err);
-        }
-        for i in 0..nk {
-            bl_re[i] += c[i];
-            bl_im[i] += s[i];
-        }
-        for (i, k) in ks.iter().enumerate() {
-            let (sn, cs) = (k[0] * p[0] + k[1] * p[1]).sin_cos();
-            bs_re[i] += cs;
-            bs_im[i] += sn;
-        }
-        pts.push(p);
-        pcos.push(c);
-        psin.push(s);
-        degrees.push(wnew);
-        let n1 = pts.len() as f64;
-        let mean = |re: &[f64], im: &[f64]| -> f64 {
-            re.iter().zip(im).map(|(a, b)| a * a + b * b).sum::<f64>()
-                / (re.len().max(1) as f64 * n1)
-        };
-        ev.s_long.push(mean(bl_re, bl_im));
-        ev.s_short.push(mean(bs_re, bs_im));
-    };
     for &p in initial {
-        add(
-            p,
-            &mut pts,
-            &mut pcos,
-            &mut psin,
-            &mut degrees,
-            &mut bl_re,
-            &mut bl_im,
-            &mut bs_re,
-            &mut bs_im,
-            &mut ev,
-        );
+        net.add(p);
     }
     let mut a_re = vec![0f32; nk];
     let mut a_im = vec![0f32; nk];
@@ -402,20 +410,21 @@ pub fn evolve<R: Rng>(
         if allowed.is_empty() {
             return Err(format!(
                 "no free candidate left in the region of stage {si} after {} particles",
-                pts.len()
+                net.pts.len()
             ));
         }
-        let choice = if st.poisson || pts.is_empty() {
+        let choice = if st.poisson || net.pts.is_empty() {
             allowed[rng.random_range(0..allowed.len())]
         } else {
             // A(k) = Σ_p Π(w_p) e^{ik·r_p}; ρ(c) ∝ Σ_k Re[A(k) e^{−ik·r_c}] = Σ_k A_re cos + A_im sin
-            let wts: Vec<f64> = degrees
+            let wts: Vec<f64> = net
+                .degrees
                 .iter()
                 .map(|&w| st.preference.map_or(1.0, |pr| pr.eval(w)))
                 .collect();
             let (mut are, mut aim) = (vec![0.0f64; nk], vec![0.0f64; nk]);
-            for q in 0..pts.len() {
-                let (w, cq, sq) = (wts[q], &pcos[q], &psin[q]);
+            for q in 0..net.pts.len() {
+                let (w, cq, sq) = (wts[q], &net.pcos[q], &net.psin[q]);
                 for i in 0..nk {
                     are[i] += w * cq[i];
                     aim[i] += w * sq[i];
@@ -440,21 +449,11 @@ pub fn evolve<R: Rng>(
                 .unwrap_or(allowed[0])
         };
         free[choice] = false;
-        add(
-            cands[choice],
-            &mut pts,
-            &mut pcos,
-            &mut psin,
-            &mut degrees,
-            &mut bl_re,
-            &mut bl_im,
-            &mut bs_re,
-            &mut bs_im,
-            &mut ev,
-        );
+        net.add(cands[choice]);
     }
-    ev.points = pts;
-    ev.degrees = degrees;
+    let mut ev = net.ev;
+    ev.points = net.pts;
+    ev.degrees = net.degrees;
     Ok(ev)
 }
 
