@@ -690,6 +690,10 @@ pub fn train(
         idx.shuffle(&mut rng);
         let (mut total, mut count) = (0.0, 0);
         for chunk in idx.chunks(cfg.batch) {
+            // a full-size epoch can take minutes: let Ctrl-C stop between batches
+            if crate::progress::interrupted() {
+                return Err("interrupted".into());
+            }
             let (xb, yb) = tr.batch(chunk, &model.device)?;
             let yh = model.forward(&xb, true, &mut rng)?;
             let mut l = loss(cfg.loss, &yh, &yb)?;
