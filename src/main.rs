@@ -20,6 +20,10 @@ struct Cli {
     /// Hide progress bars.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Worker threads for parallel native functions (default: one per core; results do not
+    /// depend on it).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,6 +102,19 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
 fn main() -> ExitCode {
     let cli = Cli::parse();
     disco::progress::set_quiet(cli.quiet);
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            eprintln!("disco: --threads must be at least 1");
+            return ExitCode::from(2);
+        }
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            eprintln!("disco: cannot set {n} threads: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match cli.command {
         Command::Run { file, params } => match std::fs::read_to_string(&file) {
             Ok(src) => run_source(&src, &file, &params, false),

@@ -202,6 +202,20 @@ fn doc_lists_functions_and_the_committed_reference_is_current() {
 }
 
 #[test]
+fn threads_flag_sets_the_pool_without_changing_results() {
+    let (code, out1, _) = run(&["--threads", "1", "eval", "threads()"]);
+    assert_eq!(code, 0);
+    assert_eq!(out1.trim(), "1");
+    let script = "to_json(localization_dataset(6, #{seed: 3, L: 6}).w_avg)";
+    let (_, a, _) = run(&["--threads", "1", "eval", script]);
+    let (_, b, _) = run(&["--threads", "2", "eval", script]);
+    assert_eq!(a, b);
+    let (code, _, err) = run(&["--threads", "0", "eval", "1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("at least 1"));
+}
+
+#[test]
 fn doctor_reports_features_and_threads() {
     let (code, out, _) = run(&["doctor"]);
     assert_eq!(code, 0);
