@@ -115,6 +115,11 @@ fn bayo_anderson_quick() {
         "IPR grows with W: {ipr:?}"
     );
     assert!(ipr[0] < 0.01 && ipr[4] > 0.1, "{ipr:?}");
+    // the CNN beats chance and does better on the larger system
+    let acc: Vec<f64> = r["cnn_accuracy"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let chance = r["cnn_chance"].as_f64().unwrap();
+    assert!(acc[1] > chance + 0.12, "CNN accuracy at the larger M {acc:?} vs chance {chance}");
+    assert!(acc[1] > acc[0], "accuracy should rise with M: {acc:?}");
 }
 
 #[test]
