@@ -97,6 +97,19 @@ fn bayo_ising_quick() {
         "stripe order at low T, J2 = 1.5"
     );
     assert!(g("m_T_max") < 0.3, "no order at T = 4");
+    // autoencoder trained on the ferromagnet: ≈ 0 error there, ≈ 0.5 in the stripe and
+    // disordered phases, boundary near the paper's T ≈ 1.975 (J2 = 0.1)
+    assert!(
+        g("ae_error_trained_phase") < 0.05,
+        "{}",
+        g("ae_error_trained_phase")
+    );
+    assert!(g("ae_error_stripe_low_T") > 0.3 && g("ae_error_high_T") > 0.3);
+    assert!(
+        (1.5..=2.5).contains(&g("ae_boundary_T_J2_0")),
+        "boundary {}",
+        g("ae_boundary_T_J2_0")
+    );
 }
 
 #[test]
@@ -116,9 +129,17 @@ fn bayo_anderson_quick() {
     );
     assert!(ipr[0] < 0.01 && ipr[4] > 0.1, "{ipr:?}");
     // the CNN beats chance and does better on the larger system
-    let acc: Vec<f64> = r["cnn_accuracy"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let acc: Vec<f64> = r["cnn_accuracy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
     let chance = r["cnn_chance"].as_f64().unwrap();
-    assert!(acc[1] > chance + 0.12, "CNN accuracy at the larger M {acc:?} vs chance {chance}");
+    assert!(
+        acc[1] > chance + 0.12,
+        "CNN accuracy at the larger M {acc:?} vs chance {chance}"
+    );
     assert!(acc[1] > acc[0], "accuracy should rise with M: {acc:?}");
 }
 
