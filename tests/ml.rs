@@ -7,15 +7,10 @@
 
 use candle_core::{Device, Tensor, Var};
 use disco::ml::{loss, Loss};
-use rhai::{Dynamic, Map, Scope};
+use rhai::{Dynamic, Map};
 
-fn eval(src: &str) -> Dynamic {
-    disco::progress::set_quiet(true);
-    let engine = disco::build_engine();
-    engine
-        .eval_with_scope::<Dynamic>(&mut Scope::new(), src)
-        .unwrap_or_else(|e| panic!("{e}\n{src}"))
-}
+mod common;
+use common::{eval, eval_err as e};
 
 fn nd(d: &Dynamic) -> Vec<f64> {
     d.clone().cast::<disco::array::NdArray>().to_vec()
@@ -286,14 +281,6 @@ fn conv2d_and_its_gradients_match_a_naive_reference() {
 
 #[test]
 fn bad_specs_and_cuda_without_the_feature_are_errors() {
-    let engine = disco::build_engine();
-    let e = |s: &str| {
-        engine
-            .eval::<Dynamic>(s)
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
-    };
     assert!(e("model(#{input: [3], layers: [\"conv\"]})").contains("unknown layer 'conv'"));
     assert!(e("model(#{input: [3], layers: [#{layer: \"conv2d\"}]})").contains("C×H×W"));
     assert!(

@@ -3,22 +3,9 @@
 //! crystal, the identity ⟨S⟩_K = 1 + mean degree, Eq. (8), SHU growth and the preference order.
 
 use disco::array::NdArray;
-use rhai::{Dynamic, Map, Scope};
 
-fn eval(src: &str) -> Map {
-    let engine = disco::build_engine();
-    engine
-        .eval_with_scope::<Dynamic>(&mut Scope::new(), src)
-        .unwrap_or_else(|e| panic!("{e}\n{src}"))
-        .cast()
-}
-
-fn f(m: &Map, k: &str) -> f64 {
-    let v = &m[k];
-    v.as_float()
-        .or_else(|_| v.as_int().map(|i| i as f64))
-        .unwrap_or_else(|_| panic!("{k}"))
-}
+mod common;
+use common::{eval_err as e, eval_map as eval, num as f};
 
 #[test]
 fn scales_crystal_and_structure_factor_identities() {
@@ -127,14 +114,6 @@ fn screening_poisson_then_shu_beats_shu_then_poisson() {
 
 #[test]
 fn bad_input() {
-    let engine = disco::build_engine();
-    let e = |s: &str| {
-        engine
-            .eval::<Dynamic>(s)
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
-    };
     assert!(e("structure_factor(ndarray([1, 2, 3]), ndarray([[1, 0]]))").contains("N×2"));
     assert!(e("evolve(#{n: 50, candidates: 10})").contains("candidates"));
     assert!(e("evolve(#{stages: [#{process: \"magic\"}]})").contains("must be one of"));

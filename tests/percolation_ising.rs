@@ -1,20 +1,8 @@
 //! Percolation and J1–J2 Ising physics against known answers: p_c, the seed-003 spanning
 //! statistics, Onsager's energy, T_c from Binder cumulants, stripe order.
 
-use rhai::{Dynamic, Map, Scope};
-
-fn eval(src: &str) -> Map {
-    let engine = disco::build_engine();
-    engine
-        .eval_with_scope::<Dynamic>(&mut Scope::new(), src)
-        .unwrap_or_else(|e| panic!("{e}\n{src}"))
-        .cast()
-}
-
-fn f(m: &Map, k: &str) -> f64 {
-    m[k].as_float()
-        .unwrap_or_else(|_| panic!("{k}: {:?}", m[k]))
-}
+mod common;
+use common::{eval_map as eval, num as f};
 
 #[test]
 fn percolation_threshold_from_newman_ziff() {

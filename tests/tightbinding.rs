@@ -1,10 +1,13 @@
 //! Tight-binding physics against known answers: analytic dispersions of clean lattices, the
 //! open chain, seed 000 invariants, the 3D Anderson level statistics and its transition.
 
+mod common;
+
+use common::{eval, eval_err as e, num as f};
 use disco::lattice::Lattice;
 use disco::tightbinding::eigen::{eigh_dense, eigs_near, residuals};
 use disco::tightbinding::{build, Hopping, Operator};
-use rhai::{Dynamic, Map, Scope};
+use rhai::Map;
 use std::f64::consts::PI;
 
 fn clean_spectrum(kind: &str, cells: &[usize], t: f64) -> Vec<f64> {
@@ -125,17 +128,6 @@ fn open_chain_matches_standing_waves() {
         .map(|j| norm * ((n * (j + 1)) as f64 * PI / (n + 1) as f64).sin() * s.vectors[(j, 0)])
         .sum();
     assert!((overlap.abs() - 1.0).abs() < 1e-10, "overlap {overlap}");
-}
-
-fn eval(src: &str) -> Dynamic {
-    let engine = disco::build_engine();
-    engine
-        .eval_with_scope::<Dynamic>(&mut Scope::new(), src)
-        .unwrap_or_else(|e| panic!("{e}\n{src}"))
-}
-
-fn f(m: &Map, k: &str) -> f64 {
-    m[k].as_float().unwrap_or_else(|_| panic!("{k}"))
 }
 
 #[test]
@@ -265,14 +257,6 @@ fn dataset_is_identical_whatever_the_thread_count() {
 
 #[test]
 fn bad_input_errors() {
-    let engine = disco::build_engine();
-    let e = |s: &str| {
-        engine
-            .eval::<Dynamic>(s)
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
-    };
     assert!(e("lattice(\"hexagon\", [3, 3])").contains("unknown lattice kind 'hexagon'"));
     assert!(e("lattice(\"square\", [3])").contains("needs 2 dimensions"));
     assert!(e("eigh(ndarray([[1, 2], [3, 4]]))").contains("not symmetric"));
