@@ -202,7 +202,7 @@ impl Ising {
     /// Energy, magnetisation and stripe order per spin.
     pub fn measure(&self) -> Sample {
         let l = self.l;
-        let (mut e, mut m, mut mx, mut my) = (0i64, 0i64, 0i64, 0i64);
+        let (mut m, mut mx, mut my) = (0i64, 0i64, 0i64);
         let (mut bond1, mut bond2) = (0i64, 0i64);
         for y in 0..l {
             for x in 0..l {
@@ -216,9 +216,9 @@ impl Ising {
                         as i64;
             }
         }
-        e += 0;
         let n = (l * l) as f64;
-        let energy = (-self.j1 * bond1 as f64 + self.j2 * bond2 as f64) / n + e as f64;
+        // each nearest bond (right, down) and next-nearest bond (two diagonals down) counted once
+        let energy = (-self.j1 * bond1 as f64 + self.j2 * bond2 as f64) / n;
         let (mpx, mpy) = (mx as f64 / n, my as f64 / n);
         Sample {
             e: energy,
