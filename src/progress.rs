@@ -1,7 +1,9 @@
-//! Progress bars for long native work and the interrupt flag that Ctrl-C sets in the REPL.
+//! Progress bars for long native work, the interrupt flag that Ctrl-C sets in the REPL, and the
+//! parallel runner of independent realizations that every domain uses.
 //! Bars are drawn only when stderr is a terminal and `--quiet` was not given.
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -55,4 +57,30 @@ pub fn bar(len: u64, msg: &str) -> ProgressBar {
     pb.set_style(style);
     pb.set_message(msg.to_string());
     pb
+}
+
+/// Run `f(i)` for i in 0..count in parallel (one realization per task, faer sequential inside),
+/// with a progress bar and Ctrl-C checks. Results are in index order whatever the thread count.
+pub fn par_realizations<T: Send>(
+    count: usize,
+    label: &str,
+    f: impl Fn(usize) -> Result<T, String> + Sync + Send,
+) -> crate::args::Res<Vec<T>> {
+    let pb = bar(count as u64, label);
+    let old = faer::get_global_parallelism();
+    faer::set_global_parallelism(faer::Par::Seq);
+    let out: Result<Vec<T>, String> = (0..count)
+        .into_par_iter()
+        .map(|i| {
+            if interrupted() {
+                return Err(format!("{label}: interrupted"));
+            }
+            let r = f(i);
+            pb.inc(1);
+            r
+        })
+        .collect();
+    faer::set_global_parallelism(old);
+    pb.finish_and_clear();
+    out.map_err(|e| e.into())
 }

@@ -5,7 +5,7 @@ use super::{onsager_energy, tau_int, Ising, Sample};
 use crate::args::{check_alloc, count, err, positive, reg, Opts, Res};
 use crate::array::script::vec_arg;
 use crate::array::NdArray;
-use crate::tightbinding::script::par_realizations;
+use crate::progress::par_realizations;
 use rhai::{Dynamic, Engine, Map};
 
 fn sample_map(s: Sample) -> Map {

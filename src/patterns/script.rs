@@ -10,7 +10,7 @@ use super::{
 use crate::args::{check_alloc, count, err, finite, positive, reg, Opts, Res};
 use crate::array::script::arr_like;
 use crate::array::NdArray;
-use crate::tightbinding::script::par_realizations;
+use crate::progress::par_realizations;
 use rhai::{Array, Dynamic, Engine, Map, INT};
 
 const REGION_KEYS: [&str; 4] = ["radius", "rmin", "width", "height"];
@@ -67,6 +67,15 @@ pub fn points_arg(v: &Dynamic, f: &str, arg: &str) -> Res<Vec<[f64; 2]>> {
         ));
     }
     Ok(d.chunks(2).map(|c| [c[0], c[1]]).collect())
+}
+
+/// N×2 points that must not be empty.
+fn nonempty_points(v: &Dynamic, f: &str) -> Res<Vec<[f64; 2]>> {
+    let p = points_arg(v, f, "points")?;
+    if p.is_empty() {
+        return err(format!("{f}: no points"));
+    }
+    Ok(p)
 }
 
 fn count_n(v: &Dynamic, f: &str, what: &str) -> Res<usize> {
@@ -342,10 +351,7 @@ pub fn register(engine: &mut Engine) {
     });
     reg(engine, "structure_factor", &["points: ndarray", "k: ndarray", "ndarray"], "S(k) = |Σ_j e^(−ik·r_j)|²/N for each row of the K×2 array k (seed 002 Eq. 1), in parallel.", |p: Dynamic, k: Dynamic| -> Res<NdArray> {
         let f = "structure_factor";
-        let (p, k) = (points_arg(&p, f, "points")?, points_arg(&k, f, "k")?);
-        if p.is_empty() {
-            return err(format!("{f}: no points"));
-        }
+        let (p, k) = (nonempty_points(&p, f)?, points_arg(&k, f, "k")?);
         Ok(NdArray::from_vec(structure_factor(&p, &k)))
     });
     reg(
@@ -370,12 +376,9 @@ pub fn register(engine: &mut Engine) {
         "S(k) on an n×n grid over [−kmax, kmax]² (row 0 at k_y = +kmax, as a heatmap draws it).",
         |p: Dynamic, kmax: Dynamic, n: Dynamic| -> Res<NdArray> {
             let f = "structure_factor_grid";
-            let p = points_arg(&p, f, "points")?;
+            let p = nonempty_points(&p, f)?;
             let kmax = positive(&kmax, f, "kmax")?;
             let n = count(&n, f, "n", 2, 4096)?;
-            if p.is_empty() {
-                return err(format!("{f}: no points"));
-            }
             let step = 2.0 * kmax / (n - 1) as f64;
             let ks: Vec<[f64; 2]> = (0..n * n)
                 .map(|q| [-kmax + (q % n) as f64 * step, kmax - (q / n) as f64 * step])
@@ -390,12 +393,9 @@ pub fn register(engine: &mut Engine) {
         "Radially averaged S(|k|) on bins up to kmax (64 directions per |k|): #{k, S}.",
         |p: Dynamic, kmax: Dynamic, bins: Dynamic| -> Res<Map> {
             let f = "structure_factor_radial";
-            let p = points_arg(&p, f, "points")?;
+            let p = nonempty_points(&p, f)?;
             let kmax = positive(&kmax, f, "kmax")?;
             let bins = count(&bins, f, "bins", 1, 100_000)?;
-            if p.is_empty() {
-                return err(format!("{f}: no points"));
-            }
             let na = 64;
             let kr: Vec<f64> = (0..bins)
                 .map(|i| (i as f64 + 0.5) * kmax / bins as f64)

@@ -5,7 +5,7 @@ use super::{canonical, clusters, newman_ziff_run, sample_bernoulli, sample_exact
 use crate::args::{check_alloc, count, err, prob, reg, Opts, Res};
 use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
-use crate::tightbinding::script::par_realizations;
+use crate::progress::par_realizations;
 use rhai::{Dynamic, Engine, Map, INT};
 
 const RULES: &[&str] = &["either", "both", "x", "y"];

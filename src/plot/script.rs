@@ -401,15 +401,6 @@ fn heatmap(f: &mut Figure, mat: Dynamic, m: Map) -> Res<()> {
     Ok(())
 }
 
-/// Empirical CCDF P(X ≥ x) of the data: (sorted x, probabilities).
-pub fn ccdf_points(data: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    let mut x: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
-    x.sort_by(|a, b| a.total_cmp(b));
-    let n = x.len() as f64;
-    let p = (0..x.len()).map(|i| (n - i as f64) / n).collect();
-    (x, p)
-}
-
 fn ccdf(f: &mut Figure, data: Dynamic, m: Map) -> Res<()> {
     let func = "ccdf";
     let o = opts(m, func, &["color", "label", "markers", "linear"])?;
@@ -429,7 +420,7 @@ fn ccdf(f: &mut Figure, data: Dynamic, m: Map) -> Res<()> {
             data.len() - kept.len()
         );
     }
-    let (x, y) = ccdf_points(&kept);
+    let (x, y) = crate::stats::powerlaw::ccdf(&kept);
     let color = color_opt(f, &o, func)?;
     let markers = o.bool_or("markers", true)?;
     let p = f.panel();

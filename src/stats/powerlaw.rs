@@ -165,68 +165,54 @@ pub fn fit(data: &[f64], opts: &ScanOptions) -> Result<PowerLawFit, String> {
             "no candidate x_min (all values equal, or the x_min range holds no data)".into(),
         );
     }
-    let alphas: Vec<f64> = cand
+    // α once per candidate (the discrete one is a 1D maximisation), kept beside its index
+    let all: Vec<(usize, f64)> = cand
         .par_iter()
         .map(|&i| {
             let n_t = n - i;
-            if opts.discrete {
+            let a = if opts.discrete {
                 alpha_discrete(n_t, suffix[i], x[i])
             } else {
                 alpha_continuous(n_t, suffix[i], ln[i])
-            }
+            };
+            (i, a)
         })
         .collect();
-    let good: Vec<bool> = alphas.iter().map(|a| a.is_finite() && *a > 1.0).collect();
-    let any_good = good.iter().any(|&g| g);
-    if any_good {
-        cand = cand
-            .iter()
-            .zip(&good)
-            .filter(|(_, &g)| g)
-            .map(|(&i, _)| i)
-            .collect();
-    }
-    let alpha_of = |i: usize| -> f64 {
-        let n_t = n - i;
-        if opts.discrete {
-            alpha_discrete(n_t, suffix[i], x[i])
-        } else {
-            alpha_continuous(n_t, suffix[i], ln[i])
-        }
-    };
-    let a_by: std::collections::HashMap<usize, f64> = if opts.discrete {
-        cand.par_iter().map(|&i| (i, alpha_of(i))).collect()
+    // as the `powerlaw` package: only candidates with α > 1 compete, unless there are none
+    let any_good = all.iter().any(|(_, a)| a.is_finite() && *a > 1.0);
+    let scan: Vec<(usize, f64)> = if any_good {
+        all.into_iter()
+            .filter(|(_, a)| a.is_finite() && *a > 1.0)
+            .collect()
     } else {
-        std::collections::HashMap::new()
+        all
     };
-    let get_alpha = |i: usize| a_by.get(&i).copied().unwrap_or_else(|| alpha_of(i));
     // A first pass on a sparse subset gives a good bound for pruning the full scan.
     let best = AtomicU64::new(f64::INFINITY.to_bits());
-    let stride = (cand.len() / 64).max(1);
-    cand.par_iter().step_by(stride).for_each(|&i| {
-        let d = ks(&x, &ln, i, get_alpha(i), opts.discrete, f64::INFINITY);
+    let stride = (scan.len() / 64).max(1);
+    scan.par_iter().step_by(stride).for_each(|&(i, a)| {
+        let d = ks(&x, &ln, i, a, opts.discrete, f64::INFINITY);
         best.fetch_min(d.to_bits(), Ordering::Relaxed);
     });
-    let ds: Vec<(usize, f64)> = cand
+    let ds: Vec<(usize, f64, f64)> = scan
         .par_iter()
-        .map(|&i| {
+        .map(|&(i, a)| {
             let bound = f64::from_bits(best.load(Ordering::Relaxed));
-            let d = ks(&x, &ln, i, get_alpha(i), opts.discrete, bound);
+            let d = ks(&x, &ln, i, a, opts.discrete, bound);
             if d <= bound {
                 best.fetch_min(d.to_bits(), Ordering::Relaxed);
             }
-            (i, d)
+            (i, a, d)
         })
         .collect();
     let final_best = f64::from_bits(best.load(Ordering::Relaxed));
     // The smallest exact D (ties: the smallest x_min); pruned candidates all exceed it.
-    let (i, d) = ds
+    let (i, alpha, d) = ds
         .iter()
         .copied()
-        .filter(|(_, d)| *d <= final_best)
-        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .filter(|(_, _, d)| *d <= final_best)
+        .min_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)))
         .ok_or("internal: no candidate survived")?;
-    let alpha = get_alpha(i);
     let n_tail = n - i;
     Ok(PowerLawFit {
         discrete: opts.discrete,
@@ -236,7 +222,7 @@ pub fn fit(data: &[f64], opts: &ScanOptions) -> Result<PowerLawFit, String> {
         n_tail,
         n,
         d,
-        candidates: cand.len(),
+        candidates: scan.len(),
         in_range: any_good,
     })
 }
@@ -575,9 +561,27 @@ pub fn compare(data: &[f64], f: &PowerLawFit) -> Vec<Comparison> {
     out
 }
 
-/// Empirical CCDF P(X ≥ x) at the sorted data.
+/// Empirical CCDF P(X ≥ x) at the sorted finite data: (sorted x, probabilities).
 pub fn ccdf(data: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    crate::plot::script::ccdf_points(data)
+    let mut x: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
+    x.sort_by(|a, b| a.total_cmp(b));
+    let n = x.len() as f64;
+    let p = (0..x.len()).map(|i| (n - i as f64) / n).collect();
+    (x, p)
+}
+
+/// The fitted CCDF on the data's scale, (n_tail/n)(x/x_min)^(1−α), at 100 log-spaced points from
+/// x_min to xmax.
+pub fn fitted_ccdf(alpha: f64, xmin: f64, tail_fraction: f64, xmax: f64) -> (Vec<f64>, Vec<f64>) {
+    let xmax = xmax.max(xmin * 1.0001);
+    let x: Vec<f64> = (0..100)
+        .map(|i| xmin * (xmax / xmin).powf(i as f64 / 99.0))
+        .collect();
+    let p = x
+        .iter()
+        .map(|v| tail_fraction * (v / xmin).powf(1.0 - alpha))
+        .collect();
+    (x, p)
 }
 
 #[cfg(test)]

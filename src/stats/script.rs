@@ -197,9 +197,7 @@ pub fn register(engine: &mut Engine) {
         let f = "powerlaw_line";
         let (a, xm) = (get_f(&m, "alpha", f)?, get_f(&m, "xmin", f)?);
         let frac = m.get("n_tail").and_then(|v| v.as_int().ok()).unwrap_or(1) as f64 / m.get("n").and_then(|v| v.as_int().ok()).unwrap_or(1) as f64;
-        let xmax = crate::args::positive(&xmax, f, "xmax")?.max(xm * 1.0001);
-        let x: Vec<f64> = (0..100).map(|i| xm * (xmax / xm).powf(i as f64 / 99.0)).collect();
-        let p: Vec<f64> = x.iter().map(|v| frac * (v / xm).powf(1.0 - a)).collect();
+        let (x, p) = super::powerlaw::fitted_ccdf(a, xm, frac, crate::args::positive(&xmax, f, "xmax")?);
         let mut out = Map::new();
         out.insert("x".into(), nd(x));
         out.insert("p".into(), nd(p));
@@ -215,8 +213,7 @@ pub fn register(engine: &mut Engine) {
         let (cx, cp) = super::powerlaw::ccdf(&x);
         let xmax = cx.last().copied().unwrap_or(xm);
         let frac = cx.iter().filter(|v| **v >= xm).count() as f64 / cx.len() as f64;
-        let lx: Vec<f64> = (0..100).map(|i| xm * (xmax.max(xm * 1.0001) / xm).powf(i as f64 / 99.0)).collect();
-        let lp: Vec<f64> = lx.iter().map(|v| frac * (v / xm).powf(1.0 - a)).collect();
+        let (lx, lp) = super::powerlaw::fitted_ccdf(a, xm, frac, xmax);
         let p = fig.panel();
         p.logx = true;
         p.logy = true;

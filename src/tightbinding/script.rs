@@ -9,8 +9,8 @@ use crate::args::{check_alloc, count, err, finite, reg, Opts, Res};
 use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
 use crate::lattice::Lattice;
+use crate::progress::par_realizations;
 use faer::Mat;
-use rayon::prelude::*;
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext, INT};
 
 fn mat_to_nd(m: &Mat<f64>) -> NdArray {
@@ -193,32 +193,6 @@ fn eigh(v: Dynamic) -> Res<Spectrum> {
     )?;
     let m = h.to_dense();
     eigh_dense(&m).map_err(|e| format!("eigh: {e}").into())
-}
-
-/// Run `f(i)` for i in 0..count in parallel (one realization per task, faer sequential inside),
-/// with a progress bar and Ctrl-C checks. Results are in index order whatever the thread count.
-pub fn par_realizations<T: Send>(
-    count: usize,
-    label: &str,
-    f: impl Fn(usize) -> Result<T, String> + Sync + Send,
-) -> Res<Vec<T>> {
-    let pb = crate::progress::bar(count as u64, label);
-    let old = faer::get_global_parallelism();
-    faer::set_global_parallelism(faer::Par::Seq);
-    let out: Result<Vec<T>, String> = (0..count)
-        .into_par_iter()
-        .map(|i| {
-            if crate::progress::interrupted() {
-                return Err(format!("{label}: interrupted"));
-            }
-            let r = f(i);
-            pb.inc(1);
-            r
-        })
-        .collect();
-    faer::set_global_parallelism(old);
-    pb.finish_and_clear();
-    out.map_err(|e| e.into())
 }
 
 fn localization_dataset(count: Dynamic, m: Map) -> Res<Map> {
