@@ -22,6 +22,7 @@ pub mod plot;
 pub mod progress;
 pub mod repl;
 pub mod rng;
+pub mod springs;
 pub mod stats;
 pub mod tightbinding;
 
@@ -37,6 +38,7 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     ising::script::register(engine);
     patterns::script::register(engine);
     ml::script::register(engine);
+    springs::script::register(engine);
 }
 
 fn cuda_devices() -> String {

@@ -165,3 +165,33 @@ fn yu2020_scale_free_quick() {
     assert!(g("powerlaw_alpha") > 1.0 && g("powerlaw_n_tail") >= 2.0);
     assert!(g("attack_seed_mean") > 0.0 && g("attack_ml_mean") > 0.0);
 }
+
+#[test]
+fn zhu_poisson_quick() {
+    let r = run_script("zhu_poisson");
+    let f = |v: &serde_json::Value| v.as_f64().unwrap();
+    let clean = &r["clean_triangular"];
+    assert!((f(&clean["nu"]) - 1.0 / 3.0).abs() < 1e-10);
+    assert!((f(&clean["bulk"]) - 3f64.sqrt() / 2.0).abs() < 1e-10);
+    // every network type starts at a positive ν and is tuned to both ends of the paper's range
+    let tuned = r["tuned"].as_array().unwrap();
+    assert_eq!(tuned.len(), 3);
+    for t in tuned {
+        assert!(f(&t["nu0"]) > 0.1 && f(&t["nu0"]) < 0.7, "{t}");
+        assert!(f(&t["nu_low"]) <= -0.85, "{t}");
+        assert!(f(&t["nu_high"]) >= 0.85, "{t}");
+        assert!(
+            f(&t["z_low"]) < f(&t["z0"]) && f(&t["z_high"]) < f(&t["z0"]),
+            "{t}"
+        );
+    }
+    // ν̄′ of the two dominant modes rises with ν
+    assert!(
+        f(&r["nu_bar_slope"]) > 0.1 && f(&r["nu_bar_r2"]) > 0.3,
+        "{r}"
+    );
+    // the CNN reads ν off the dynamical matrix; the data span 1/3 down to negative ν
+    assert!(f(&r["cnn_r2"]) > 0.5, "{r}");
+    let range = r["cnn_nu_range"].as_array().unwrap();
+    assert!(f(&range[0]) < -0.1 && f(&range[1]) > 0.3, "{r}");
+}

@@ -211,6 +211,11 @@ impl IntoIterator for NdArray {
 fn bin_op(engine: &mut Engine, op: &'static str, f: fn(f64, f64) -> f64) {
     let doc =
         format!("Element-wise `{op}` with numpy broadcasting (ndarray with ndarray or number).");
+    bin_op_doc(engine, op, f, &doc);
+}
+
+fn bin_op_doc(engine: &mut Engine, op: &'static str, f: fn(f64, f64) -> f64, doc: &str) {
+    let doc = doc.to_string();
     reg(
         engine,
         op,
@@ -609,6 +614,23 @@ pub fn register(engine: &mut Engine) {
     bin_op(engine, "*", |x, y| x * y);
     bin_op(engine, "/", |x, y| x / y);
     bin_op(engine, "**", f64::powf);
+    // comparisons give numpy-style masks as 0/1 arrays: (a > 0).mean() is a fraction
+    fn mask(b: bool) -> f64 {
+        if b {
+            1.0
+        } else {
+            0.0
+        }
+    }
+    for (op, f) in [
+        (">", (|x, y| mask(x > y)) as fn(f64, f64) -> f64),
+        ("<", |x, y| mask(x < y)),
+        (">=", |x, y| mask(x >= y)),
+        ("<=", |x, y| mask(x <= y)),
+    ] {
+        let doc = format!("Element-wise `{op}` with numpy broadcasting: 1 where true, 0 elsewhere (a mask; its mean is a fraction).");
+        bin_op_doc(engine, op, f, &doc);
+    }
     reg(
         engine,
         "-",

@@ -17,7 +17,12 @@ use rand::Rng;
 pub type MlResult<T> = Result<T, String>;
 
 fn ce<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+    // candle appends a Rust backtrace when RUST_BACKTRACE is set: a script user wants the message
+    let s = e.to_string();
+    match s.find("\n   0: ") {
+        Some(k) => s[..k].trim_end().to_string(),
+        None => s,
+    }
 }
 
 /// Activation functions.
@@ -376,6 +381,16 @@ pub enum Loss {
 
 /// The loss of predictions `yh` against targets `y` (labels as an N vector for cross-entropy).
 pub fn loss(kind: Loss, yh: &Tensor, y: &Tensor) -> MlResult<Tensor> {
+    // a one-output regression (N×1 predictions) against an N vector of targets
+    let reshaped;
+    let y =
+        if kind != Loss::CrossEntropy && yh.dims() != y.dims() && yh.elem_count() == y.elem_count()
+        {
+            reshaped = y.reshape(yh.shape()).map_err(ce)?;
+            &reshaped
+        } else {
+            y
+        };
     let r = match kind {
         Loss::Mse => (yh - y).and_then(|d| d.sqr()).and_then(|d| d.mean_all()),
         Loss::Mae => (yh - y).and_then(|d| d.abs()).and_then(|d| d.mean_all()),
