@@ -218,7 +218,7 @@ fn bad_input_is_a_clear_error() {
         ),
         (
             r#"spring_dataset(4, #{nx: 3, ny: 3, pool: 4})"#,
-            "must divide",
+            "opts.pool",
         ),
         (
             r#"let n = spring_network(ndarray([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), ndarray([[0, 1]])); poisson_ratio(n)"#,

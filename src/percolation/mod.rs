@@ -90,6 +90,19 @@ pub fn sample_exact<R: Rng>(l: usize, n_occ: usize, rng: &mut R) -> Vec<bool> {
     occ
 }
 
+/// The same configuration as `sample_exact` (same random draws), as row bit sets (L ≤ 128).
+pub fn sample_exact_rows<R: Rng>(l: usize, n_occ: usize, rng: &mut R) -> Vec<u128> {
+    let n = l * l;
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    let (chosen, _) = idx.partial_shuffle(rng, n_occ.min(n));
+    let mut rows = vec![0u128; l];
+    for &i in chosen.iter() {
+        let i = i as usize;
+        rows[i / l] |= 1u128 << (i % l);
+    }
+    rows
+}
+
 /// … or each site independently with probability p.
 pub fn sample_bernoulli<R: Rng>(l: usize, p: f64, rng: &mut R) -> Vec<bool> {
     (0..l * l).map(|_| rng.random::<f64>() < p).collect()
@@ -213,6 +226,93 @@ pub fn spanning(occ: &[bool], l: usize, periodic: bool) -> (bool, bool) {
         let c = clusters(occ, l, true);
         return (c.span_x, c.span_y);
     }
+    if (1..=128).contains(&l) {
+        return spanning_bits(occ, l);
+    }
+    spanning_union_find(occ, l)
+}
+
+/// Every site of the runs of `o` that contain a bit of `s` (a row flood fill): Kogge–Stone
+/// propagation up and down in log₂128 = 7 steps.
+#[inline]
+fn fill_runs(s: u128, o: u128) -> u128 {
+    let (mut up, mut pu) = (s & o, o);
+    let (mut down, mut pd) = (s & o, o);
+    for k in [1, 2, 4, 8, 16, 32, 64] {
+        up |= pu & (up << k);
+        pu &= pu << k;
+        down |= pd & (down >> k);
+        pd &= pd >> k;
+    }
+    up | down
+}
+
+/// Flood the occupied sites reachable from `seeds` (row bit sets), sweeping down and up until
+/// nothing changes (paths may turn back); stops early once `done(reach)` holds.
+fn flood(rows: &[u128], seeds: &[u128], done: impl Fn(&[u128]) -> bool) -> bool {
+    let l = rows.len();
+    let mut reach: Vec<u128> = (0..l).map(|y| fill_runs(seeds[y], rows[y])).collect();
+    loop {
+        if done(&reach) {
+            return true;
+        }
+        let mut changed = false;
+        for y in 1..l {
+            let below = if y + 1 < l { reach[y + 1] } else { 0 };
+            let r = fill_runs((reach[y - 1] | reach[y] | below) & rows[y], rows[y]);
+            if r != reach[y] {
+                reach[y] = r;
+                changed = true;
+            }
+        }
+        if done(&reach) {
+            return true;
+        }
+        for y in (0..l.saturating_sub(1)).rev() {
+            let above = if y > 0 { reach[y - 1] } else { 0 };
+            let r = fill_runs((above | reach[y] | reach[y + 1]) & rows[y], rows[y]);
+            if r != reach[y] {
+                reach[y] = r;
+                changed = true;
+            }
+        }
+        if !changed {
+            return done(&reach);
+        }
+    }
+}
+
+/// Open-boundary spanning (x, y) for L ≤ 128 by bit-parallel flooding of row bit sets: no labels
+/// are made, which is all a spanning test or a data set needs.
+pub fn spanning_bits(occ: &[bool], l: usize) -> (bool, bool) {
+    let rows: Vec<u128> = occ
+        .chunks_exact(l)
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .fold(0u128, |acc, (x, &b)| acc | (u128::from(b) << x))
+        })
+        .collect();
+    spanning_rows(&rows)
+}
+
+/// Open-boundary spanning (x, y) of a configuration given as row bit sets (L = rows.len() ≤ 128).
+pub fn spanning_rows(rows: &[u128]) -> (bool, bool) {
+    let l = rows.len();
+    if l == 0 {
+        return (false, false);
+    }
+    let last = 1u128 << (l - 1);
+    let mut top = vec![0u128; l];
+    top[0] = rows[0];
+    let left = vec![1u128; l];
+    let sy = flood(rows, &top, |r| r[l - 1] != 0);
+    let sx = flood(rows, &left, |r| r.iter().any(|&v| v & last != 0));
+    (sx, sy)
+}
+
+/// Open-boundary spanning (x, y) by union–find with edge flags (any L).
+pub fn spanning_union_find(occ: &[bool], l: usize) -> (bool, bool) {
     let n = l * l;
     let mut parent: Vec<u32> = (0..n as u32).collect();
     let mut size = vec![1u32; n];
@@ -434,5 +534,37 @@ mod tests {
         for p in [0.1, 0.5, 0.93] {
             assert!((canonical(&q, p) - p).abs() < 1e-12);
         }
+    }
+}
+
+#[cfg(test)]
+mod bit_tests {
+    use super::*;
+
+    #[test]
+    fn bit_parallel_spanning_agrees_with_union_find() {
+        let mut rng = crate::rng::SplitMix64::stream(7, 0);
+        for &l in &[1usize, 2, 3, 17, 63, 64, 65, 100, 127, 128] {
+            for k in 0..300 {
+                let p = 0.45 + 0.3 * (k as f64 / 300.0);
+                let occ = sample_bernoulli(l, p, &mut rng);
+                assert_eq!(
+                    spanning_bits(&occ, l),
+                    spanning_union_find(&occ, l),
+                    "L = {l}, sample {k}"
+                );
+            }
+        }
+        // a snake that must turn back up twice
+        let l = 7;
+        let pic = [
+            "#......", "#.###..", "#.#.#..", "#.#.#.#", "#.#.#.#", "###.###", ".......",
+        ];
+        let occ: Vec<bool> = pic
+            .iter()
+            .flat_map(|r| r.chars().map(|c| c == '#'))
+            .collect();
+        assert_eq!(spanning_bits(&occ, l), spanning_union_find(&occ, l));
+        assert_eq!(spanning_bits(&occ, l), (true, false));
     }
 }

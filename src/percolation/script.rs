@@ -1,7 +1,10 @@
 //! rhai API of percolation: `percolation_sample`, `clusters`, `spanning_probability`,
 //! `percolation_dataset`, `newman_ziff`.
 
-use super::{canonical, clusters, newman_ziff_run, sample_bernoulli, sample_exact, spanning};
+use super::{
+    canonical, clusters, newman_ziff_run, sample_bernoulli, sample_exact, sample_exact_rows,
+    spanning, spanning_rows,
+};
 use crate::args::{check_alloc, count, err, prob, reg, Opts, Res};
 use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
@@ -89,6 +92,12 @@ pub fn register(engine: &mut Engine) {
         let seed = o.seed()?;
         let total = ps.len() * n;
         let hits = par_realizations(total, f, |k| {
+            if exact && !periodic && l <= 128 {
+                // the same configuration as `sample`, straight into row bit sets
+                let mut rng = crate::rng::SplitMix64::stream(seed, k as u64);
+                let n_occ = (ps[k / n] * (l * l) as f64).round() as usize;
+                return Ok(spans(spanning_rows(&sample_exact_rows(l, n_occ, &mut rng)), &rule));
+            }
             let occ = sample(l, ps[k / n], exact, seed, k as u64);
             Ok(spans(spanning(&occ, l, periodic), &rule))
         })?;
