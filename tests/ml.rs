@@ -297,3 +297,41 @@ fn bad_specs_and_cuda_without_the_feature_are_errors() {
     let e2 = e("let m = model(#{input: [2], layers: [#{layer: \"dense\", units: 1}]}); cnn_train(m, #{x: ones([4, 3]), y: ones([4, 1])}, #{})");
     assert!(e2.contains("do not match the model input"), "{e2}");
 }
+
+#[test]
+fn vae_gaussian_layer_trades_reconstruction_for_kl() {
+    // two 16-pixel images (all 0, all 1); a 1-dimensional latent. β = 0: the VAE reconstructs
+    // both. β large: KL pins the posterior to N(0, 1), the latent carries no information and the
+    // decoder can only output the mean image (error ≈ 0.5).
+    let run = |beta: f64, seed: i64| -> Map {
+        eval(&format!(
+            "let x = concat([zeros([40, 16]), ones([40, 16])]);
+            let m = model(#{{input: [16], layers: [#{{layer: \"dense\", units: 16}}, \"relu\", #{{layer: \"dense\", units: 2}},
+                #{{layer: \"gaussian\", beta: {beta}}}, #{{layer: \"dense\", units: 16}}, \"sigmoid\"], seed: {seed}}});
+            cnn_train(m, #{{x: x, y: x}}, #{{loss: \"mse\", lr: 0.01, epochs: 150, batch_size: 16, seed: 2}});
+            let p = predict(m, x);
+            #{{err: (p - x).abs().mean(), again: (predict(m, x) - p).abs().max(), shape: p.shape(), p: p}}"
+        ))
+        .cast()
+    };
+    let free = run(0.0, 1);
+    let tight = run(200.0, 1);
+    let f = |m: &Map, k: &str| m[k].as_float().unwrap();
+    assert!(
+        f(&free, "err") < 0.05,
+        "β = 0 reconstructs: {}",
+        f(&free, "err")
+    );
+    assert!(f(&tight, "err") > 0.4, "β large: {}", f(&tight, "err"));
+    assert_eq!(
+        f(&free, "again"),
+        0.0,
+        "prediction uses z = μ: deterministic"
+    );
+    assert_eq!(format!("{:?}", free["shape"]), "[80, 16]");
+    assert_eq!(nd(&run(0.0, 1)["p"]), nd(&free["p"]), "same seed, same VAE");
+    let e = e(
+        "model(#{input: [16], layers: [#{layer: \"dense\", units: 3}, #{layer: \"gaussian\"}]})",
+    );
+    assert!(e.contains("2·d"), "{e}");
+}

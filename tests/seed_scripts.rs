@@ -97,18 +97,18 @@ fn bayo_ising_quick() {
         "stripe order at low T, J2 = 1.5"
     );
     assert!(g("m_T_max") < 0.3, "no order at T = 4");
-    // autoencoder trained on the ferromagnet: ≈ 0 error there, ≈ 0.5 in the stripe and
+    // VAE trained on the ferromagnet: ≈ 0 error there, ≈ 0.5 in the stripe and
     // disordered phases, boundary near the paper's T ≈ 1.975 (J2 = 0.1)
     assert!(
-        g("ae_error_trained_phase") < 0.05,
+        g("vae_error_trained_phase") < 0.05,
         "{}",
-        g("ae_error_trained_phase")
+        g("vae_error_trained_phase")
     );
-    assert!(g("ae_error_stripe_low_T") > 0.3 && g("ae_error_high_T") > 0.3);
+    assert!(g("vae_error_stripe_low_T") > 0.3 && g("vae_error_high_T") > 0.3);
     assert!(
-        (1.5..=2.5).contains(&g("ae_boundary_T_J2_0")),
+        (1.5..=2.5).contains(&g("vae_boundary_T_J2_0")),
         "boundary {}",
-        g("ae_boundary_T_J2_0")
+        g("vae_boundary_T_J2_0")
     );
 }
 

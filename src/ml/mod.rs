@@ -53,6 +53,10 @@ pub enum Spec {
     Flatten,
     /// Reshape each sample (same number of elements), e.g. 512 → 2×16×16.
     Reshape(Vec<usize>),
+    /// The VAE bottleneck: a flat input of 2d features read as (μ, ln σ²) gives d outputs,
+    /// z = μ + σ·ε (ε ~ N(0, 1) from the seeded generator) in training and z = μ otherwise; adds
+    /// β·KL(N(μ, σ²) ‖ N(0, 1)) per sample, divided by the outputs per sample, to the loss.
+    Gaussian(f64),
 }
 
 /// A layer with its parameters.
@@ -79,6 +83,7 @@ pub enum Layer {
     Dropout(f64),
     Flatten,
     Reshape(Vec<usize>),
+    Gaussian(f64),
 }
 
 /// A run of layers trained together or frozen together.
@@ -221,6 +226,15 @@ impl Part {
                     shape = to.clone();
                     Layer::Reshape(to.clone())
                 }
+                Spec::Gaussian(beta) => {
+                    if shape.len() != 1 || !shape[0].is_multiple_of(2) {
+                        return Err(at(format!(
+                            "needs a flat input of 2·d features (μ and ln σ², e.g. dense with 2·d units), got {shape:?}"
+                        )));
+                    }
+                    shape = vec![shape[0] / 2];
+                    Layer::Gaussian(*beta)
+                }
             };
             layers.push(layer);
         }
@@ -259,7 +273,13 @@ impl Part {
         out
     }
 
-    fn forward<R: Rng>(&self, x: &Tensor, train: bool, rng: &mut R) -> MlResult<Tensor> {
+    fn forward<R: Rng>(
+        &self,
+        x: &Tensor,
+        train: bool,
+        rng: &mut R,
+        aux: &mut Vec<Tensor>,
+    ) -> MlResult<Tensor> {
         let conv = |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
             let y = x.conv2d(w.as_tensor(), pad, stride, 1, 1).map_err(ce)?;
             y.broadcast_add(&b.as_tensor().reshape((1, (), 1, 1)).map_err(ce)?)
@@ -320,6 +340,34 @@ impl Part {
                     }
                 }
                 Layer::Flatten => x.flatten_from(1).map_err(ce)?,
+                Layer::Gaussian(beta) => {
+                    let d = x.dim(1).map_err(ce)? / 2;
+                    let mu = x.narrow(1, 0, d).map_err(ce)?;
+                    let logvar = x.narrow(1, d, d).map_err(ce)?;
+                    if train {
+                        // KL(N(μ, σ²) ‖ N(0, 1)) = −½ Σ_j (1 + ln σ² − μ² − σ²), batch mean
+                        let kl = ((logvar.affine(1.0, 1.0).map_err(ce)? - mu.sqr().map_err(ce)?)
+                            .map_err(ce)?
+                            - logvar.exp().map_err(ce)?)
+                        .map_err(ce)?
+                        .sum(1)
+                        .map_err(ce)?
+                        .mean_all()
+                        .map_err(ce)?
+                        .affine(-0.5 * beta, 0.0)
+                        .map_err(ce)?;
+                        aux.push(kl);
+                        let n = mu.elem_count();
+                        let e: Vec<f32> = (0..n)
+                            .map(|_| rng.sample::<f64, _>(rand_distr::StandardNormal) as f32)
+                            .collect();
+                        let eps = Tensor::from_vec(e, mu.shape(), mu.device()).map_err(ce)?;
+                        let sigma = logvar.affine(0.5, 0.0).map_err(ce)?.exp().map_err(ce)?;
+                        (mu + (sigma * eps).map_err(ce)?).map_err(ce)?
+                    } else {
+                        mu
+                    }
+                }
                 Layer::Reshape(to) => {
                     let mut dims = vec![x.dim(0).map_err(ce)?];
                     dims.extend(to);
@@ -358,9 +406,19 @@ impl Model {
     }
     /// Forward pass on a batch.
     pub fn forward<R: Rng>(&self, x: &Tensor, train: bool, rng: &mut R) -> MlResult<Tensor> {
+        self.forward_aux(x, train, rng, &mut Vec::new())
+    }
+    /// Forward pass that also collects the layers' extra loss terms (the VAE's KL divergence).
+    pub fn forward_aux<R: Rng>(
+        &self,
+        x: &Tensor,
+        train: bool,
+        rng: &mut R,
+        aux: &mut Vec<Tensor>,
+    ) -> MlResult<Tensor> {
         let mut y = x.clone();
         for p in &self.parts {
-            y = p.forward(&y, train && !p.frozen, rng)?;
+            y = p.forward(&y, train && !p.frozen, rng, aux)?;
         }
         Ok(y)
     }
@@ -710,8 +768,14 @@ pub fn train(
                 return Err("interrupted".into());
             }
             let (xb, yb) = tr.batch(chunk, &model.device)?;
-            let yh = model.forward(&xb, true, &mut rng)?;
+            let mut aux = Vec::new();
+            let yh = model.forward_aux(&xb, true, &mut rng, &mut aux)?;
             let mut l = loss(cfg.loss, &yh, &yb)?;
+            // per-element losses: divide the per-sample KL terms by the outputs per sample
+            let per_sample = (yh.elem_count() / chunk.len().max(1)).max(1) as f64;
+            for a in aux {
+                l = (l + a.affine(1.0 / per_sample, 0.0).map_err(ce)?).map_err(ce)?;
+            }
             total += l.to_scalar::<f32>().map_err(ce)? as f64 * chunk.len() as f64;
             count += chunk.len();
             if cfg.l2 > 0.0 {

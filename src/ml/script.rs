@@ -35,6 +35,7 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
         "residual" => &["layer", "filters"],
         "dropout" => &["layer", "rate"],
         "reshape" => &["layer", "shape"],
+        "gaussian" => &["layer", "beta"],
         _ => &["layer"],
     };
     let o = Opts::new(m.clone(), &ctx, keys)?;
@@ -57,13 +58,20 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
             Spec::Dropout(r)
         }
         "flatten" => Spec::Flatten,
+        "gaussian" => {
+            let b = o.f64_or("beta", 1.0)?;
+            if !(b >= 0.0 && b.is_finite()) {
+                return err(format!("{ctx}: beta must be a finite number >= 0, got {b}"));
+            }
+            Spec::Gaussian(b)
+        }
         "reshape" => Spec::Reshape(shape_list(o.get("shape").ok_or_else(|| format!("{ctx}: needs 'shape'"))?, "model", "shape")?),
         "relu" => Spec::Act(Act::Relu),
         "tanh" => Spec::Act(Act::Tanh),
         "sigmoid" => Spec::Act(Act::Sigmoid),
         "linear" => Spec::Act(Act::Linear),
         "softmax" => Spec::Act(Act::Softmax),
-        other => return err(format!("model: unknown layer '{other}'; known: conv2d, maxpool, avgpool, dense, residual, dropout, flatten, reshape, relu, tanh, sigmoid, linear, softmax")),
+        other => return err(format!("model: unknown layer '{other}'; known: conv2d, maxpool, avgpool, dense, residual, dropout, flatten, reshape, gaussian, relu, tanh, sigmoid, linear, softmax")),
     })
 }
 
@@ -85,6 +93,7 @@ fn spec_json(s: &Spec) -> serde_json::Value {
         Spec::Dropout(r) => json!({"layer": "dropout", "rate": r}),
         Spec::Flatten => json!({"layer": "flatten"}),
         Spec::Reshape(to) => json!({"layer": "reshape", "shape": to}),
+        Spec::Gaussian(b) => json!({"layer": "gaussian", "beta": b}),
         Spec::Act(a) => {
             json!({"layer": match a { Act::Relu => "relu", Act::Tanh => "tanh", Act::Sigmoid => "sigmoid", Act::Linear => "linear", Act::Softmax => "softmax" }})
         }
@@ -491,7 +500,7 @@ pub fn register(engine: &mut Engine) {
             )
         },
     );
-    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units}, #{layer: \"residual\", filters}, #{layer: \"dropout\", rate}, #{layer: \"reshape\", shape}, \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
+    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units}, #{layer: \"residual\", filters}, #{layer: \"dropout\", rate}, #{layer: \"reshape\", shape}, #{layer: \"gaussian\", beta} (VAE bottleneck: 2d inputs (μ, ln σ²) → d samples z = μ + σε, β·KL added to the loss; z = μ when predicting), \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
     reg(
         engine,
         "get$params",
