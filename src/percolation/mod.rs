@@ -78,29 +78,73 @@ impl UnionFind {
     }
 }
 
-/// Occupation of an L×L lattice: exactly `n_occ` sites (random choice) …
-pub fn sample_exact<R: Rng>(l: usize, n_occ: usize, rng: &mut R) -> Vec<bool> {
-    let n = l * l;
-    let mut idx: Vec<u32> = (0..n as u32).collect();
-    let (chosen, _) = idx.partial_shuffle(rng, n_occ.min(n));
-    let mut occ = vec![false; n];
-    for &i in chosen.iter() {
-        occ[i as usize] = true;
+/// Exactly `n_occ` of the n sites, uniformly among all such subsets, as a bit set of n bits:
+/// Bernoulli occupation at p ≈ n_occ/n (16-bit thresholds, four sites per random word), then
+/// uniformly random sites removed or added until the count is exact. Given its count a Bernoulli
+/// configuration is uniform over the subsets of that size, and random removal or addition keeps
+/// it uniform, so the result is exactly the canonical (fixed-N) ensemble of seed 003.
+fn exact_bits<R: Rng>(n: usize, n_occ: usize, rng: &mut R) -> Vec<u64> {
+    let n_occ = n_occ.min(n);
+    let mut w = vec![0u64; n.div_ceil(64)];
+    let thr = ((n_occ as f64 / n.max(1) as f64) * 65536.0).round() as u64;
+    // branch-free: each random word decides four sites by 16-bit comparisons
+    for (wi, word) in w.iter_mut().enumerate() {
+        let mut bits = 0u64;
+        for g in 0..16 {
+            let r = rng.next_u64();
+            for q in 0..4 {
+                bits |= u64::from((r >> (16 * q)) & 0xFFFF < thr) << (4 * g + q);
+            }
+        }
+        let valid = n - wi * 64;
+        if valid < 64 {
+            bits &= (1u64 << valid) - 1;
+        }
+        *word = bits;
     }
-    occ
+    let mut k: usize = w.iter().map(|x| x.count_ones() as usize).sum();
+    while k > n_occ {
+        let j = rng.random_range(0..n);
+        if w[j / 64] >> (j % 64) & 1 == 1 {
+            w[j / 64] &= !(1u64 << (j % 64));
+            k -= 1;
+        }
+    }
+    while k < n_occ {
+        let j = rng.random_range(0..n);
+        if w[j / 64] >> (j % 64) & 1 == 0 {
+            w[j / 64] |= 1u64 << (j % 64);
+            k += 1;
+        }
+    }
+    w
+}
+
+/// Occupation of an L×L lattice: exactly `n_occ` sites, uniformly at random …
+pub fn sample_exact<R: Rng>(l: usize, n_occ: usize, rng: &mut R) -> Vec<bool> {
+    let w = exact_bits(l * l, n_occ, rng);
+    (0..l * l).map(|i| w[i / 64] >> (i % 64) & 1 == 1).collect()
 }
 
 /// The same configuration as `sample_exact` (same random draws), as row bit sets (L ≤ 128).
 pub fn sample_exact_rows<R: Rng>(l: usize, n_occ: usize, rng: &mut R) -> Vec<u128> {
-    let n = l * l;
-    let mut idx: Vec<u32> = (0..n as u32).collect();
-    let (chosen, _) = idx.partial_shuffle(rng, n_occ.min(n));
-    let mut rows = vec![0u128; l];
-    for &i in chosen.iter() {
-        let i = i as usize;
-        rows[i / l] |= 1u128 << (i % l);
-    }
-    rows
+    let w = exact_bits(l * l, n_occ, rng);
+    let mask = if l == 128 {
+        u128::MAX
+    } else {
+        (1u128 << l) - 1
+    };
+    (0..l)
+        .map(|y| {
+            // bits y·l .. y·l + l of the bit set, from up to three words
+            let start = y * l;
+            let (q, r) = (start / 64, start % 64);
+            let word = |k: usize| u128::from(w.get(k).copied().unwrap_or(0));
+            let lo = (word(q) | (word(q + 1) << 64)) >> r;
+            let hi = if r > 0 { word(q + 2) << (128 - r) } else { 0 };
+            (lo | hi) & mask
+        })
+        .collect()
 }
 
 /// … or each site independently with probability p.
@@ -566,5 +610,39 @@ mod bit_tests {
             .collect();
         assert_eq!(spanning_bits(&occ, l), spanning_union_find(&occ, l));
         assert_eq!(spanning_bits(&occ, l), (true, false));
+    }
+
+    #[test]
+    fn exact_sampler_is_uniform_with_the_exact_count() {
+        // rows and flat samples are the same configuration for the same draws
+        for &(l, k) in &[
+            (1usize, 1usize),
+            (7, 20),
+            (100, 5927),
+            (128, 9000),
+            (5, 0),
+            (5, 25),
+        ] {
+            let a = sample_exact(l, k, &mut crate::rng::SplitMix64::stream(3, l as u64));
+            let r = sample_exact_rows(l, k, &mut crate::rng::SplitMix64::stream(3, l as u64));
+            assert_eq!(a.iter().filter(|&&b| b).count(), k, "L = {l}");
+            for y in 0..l {
+                for x in 0..l {
+                    assert_eq!(a[y * l + x], r[y] >> x & 1 == 1, "L = {l} ({x}, {y})");
+                }
+            }
+        }
+        // every site is occupied with probability k/n (4×4, k = 5, 40000 samples: σ ≈ 0.0023)
+        let mut rng = crate::rng::SplitMix64::stream(9, 0);
+        let mut freq = [0usize; 16];
+        let m = 40_000;
+        for _ in 0..m {
+            for (i, &b) in sample_exact(4, 5, &mut rng).iter().enumerate() {
+                freq[i] += usize::from(b);
+            }
+        }
+        for f in freq {
+            assert!((f as f64 / m as f64 - 5.0 / 16.0).abs() < 0.012, "{f}");
+        }
     }
 }
