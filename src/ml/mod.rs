@@ -8,6 +8,7 @@
 //! (exact gradients; candle 0.11.1's max_pool2d gradient is wrong), dense, residual blocks,
 //! activations, dropout, flatten. Batch norm is not offered (no checked training-mode gradient).
 
+pub mod conv;
 pub mod script;
 
 use candle_core::{DType, Device, Tensor, Var, D};
@@ -281,7 +282,7 @@ impl Part {
         aux: &mut Vec<Tensor>,
     ) -> MlResult<Tensor> {
         let conv = |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
-            let y = x.conv2d(w.as_tensor(), pad, stride, 1, 1).map_err(ce)?;
+            let y = conv::conv2d(x, w.as_tensor(), pad, stride).map_err(ce)?;
             y.broadcast_add(&b.as_tensor().reshape((1, (), 1, 1)).map_err(ce)?)
                 .map_err(ce)
         };
