@@ -47,6 +47,47 @@ fn grid_arg(v: &Dynamic, f: &str) -> Res<(Vec<bool>, usize)> {
     Ok((a.view().iter().map(|&x| x != 0.0).collect(), s[0]))
 }
 
+fn clusters_impl(cfg: Dynamic, m: Map) -> Res<Map> {
+    let f = "clusters";
+    let o = Opts::new(m, f, &["periodic"])?;
+    let (occ, l) = grid_arg(&cfg, f)?;
+    let c = clusters(&occ, l, o.bool_or("periodic", false)?);
+    let mut out = Map::new();
+    let largest = c.sizes.iter().copied().max().unwrap_or(0);
+    out.insert(
+        "labels".into(),
+        Dynamic::from(NdArray::from_2d(
+            l,
+            l,
+            c.labels.iter().map(|&x| x as f64).collect(),
+        )?),
+    );
+    out.insert(
+        "sizes".into(),
+        Dynamic::from(NdArray::from_vec(
+            c.sizes.iter().map(|&s| s as f64).collect(),
+        )),
+    );
+    out.insert("n_clusters".into(), Dynamic::from_int(c.sizes.len() as INT));
+    out.insert("largest".into(), Dynamic::from_int(largest as INT));
+    out.insert(
+        "largest_fraction".into(),
+        Dynamic::from_float(largest as f64 / (l * l) as f64),
+    );
+    out.insert("span_x".into(), Dynamic::from_bool(c.span_x));
+    out.insert("span_y".into(), Dynamic::from_bool(c.span_y));
+    out.insert(
+        "span_either".into(),
+        Dynamic::from_bool(c.span_x || c.span_y),
+    );
+    out.insert("span_both".into(), Dynamic::from_bool(c.span_x && c.span_y));
+    out.insert(
+        "span_same_cluster".into(),
+        Dynamic::from_bool(c.span_both_same),
+    );
+    Ok(out)
+}
+
 /// Register the percolation functions.
 pub fn register(engine: &mut Engine) {
     reg(engine, "percolation_sample", &["L: int", "p: float", "opts: map", "ndarray"], "An L×L site-percolation configuration (1 occupied, 0 empty): opts mode (\"exact\": exactly round(p·L²) sites, as seed 003; \"bernoulli\"), seed.", |l: Dynamic, p: Dynamic, m: Map| -> Res<NdArray> {
@@ -58,25 +99,8 @@ pub fn register(engine: &mut Engine) {
         let occ = sample(l, p, exact, o.seed()?, 0);
         NdArray::from_2d(l, l, occ.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect()).map_err(|e| e.into())
     });
-    reg(engine, "clusters", &["config: ndarray", "opts: map", "map"], "Nearest-neighbour clusters of an L×L 0/1 configuration (union–find): opts periodic. Returns #{labels (−1 empty), sizes, n_clusters, largest, largest_fraction, span_x, span_y, span_either, span_both, span_same_cluster}; open: a cluster touching both edges spans, periodic: a cluster wrapping around spans.", |cfg: Dynamic, m: Map| -> Res<Map> {
-        let f = "clusters";
-        let o = Opts::new(m, f, &["periodic"])?;
-        let (occ, l) = grid_arg(&cfg, f)?;
-        let c = clusters(&occ, l, o.bool_or("periodic", false)?);
-        let mut out = Map::new();
-        let largest = c.sizes.iter().copied().max().unwrap_or(0);
-        out.insert("labels".into(), Dynamic::from(NdArray::from_2d(l, l, c.labels.iter().map(|&x| x as f64).collect())?));
-        out.insert("sizes".into(), Dynamic::from(NdArray::from_vec(c.sizes.iter().map(|&s| s as f64).collect())));
-        out.insert("n_clusters".into(), Dynamic::from_int(c.sizes.len() as INT));
-        out.insert("largest".into(), Dynamic::from_int(largest as INT));
-        out.insert("largest_fraction".into(), Dynamic::from_float(largest as f64 / (l * l) as f64));
-        out.insert("span_x".into(), Dynamic::from_bool(c.span_x));
-        out.insert("span_y".into(), Dynamic::from_bool(c.span_y));
-        out.insert("span_either".into(), Dynamic::from_bool(c.span_x || c.span_y));
-        out.insert("span_both".into(), Dynamic::from_bool(c.span_x && c.span_y));
-        out.insert("span_same_cluster".into(), Dynamic::from_bool(c.span_both_same));
-        Ok(out)
-    });
+    reg(engine, "clusters", &["config: ndarray", "map"], "Nearest-neighbour clusters of an L×L 0/1 configuration with open boundaries (see clusters(config, opts)).", |cfg: Dynamic| clusters_impl(cfg, Map::new()));
+    reg(engine, "clusters", &["config: ndarray", "opts: map", "map"], "Nearest-neighbour clusters of an L×L 0/1 configuration (union–find): opts periodic. Returns #{labels (−1 empty), sizes, n_clusters, largest, largest_fraction, span_x, span_y, span_either, span_both, span_same_cluster}; open: a cluster touching both edges spans, periodic: a cluster wrapping around spans.", clusters_impl);
     reg(engine, "spanning_probability", &["L: int", "p: ndarray", "count: int", "opts: map", "map"], "Fraction of `count` independent samples that span, for each p, in parallel: opts rule (either, both, x, y), periodic, mode (exact, bernoulli), seed. Returns #{p, P, err (binomial)}.", |l: Dynamic, ps: Dynamic, n: Dynamic, m: Map| -> Res<Map> {
         let f = "spanning_probability";
         let o = Opts::new(m, f, &["rule", "periodic", "mode", "seed"])?;
