@@ -417,3 +417,110 @@ fn im2col_convolution_matches_candle_for_batches_strides_and_padding() {
         }
     }
 }
+
+#[test]
+fn batchnorm_normalises_trains_and_saves_its_running_statistics() {
+    use disco::ml::{Model, Part, Spec};
+    // train mode: per-channel batch statistics → zero mean, unit variance (γ = 1, β = 0)
+    let mut rng = disco::rng::SplitMix64::stream(1, 0);
+    let part = Part::new(
+        &[3, 4, 4],
+        &[Spec::BatchNorm {
+            momentum: 0.1,
+            eps: 1e-5,
+        }],
+        &mut rng,
+        &Device::Cpu,
+    )
+    .unwrap();
+    let model = Model {
+        parts: vec![part],
+        device: Device::Cpu,
+    };
+    let xs: Vec<f32> = (0..5 * 48)
+        .map(|i| ((i * 37 % 23) as f32) * 0.3 + (i / 16 % 3) as f32 * 2.0)
+        .collect();
+    let x = Var::from_tensor(&Tensor::from_vec(xs.clone(), (5, 3, 4, 4), &Device::Cpu).unwrap())
+        .unwrap();
+    let y = model.forward(x.as_tensor(), true, &mut rng).unwrap();
+    for c in 0..3 {
+        let ch = y
+            .narrow(1, c, 1)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let m = ch.iter().sum::<f32>() / ch.len() as f32;
+        let v = ch.iter().map(|a| (a - m) * (a - m)).sum::<f32>() / ch.len() as f32;
+        assert!(
+            m.abs() < 1e-5 && (v - 1.0).abs() < 1e-3,
+            "channel {c}: mean {m}, var {v}"
+        );
+    }
+    // gradient of Σ y·r through the batch statistics against central differences
+    let r: Vec<f32> = (0..5 * 48)
+        .map(|i| ((i * 11 % 7) as f32 - 3.0) / 3.0)
+        .collect();
+    let rt = Tensor::from_vec(r.clone(), (5, 3, 4, 4), &Device::Cpu).unwrap();
+    let g = (&y * &rt).unwrap().sum_all().unwrap().backward().unwrap();
+    let gx = g
+        .get(x.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let obj = |xs: &[f32]| -> f64 {
+        let t = Tensor::from_vec(xs.to_vec(), (5, 3, 4, 4), &Device::Cpu).unwrap();
+        let y = model
+            .forward(&t, true, &mut disco::rng::SplitMix64::stream(1, 0))
+            .unwrap();
+        y.flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()
+            .iter()
+            .zip(&r)
+            .map(|(a, b)| *a as f64 * *b as f64)
+            .sum()
+    };
+    for i in (0..xs.len()).step_by(19) {
+        let (mut p, mut m) = (xs.clone(), xs.clone());
+        p[i] += 1e-2;
+        m[i] -= 1e-2;
+        let fd = (obj(&p) - obj(&m)) / 2e-2;
+        assert!(
+            (gx[i] as f64 - fd).abs() < 2e-2 * fd.abs().max(1.0),
+            "dx[{i}]: {} vs {fd}",
+            gx[i]
+        );
+    }
+    // a CNN with batch norm learns the stripes; predictions use the running statistics and
+    // survive save → load
+    let dir = std::env::temp_dir().join(format!("disco-bn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bn.safetensors");
+    let m: Map = eval(&format!(
+        "{STRIPES}
+        let bn = model(#{{input: [1, 16, 16], layers: [#{{layer: \"conv2d\", filters: 8, kernel: 3}}, #{{layer: \"batchnorm\"}}, \"relu\",
+            #{{layer: \"maxpool\", size: 2}}, \"flatten\", #{{layer: \"dense\", units: 2}}], seed: 4}});
+        cnn_train(bn, parts[0], #{{loss: \"cross_entropy\", lr: 0.003, epochs: 6, batch_size: 32, seed: 5}});
+        save(bn, \"{p}\");
+        let back = load_model(\"{p}\");
+        let p1 = predict(bn, parts[1].x);
+        #{{acc: accuracy(p1, parts[1].y), same: (predict(bn, parts[1].x) - p1).abs().max(),
+           diff: (predict(back, parts[1].x) - p1).abs().max(), params: bn.params()}}",
+        p = path.display()
+    ))
+    .cast();
+    assert!(m["acc"].as_float().unwrap() > 0.95, "{m:?}");
+    assert_eq!(m["same"].as_float().unwrap(), 0.0);
+    assert_eq!(
+        m["diff"].as_float().unwrap(),
+        0.0,
+        "running statistics are saved"
+    );
+    // conv 8·9 + 8, batch norm γ and β (running statistics are buffers), dense 8·8·8·2 + 2
+    assert_eq!(m["params"].as_int().unwrap(), 80 + 16 + 1026);
+}

@@ -58,6 +58,12 @@ pub enum Spec {
     /// z = μ + σ·ε (ε ~ N(0, 1) from the seeded generator) in training and z = μ otherwise; adds
     /// β·KL(N(μ, σ²) ‖ N(0, 1)) per sample, divided by the outputs per sample, to the loss.
     Gaussian(f64),
+    /// Batch normalisation per channel (C×H×W) or per feature (F): batch statistics in training
+    /// (running averages updated with `momentum`), the running averages when predicting.
+    BatchNorm {
+        momentum: f64,
+        eps: f64,
+    },
 }
 
 /// A layer with its parameters.
@@ -85,6 +91,15 @@ pub enum Layer {
     Flatten,
     Reshape(Vec<usize>),
     Gaussian(f64),
+    BatchNorm {
+        gamma: Var,
+        beta: Var,
+        /// Running mean and (unbiased) variance: buffers, not trained (they get no gradient).
+        mean: Var,
+        var: Var,
+        momentum: f64,
+        eps: f64,
+    },
 }
 
 /// A run of layers trained together or frozen together.
@@ -227,6 +242,24 @@ impl Part {
                     shape = to.clone();
                     Layer::Reshape(to.clone())
                 }
+                Spec::BatchNorm { momentum, eps } => {
+                    if shape.len() != 3 && shape.len() != 1 {
+                        return Err(at(format!("needs C×H×W or F inputs, got {shape:?}")));
+                    }
+                    let c = shape[0];
+                    let fill = |v: f32| -> MlResult<Var> {
+                        Var::from_tensor(&Tensor::from_vec(vec![v; c], c, dev).map_err(ce)?)
+                            .map_err(ce)
+                    };
+                    Layer::BatchNorm {
+                        gamma: fill(1.0)?,
+                        beta: fill(0.0)?,
+                        mean: fill(0.0)?,
+                        var: fill(1.0)?,
+                        momentum: *momentum,
+                        eps: *eps,
+                    }
+                }
                 Spec::Gaussian(beta) => {
                     if shape.len() != 1 || !shape[0].is_multiple_of(2) {
                         return Err(at(format!(
@@ -257,6 +290,18 @@ impl Part {
                 Layer::Conv2d { w, b, .. } | Layer::Dense { w, b } => {
                     push("weight", w);
                     push("bias", b);
+                }
+                Layer::BatchNorm {
+                    gamma,
+                    beta,
+                    mean,
+                    var,
+                    ..
+                } => {
+                    push("weight", gamma);
+                    push("bias", beta);
+                    push("running_mean", mean);
+                    push("running_var", var);
                 }
                 Layer::Residual { c1, c2, proj } => {
                     push("conv1.weight", &c1.0);
@@ -341,6 +386,61 @@ impl Part {
                     }
                 }
                 Layer::Flatten => x.flatten_from(1).map_err(ce)?,
+                Layer::BatchNorm {
+                    gamma,
+                    beta,
+                    mean,
+                    var,
+                    momentum,
+                    eps,
+                } => {
+                    let c = gamma.elem_count();
+                    let four = x.rank() == 4;
+                    let bshape: Vec<usize> = if four { vec![1, c, 1, 1] } else { vec![1, c] };
+                    let reduce = |t: &Tensor| -> MlResult<Tensor> {
+                        let mut m = t.mean_keepdim(0).map_err(ce)?;
+                        if four {
+                            m = m.mean_keepdim(2).map_err(ce)?.mean_keepdim(3).map_err(ce)?;
+                        }
+                        Ok(m)
+                    };
+                    let (mu, v) = if train {
+                        let mu = reduce(&x)?;
+                        let v = reduce(&x.broadcast_sub(&mu).map_err(ce)?.sqr().map_err(ce)?)?;
+                        // running averages (unbiased variance), outside the autograd graph
+                        let count = (x.elem_count() / c) as f64;
+                        let unbias = if count > 1.0 {
+                            count / (count - 1.0)
+                        } else {
+                            1.0
+                        };
+                        let m = *momentum;
+                        let flat = |t: &Tensor| t.detach().flatten_all();
+                        let new_mean = ((mean.as_tensor() * (1.0 - m)).map_err(ce)?
+                            + (flat(&mu).map_err(ce)? * m).map_err(ce)?)
+                        .map_err(ce)?;
+                        let new_var = ((var.as_tensor() * (1.0 - m)).map_err(ce)?
+                            + (flat(&v).map_err(ce)? * (m * unbias)).map_err(ce)?)
+                        .map_err(ce)?;
+                        mean.set(&new_mean).map_err(ce)?;
+                        var.set(&new_var).map_err(ce)?;
+                        (mu, v)
+                    } else {
+                        (
+                            mean.as_tensor().reshape(bshape.clone()).map_err(ce)?,
+                            var.as_tensor().reshape(bshape.clone()).map_err(ce)?,
+                        )
+                    };
+                    let xhat = x
+                        .broadcast_sub(&mu)
+                        .map_err(ce)?
+                        .broadcast_div(&(v + *eps).map_err(ce)?.sqrt().map_err(ce)?)
+                        .map_err(ce)?;
+                    xhat.broadcast_mul(&gamma.as_tensor().reshape(bshape.clone()).map_err(ce)?)
+                        .map_err(ce)?
+                        .broadcast_add(&beta.as_tensor().reshape(bshape).map_err(ce)?)
+                        .map_err(ce)?
+                }
                 Layer::Gaussian(beta) => {
                     let d = x.dim(1).map_err(ce)? / 2;
                     let mu = x.narrow(1, 0, d).map_err(ce)?;
@@ -383,7 +483,11 @@ impl Part {
 impl Model {
     /// Parameter count.
     pub fn params(&self) -> usize {
-        self.named().iter().map(|(_, v)| v.elem_count()).sum()
+        self.named()
+            .iter()
+            .filter(|(n, _)| !n.contains("running_"))
+            .map(|(_, v)| v.elem_count())
+            .sum()
     }
     /// All named parameters (`p0.l0.weight`, …).
     pub fn named(&self) -> Vec<(String, Var)> {

@@ -36,6 +36,7 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
         "dropout" => &["layer", "rate"],
         "reshape" => &["layer", "shape"],
         "gaussian" => &["layer", "beta"],
+        "batchnorm" => &["layer", "momentum", "eps"],
         _ => &["layer"],
     };
     let o = Opts::new(m.clone(), &ctx, keys)?;
@@ -58,6 +59,14 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
             Spec::Dropout(r)
         }
         "flatten" => Spec::Flatten,
+        "batchnorm" => {
+            let momentum = o.f64_or("momentum", 0.1)?;
+            let eps = o.f64_or("eps", 1e-5)?;
+            if !(momentum > 0.0 && momentum <= 1.0 && eps > 0.0 && eps.is_finite()) {
+                return err(format!("{ctx}: need 0 < momentum <= 1 and eps > 0, got {momentum}, {eps}"));
+            }
+            Spec::BatchNorm { momentum, eps }
+        }
         "gaussian" => {
             let b = o.f64_or("beta", 1.0)?;
             if !(b >= 0.0 && b.is_finite()) {
@@ -71,7 +80,7 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
         "sigmoid" => Spec::Act(Act::Sigmoid),
         "linear" => Spec::Act(Act::Linear),
         "softmax" => Spec::Act(Act::Softmax),
-        other => return err(format!("model: unknown layer '{other}'; known: conv2d, maxpool, avgpool, dense, residual, dropout, flatten, reshape, gaussian, relu, tanh, sigmoid, linear, softmax")),
+        other => return err(format!("model: unknown layer '{other}'; known: conv2d, maxpool, avgpool, dense, residual, batchnorm, dropout, flatten, reshape, gaussian, relu, tanh, sigmoid, linear, softmax")),
     })
 }
 
@@ -94,6 +103,9 @@ fn spec_json(s: &Spec) -> serde_json::Value {
         Spec::Flatten => json!({"layer": "flatten"}),
         Spec::Reshape(to) => json!({"layer": "reshape", "shape": to}),
         Spec::Gaussian(b) => json!({"layer": "gaussian", "beta": b}),
+        Spec::BatchNorm { momentum, eps } => {
+            json!({"layer": "batchnorm", "momentum": momentum, "eps": eps})
+        }
         Spec::Act(a) => {
             json!({"layer": match a { Act::Relu => "relu", Act::Tanh => "tanh", Act::Sigmoid => "sigmoid", Act::Linear => "linear", Act::Softmax => "softmax" }})
         }
@@ -500,7 +512,7 @@ pub fn register(engine: &mut Engine) {
             )
         },
     );
-    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units}, #{layer: \"residual\", filters}, #{layer: \"dropout\", rate}, #{layer: \"reshape\", shape}, #{layer: \"gaussian\", beta} (VAE bottleneck: 2d inputs (μ, ln σ²) → d samples z = μ + σε, β·KL added to the loss; z = μ when predicting), \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
+    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units}, #{layer: \"residual\", filters}, #{layer: \"batchnorm\", momentum (0.1), eps (1e-5)} (per channel or feature; batch statistics in training, running averages when predicting), #{layer: \"dropout\", rate}, #{layer: \"reshape\", shape}, #{layer: \"gaussian\", beta} (VAE bottleneck: 2d inputs (μ, ln σ²) → d samples z = μ + σε, β·KL added to the loss; z = μ when predicting), \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
     reg(
         engine,
         "get$params",
