@@ -269,3 +269,21 @@ fn repl_help_prints_signatures() {
     let (_, out, _) = repl("help(\"zeros\")\n");
     assert!(out.contains("zeros(shape: int|array) -> ndarray"), "{out}");
 }
+
+#[test]
+fn example_spring_networks_prunes_to_auxetic() {
+    let d = tmpdir("springs");
+    let out_arg = format!("out={}", d.display());
+    let (code, out, err) = run(&["--quiet", "run", "examples/spring_networks.rhai", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("floppy modes 3"), "{out}");
+    let nu: f64 = out
+        .split("ν: ")
+        .nth(1)
+        .and_then(|s| s.split(" → ").nth(1))
+        .and_then(|s| s.split(';').next())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!((nu + 0.8).abs() <= 0.02, "{out}");
+    assert!(std::fs::metadata(d.join("springs.png")).unwrap().len() > 10_000);
+}

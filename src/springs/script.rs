@@ -335,7 +335,7 @@ pub fn register(engine: &mut Engine) {
             ("omega", vecf(m.omega)), ("weights", vecf(m.weights)), ("weights_x", vecf(m.weights_x)),
             ("weights_y", vecf(m.weights_y)), ("nu_prime", vecf(m.nu_prime)),
             ("zero_modes", Dynamic::from_int(m.zero_modes as INT)),
-            ("top", vecf(m.top.iter().map(|&t| t as f64).collect())),
+            ("top", Dynamic::from_array(m.top.iter().map(|&t| Dynamic::from_int(t as INT)).collect())),
             ("nu_bar", m.nu_bar.into()), ("nu", nu.into()),
         ]))
     });
