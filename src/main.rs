@@ -10,6 +10,19 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Keep freed pages mapped (no purge) and commit arenas eagerly: candle's per-op buffers are then
+/// reused without the kernel zeroing fresh pages each time (≈ 30 % of a training step otherwise).
+fn tune_allocator() {
+    // option numbers of the bundled mimalloc 2.x (mimalloc.h, enum mi_option_e)
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: plain option setters of the allocator, called once at start-up.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 1);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "disco",
@@ -100,6 +113,7 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     disco::progress::set_quiet(cli.quiet);
     if let Some(n) = cli.threads {
