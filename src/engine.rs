@@ -206,6 +206,17 @@ fn register_core(engine: &mut Engine) {
     );
     reg(
         engine,
+        "fmt",
+        &["x: float", "decimals: int", "string"],
+        "x with a fixed number of decimals, for titles and tables: fmt(0.33333, 3) → \"0.333\" (INT x accepted).",
+        |x: Dynamic, d: Dynamic| -> Res<String> {
+            let x = crate::args::num(&x, "fmt", "x")?;
+            let d = crate::args::count(&d, "fmt", "decimals", 0, 17)?;
+            Ok(format!("{x:.d$}"))
+        },
+    );
+    reg(
+        engine,
         "is_nan",
         &["x: float", "bool"],
         "Whether x is NaN.",

@@ -235,8 +235,10 @@ fn uniaxial_response_fields() {
     let m = eval_map(
         r#"let net = spring_network("triangular", #{nx: 8, ny: 8, r: 0.25, seed: 9});
         let r = uniaxial_response(net, "x"); let e = bond_elongations(net);
+        let mp = mode_projection(net); let v = normal_mode(net, mp.top[0]);
         #{u: r.u.shape(), nu: r.nu, p: poisson_ratio(net).nu_x, ne: e.dx.len(), nb: n_bonds(net), en: r.energy,
-          en2: 0.5 * (e.dx * e.dx).sum()}"#,
+          en2: 0.5 * (e.dx * e.dx).sum(), vn: (v.u * v.u).sum(), vw: v.weight - mp.weights[mp.top[0]],
+          vo: v.omega - mp.omega[mp.top[0]]}"#,
     );
     assert_eq!(format!("{:?}", m["u"]), "[64, 2]");
     assert_eq!(num(&m, "nu"), num(&m, "p"));

@@ -339,6 +339,22 @@ pub fn register(engine: &mut Engine) {
             ("nu_bar", m.nu_bar.into()), ("nu", nu.into()),
         ]))
     });
+    reg(engine, "normal_mode", &["net: spring_network", "i: int", "map"], "Normal mode i (ascending ω) of an open network's dynamical matrix: #{omega, u (N×2 unit displacement field, for arrows), nu_prime (its effective Poisson's ratio), weight (|C_i|² in the stretching response)} — draw the ω₊/ω₋ modes of seed 004 Fig. 4a,b.", |n: &mut SpringNetwork, i: Dynamic| -> Res<Map> {
+        let f = "normal_mode";
+        let n2 = 2 * n.n();
+        let i = int(&i, f, "i")?;
+        if i < 0 || i as usize >= n2 {
+            return err(format!("{f}: i must be a mode index in 0..{n2}, got {i}"));
+        }
+        let i = i as usize;
+        check_alloc(f, "the eigenvectors", (n2 * n2 * 3) as u128, 8)?;
+        let m = modes(n).map_err(|e| format!("{f}: {e}"))?;
+        let u: Vec<f64> = (0..n2).map(|d| m.vectors[(d, i)]).collect();
+        Ok(fmap(vec![
+            ("omega", m.omega[i].into()), ("u", Dynamic::from(field(&u)?)),
+            ("nu_prime", m.nu_prime[i].into()), ("weight", m.weights[i].into()),
+        ]))
+    });
     reg(engine, "prune_anneal", &["net: spring_network", "opts: map", "map"], "Simulated annealing of bonds toward a Poisson's ratio (seed 004): opts goal (\"min\", \"max\" or \"target\" with target), t0 (0.02), factor (0.9), t_final (1e-4), chain (100 steps per temperature), moves (bonds changed per step, 1), p_add (0.3, probability a move re-adds a removed bond), stop (min/max: stop once ν passes this value; target: once |ν − target| ≤ stop), bond_cost (0: cost added per removed bond as a fraction of the initial count, to prefer the fewest cuts), seed. Faces stay convex, no floppy mode is created. Returns #{network (best found), nu, nu_initial, history #{temperature, nu, z, best_nu, acceptance}, evaluations, floppy_modes}.", |n: &mut SpringNetwork, m: Map| -> Res<Map> {
         let f = "prune_anneal";
         let o = anneal_opts(m, f)?;
