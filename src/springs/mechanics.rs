@@ -295,9 +295,15 @@ fn nonaffine(net: &SpringNetwork, xi: &[[f64; 3]]) -> Result<[Vec<f64>; 3], Stri
     Ok(out)
 }
 
-/// Elastic constants of a periodic network: the 3×3 matrix C with energy density
-/// W = ½ eᵀ C e, e = (ε_xx, ε_yy, ε_xy), after non-affine relaxation.
-pub fn elastic_tensor(net: &SpringNetwork) -> Result<[[f64; 3]; 3], String> {
+/// Relaxed response of a periodic network to homogeneous strain: the elastic constants C
+/// (energy density W = ½ eᵀ C e, e = (ε_xx, ε_yy, ε_xy)) and the non-affine displacements of
+/// each unit strain component (three sparse solves, shared by C and the uniaxial responses).
+struct PeriodicResponse {
+    c: [[f64; 3]; 3],
+    nonaffine: [Vec<f64>; 3],
+}
+
+fn periodic_response(net: &SpringNetwork) -> Result<PeriodicResponse, String> {
     let [lx, ly] = net.periodic.ok_or(
         "elastic constants need a periodic network (open networks: use the uniaxial tests)",
     )?;
@@ -320,7 +326,16 @@ pub fn elastic_tensor(net: &SpringNetwork) -> Result<[[f64; 3]; 3], String> {
         }
     }
     let v = lx * ly;
-    Ok(m.map(|r| r.map(|x| x / v)))
+    Ok(PeriodicResponse {
+        c: m.map(|r| r.map(|x| x / v)),
+        nonaffine: u,
+    })
+}
+
+/// Elastic constants of a periodic network: the 3×3 matrix C with energy density
+/// W = ½ eᵀ C e, e = (ε_xx, ε_yy, ε_xy), after non-affine relaxation.
+pub fn elastic_tensor(net: &SpringNetwork) -> Result<[[f64; 3]; 3], String> {
+    Ok(periodic_response(net)?.c)
 }
 
 /// Strain (ε_xx, ε_yy, ε_xy) of unit uniaxial stress along `axis`: ε_axis = 1, the other two
@@ -344,11 +359,18 @@ fn uniaxial_stress_strain(c: &[[f64; 3]; 3], axis: usize) -> Result<[f64; 3], St
 }
 
 fn uniaxial_periodic(net: &SpringNetwork, axis: usize) -> Result<Uniaxial, String> {
-    let c = elastic_tensor(net)?;
-    let e = uniaxial_stress_strain(&c, axis)?;
-    let (_, xi) = affine_parts(net);
-    let un = nonaffine(net, &xi)?;
-    let u: Vec<f64> = (0..xi.len())
+    uniaxial_from(net, &periodic_response(net)?, axis)
+}
+
+fn uniaxial_from(
+    net: &SpringNetwork,
+    pr: &PeriodicResponse,
+    axis: usize,
+) -> Result<Uniaxial, String> {
+    let c = &pr.c;
+    let e = uniaxial_stress_strain(c, axis)?;
+    let un = &pr.nonaffine;
+    let u: Vec<f64> = (0..un[0].len())
         .map(|d| (0..3).map(|m| e[m] * un[m][d]).sum())
         .collect();
     let w: f64 = (0..3)
@@ -388,12 +410,22 @@ pub struct Elasticity {
 
 /// ν_x, ν_y, ν = (ν_x + ν_y)/2 and the moduli (the x and y solves run in parallel).
 pub fn elasticity(net: &SpringNetwork) -> Result<Elasticity, String> {
-    let (x, y) = rayon::join(|| uniaxial(net, 0), || uniaxial(net, 1));
-    let (x, y) = (x?, y?);
+    // periodic: one relaxed response gives both directions and the moduli
+    let periodic = match net.periodic {
+        Some(_) => Some(periodic_response(net)?),
+        None => None,
+    };
+    let (x, y) = match &periodic {
+        Some(pr) => (uniaxial_from(net, pr, 0)?, uniaxial_from(net, pr, 1)?),
+        None => {
+            let (x, y) = rayon::join(|| uniaxial(net, 0), || uniaxial(net, 1));
+            (x?, y?)
+        }
+    };
     let nu = 0.5 * (x.nu + y.nu);
-    let (bulk, shear) = match net.periodic {
-        Some(_) => {
-            let c = elastic_tensor(net)?;
+    let (bulk, shear) = match &periodic {
+        Some(pr) => {
+            let c = &pr.c;
             let b = (c[0][0] + c[1][1] + 2.0 * c[0][1]) / 4.0;
             let g_pure = (c[0][0] + c[1][1] - 2.0 * c[0][1]) / 4.0;
             let g_simple = c[2][2] / 4.0;
@@ -419,6 +451,9 @@ pub fn elasticity(net: &SpringNetwork) -> Result<Elasticity, String> {
 
 /// Poisson's ratio ν = (ν_x + ν_y)/2 only.
 pub fn poisson_ratio(net: &SpringNetwork) -> Result<f64, String> {
+    if net.periodic.is_some() {
+        return Ok(elasticity(net)?.nu);
+    }
     let (x, y) = rayon::join(|| uniaxial(net, 0), || uniaxial(net, 1));
     Ok(0.5 * (x?.nu + y?.nu))
 }
@@ -517,6 +552,8 @@ pub struct ModeAnalysis {
     pub top: [usize; 2],
     /// ν̄′ = |C₁|² ν′₁ + |C₂|² ν′₂ over the two highest-weight modes.
     pub nu_bar: f64,
+    /// The network's Poisson's ratio ν = (ν_x + ν_y)/2 from the same responses.
+    pub nu: f64,
     /// The full eigenvectors (2N×2N, column i ↔ omega[i]).
     pub vectors: Mat<f64>,
 }
@@ -589,6 +626,7 @@ pub fn modes(net: &SpringNetwork) -> Result<ModeAnalysis, String> {
         zero_modes: zero.iter().filter(|&&z| z).count(),
         top,
         nu_bar,
+        nu: el.nu,
         vectors: spec.vectors,
     })
 }

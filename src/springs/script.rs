@@ -330,7 +330,7 @@ pub fn register(engine: &mut Engine) {
         let n2 = 2 * n.n() as u128;
         check_alloc(f, "the eigenvectors", n2 * n2 * 3, 8)?;
         let m = modes(n).map_err(|e| format!("{f}: {e}"))?;
-        let nu = poisson_ratio(n).map_err(|e| format!("{f}: {e}"))?;
+        let nu = m.nu;
         Ok(fmap(vec![
             ("omega", vecf(m.omega)), ("weights", vecf(m.weights)), ("weights_x", vecf(m.weights_x)),
             ("weights_y", vecf(m.weights_y)), ("nu_prime", vecf(m.nu_prime)),
