@@ -213,11 +213,12 @@ pub fn schedule_len(o: &AnnealOpts) -> usize {
 }
 
 /// Simulated annealing of the bonds of an open network. `tick` is called once per temperature
-/// and returns false to interrupt.
+/// (progress); `interrupted` is polled at every step and stops the run with an error.
 pub fn prune_anneal(
     net: &SpringNetwork,
     o: &AnnealOpts,
-    tick: &dyn Fn() -> bool,
+    tick: &dyn Fn(),
+    interrupted: &dyn Fn() -> bool,
 ) -> Result<AnnealResult, String> {
     if net.periodic.is_some() {
         return Err("prune_anneal works on open networks (the seed-004 setting)".into());
@@ -240,6 +241,9 @@ pub fn prune_anneal(
     'outer: for _ in 0..schedule_len(o) {
         let mut accepted = 0;
         for _ in 0..o.chain {
+            if interrupted() {
+                return Err("interrupted".into());
+            }
             let current = work.active.clone();
             let mut trial = current.clone();
             let mut removed_any = false;
@@ -288,9 +292,7 @@ pub fn prune_anneal(
             }
         }
         history.push(record(t, nu, &work, best.1, accepted, o.chain));
-        if !tick() {
-            return Err("interrupted".into());
-        }
+        tick();
         t *= o.factor;
     }
     work.active = best.2;

@@ -359,11 +359,8 @@ pub fn register(engine: &mut Engine) {
         let f = "prune_anneal";
         let o = anneal_opts(m, f)?;
         let pb = bar(schedule_len(&o) as u64, f);
-        let tick = || {
-            pb.inc(1);
-            !interrupted()
-        };
-        let r = prune_anneal(n, &o, &tick).map_err(|e| format!("{f}: {e}"))?;
+        let tick = || pb.inc(1);
+        let r = prune_anneal(n, &o, &tick, &interrupted).map_err(|e| format!("{f}: {e}"))?;
         pb.finish_and_clear();
         let col = |g: &dyn Fn(&super::anneal::AnnealRecord) -> f64| vecf(r.history.iter().map(g).collect());
         let hist = fmap(vec![
