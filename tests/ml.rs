@@ -524,3 +524,51 @@ fn batchnorm_normalises_trains_and_saves_its_running_statistics() {
     // conv 8·9 + 8, batch norm γ and β (running statistics are buffers), dense 8·8·8·2 + 2
     assert_eq!(m["params"].as_int().unwrap(), 80 + 16 + 1026);
 }
+
+#[test]
+fn max_pooling_matches_reshape_max_and_exact_gradients() {
+    // distinct values (no ties): forward against reshape + max, gradient of Σ y·r against exact
+    // central differences (a max is piecewise linear)
+    let xs: Vec<f32> = (0..2 * 3 * 6 * 4)
+        .map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0)
+        .collect();
+    let x = Var::from_tensor(&Tensor::from_vec(xs.clone(), (2, 3, 6, 4), &Device::Cpu).unwrap())
+        .unwrap();
+    let y = disco::ml::conv::max_pool(x.as_tensor(), 2).unwrap();
+    let reference = x
+        .as_tensor()
+        .reshape((2, 3, 3, 2, 2, 2))
+        .unwrap()
+        .max(5)
+        .unwrap()
+        .max(3)
+        .unwrap();
+    let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert_eq!(y.dims(), &[2, 3, 3, 2]);
+    assert_eq!(flat(&y), flat(&reference));
+    let r: Vec<f32> = (0..y.elem_count())
+        .map(|i| ((i * 5 % 7) as f32 - 3.0) / 3.0)
+        .collect();
+    let rt = Tensor::from_vec(r.clone(), y.shape(), &Device::Cpu).unwrap();
+    let g = (&y * &rt).unwrap().sum_all().unwrap().backward().unwrap();
+    let gx = flat(g.get(x.as_tensor()).unwrap());
+    let obj = |xs: &[f32]| -> f64 {
+        let t = Tensor::from_vec(xs.to_vec(), (2, 3, 6, 4), &Device::Cpu).unwrap();
+        flat(&disco::ml::conv::max_pool(&t, 2).unwrap())
+            .iter()
+            .zip(&r)
+            .map(|(a, b)| *a as f64 * *b as f64)
+            .sum()
+    };
+    for i in 0..xs.len() {
+        let (mut p, mut m) = (xs.clone(), xs.clone());
+        p[i] += 1e-3;
+        m[i] -= 1e-3;
+        let fd = (obj(&p) - obj(&m)) / 2e-3;
+        assert!(
+            (gx[i] as f64 - fd).abs() < 1e-2,
+            "dx[{i}]: {} vs {fd}",
+            gx[i]
+        );
+    }
+}

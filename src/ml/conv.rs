@@ -161,3 +161,110 @@ pub fn conv2d(x: &Tensor, w: &Tensor, pad: usize, stride: usize) -> candle_core:
         .transpose(0, 1)?
         .contiguous()
 }
+
+/// k×k max pooling with stride k, x [B, C, H, W] (H, W multiples of k) → [B, C, H/k, W/k], in one
+/// pass; its backward routes each output gradient to the first maximum of its window (candle's
+/// reshape + max needs two reductions forward and mask arithmetic backward).
+struct MaxPool(usize);
+/// (x, dy) → dx for `MaxPool`.
+struct MaxPoolBack(usize);
+
+fn pool_dims(l: &Layout, k: usize, op: &str) -> candle_core::Result<(usize, usize, usize)> {
+    let (b, c, h, w) = l.shape().dims4()?;
+    if k == 0 || h % k != 0 || w % k != 0 {
+        candle_core::bail!("{op}: {h}×{w} is not a multiple of {k}");
+    }
+    Ok((b * c, h, w))
+}
+
+impl CustomOp1 for MaxPool {
+    fn name(&self) -> &'static str {
+        "maxpool"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let k = self.0;
+        let x = f32_slice(s, l, "maxpool")?;
+        let (planes, h, w) = pool_dims(l, k, "maxpool")?;
+        let (ho, wo) = (h / k, w / k);
+        let mut out = vec![0f32; planes * ho * wo];
+        out.par_chunks_mut(ho * wo)
+            .zip(x.par_chunks(h * w))
+            .for_each(|(o, xp)| {
+                for oy in 0..ho {
+                    for ox in 0..wo {
+                        let mut m = f32::NEG_INFINITY;
+                        for a in 0..k {
+                            let row = &xp[(oy * k + a) * w + ox * k..(oy * k + a) * w + ox * k + k];
+                            for &v in row {
+                                m = m.max(v);
+                            }
+                        }
+                        o[oy * wo + ox] = m;
+                    }
+                }
+            });
+        let (b, c, _, _) = l.shape().dims4()?;
+        Ok((CpuStorage::F32(out), Shape::from((b, c, ho, wo))))
+    }
+    fn bwd(
+        &self,
+        arg: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(arg.contiguous()?.apply_op2_no_bwd(
+            &grad.contiguous()?,
+            &MaxPoolBack(self.0),
+        )?))
+    }
+}
+
+impl candle_core::CustomOp2 for MaxPoolBack {
+    fn name(&self) -> &'static str {
+        "maxpool-backward"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let k = self.0;
+        let x = f32_slice(s1, l1, "maxpool-backward")?;
+        let dy = f32_slice(s2, l2, "maxpool-backward")?;
+        let (planes, h, w) = pool_dims(l1, k, "maxpool-backward")?;
+        let (ho, wo) = (h / k, w / k);
+        let mut dx = vec![0f32; planes * h * w];
+        dx.par_chunks_mut(h * w)
+            .zip(x.par_chunks(h * w))
+            .zip(dy.par_chunks(ho * wo))
+            .for_each(|((dxp, xp), dyp)| {
+                for oy in 0..ho {
+                    for ox in 0..wo {
+                        let (mut best, mut at) = (f32::NEG_INFINITY, usize::MAX);
+                        for a in 0..k {
+                            for bb in 0..k {
+                                let i = (oy * k + a) * w + ox * k + bb;
+                                if xp[i] > best || at == usize::MAX {
+                                    best = xp[i];
+                                    at = i;
+                                }
+                            }
+                        }
+                        dxp[at] += dyp[oy * wo + ox];
+                    }
+                }
+            });
+        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+    }
+}
+
+/// k×k max pooling, stride k (CPU: one-pass op with its own backward; other devices: candle).
+pub fn max_pool(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() {
+        let (n, c, h, w) = x.dims4()?;
+        return x.reshape((n, c, h / k, k, w / k, k))?.max(5)?.max(3);
+    }
+    x.contiguous()?.apply_op1(MaxPool(k))
+}

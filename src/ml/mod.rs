@@ -335,14 +335,15 @@ impl Part {
         for l in &self.layers {
             x = match l {
                 Layer::Conv2d { w, b, pad, stride } => conv(&x, w, b, *pad, *stride)?,
-                Layer::MaxPool(k) | Layer::AvgPool(k) => {
+                Layer::MaxPool(k) => conv::max_pool(&x, *k).map_err(ce)?,
+                Layer::AvgPool(k) => {
                     let (n, c, h, w) = x.dims4().map_err(ce)?;
-                    let r = x.reshape((n, c, h / k, *k, w / k, *k)).map_err(ce)?;
-                    if matches!(l, Layer::MaxPool(_)) {
-                        r.max(5).map_err(ce)?.max(3).map_err(ce)?
-                    } else {
-                        r.mean(5).map_err(ce)?.mean(3).map_err(ce)?
-                    }
+                    x.reshape((n, c, h / k, *k, w / k, *k))
+                        .map_err(ce)?
+                        .mean(5)
+                        .map_err(ce)?
+                        .mean(3)
+                        .map_err(ce)?
                 }
                 Layer::Dense { w, b } => x
                     .matmul(w.as_tensor())
