@@ -29,27 +29,22 @@ impl Geometry {
     fn cols(&self) -> usize {
         self.ho * self.wo
     }
-    /// Call f(row, col, input offset within the sample) for every in-bounds tap.
+    /// Call f(col, input offset within the sample) for every in-bounds tap of one unfolded row
+    /// (row = (c·k + ki)·k + kj).
     #[inline]
-    fn for_taps(&self, mut f: impl FnMut(usize, usize, usize)) {
+    fn row_taps(&self, row: usize, mut f: impl FnMut(usize, usize)) {
         let g = self;
-        for c in 0..g.c {
-            for ki in 0..g.k {
-                for kj in 0..g.k {
-                    let row = (c * g.k + ki) * g.k + kj;
-                    for oy in 0..g.ho {
-                        let iy = (oy * g.stride + ki) as isize - g.pad as isize;
-                        if iy < 0 || iy >= g.h as isize {
-                            continue;
-                        }
-                        let base = (c * g.h + iy as usize) * g.w;
-                        for ox in 0..g.wo {
-                            let ix = (ox * g.stride + kj) as isize - g.pad as isize;
-                            if ix >= 0 && ix < g.w as isize {
-                                f(row, oy * g.wo + ox, base + ix as usize);
-                            }
-                        }
-                    }
+        let (c, ki, kj) = (row / (g.k * g.k), row / g.k % g.k, row % g.k);
+        for oy in 0..g.ho {
+            let iy = (oy * g.stride + ki) as isize - g.pad as isize;
+            if iy < 0 || iy >= g.h as isize {
+                continue;
+            }
+            let base = (c * g.h + iy as usize) * g.w;
+            for ox in 0..g.wo {
+                let ix = (ox * g.stride + kj) as isize - g.pad as isize;
+                if ix >= 0 && ix < g.w as isize {
+                    f(oy * g.wo + ox, base + ix as usize);
                 }
             }
         }
@@ -82,19 +77,11 @@ impl CustomOp1 for Unfold {
         let per_in = g.c * g.h * g.w;
         let width = b * g.cols();
         let mut out = vec![0f32; g.rows() * width];
-        // one sample's columns at a time: each task writes a disjoint block of every row
-        let blocks: Vec<Vec<f32>> = x
-            .par_chunks(per_in)
-            .map(|xi| {
-                let mut o = vec![0f32; g.rows() * g.cols()];
-                g.for_taps(|r, c, i| o[r * g.cols() + c] = xi[i]);
-                o
-            })
-            .collect();
+        // each row holds one tap (c, ki, kj) for every sample: rows fill in parallel, in place
         out.par_chunks_mut(width).enumerate().for_each(|(r, row)| {
-            for (bi, blk) in blocks.iter().enumerate() {
-                row[bi * g.cols()..(bi + 1) * g.cols()]
-                    .copy_from_slice(&blk[r * g.cols()..(r + 1) * g.cols()]);
+            for (bi, xi) in x.chunks_exact(per_in).enumerate() {
+                let dst = &mut row[bi * g.cols()..(bi + 1) * g.cols()];
+                g.row_taps(r, |c, i| dst[c] = xi[i]);
             }
         });
         Ok((CpuStorage::F32(out), Shape::from((g.rows(), width))))
@@ -123,7 +110,9 @@ impl CustomOp1 for Fold {
         let mut out = vec![0f32; b * per_out];
         out.par_chunks_mut(per_out).enumerate().for_each(|(bi, o)| {
             let off = bi * g.cols();
-            g.for_taps(|r, c, i| o[i] += cols[r * width + off + c]);
+            for r in 0..g.rows() {
+                g.row_taps(r, |c, i| o[i] += cols[r * width + off + c]);
+            }
         });
         Ok((CpuStorage::F32(out), Shape::from((b, g.c, g.h, g.w))))
     }

@@ -22,11 +22,15 @@ fn spans((sx, sy): (bool, bool), rule: &str) -> bool {
     }
 }
 
+/// N_occ = round(p·L²): the fixed number of occupied sites of seed 003's samples.
+fn n_occupied(l: usize, p: f64) -> usize {
+    (p * (l * l) as f64).round() as usize
+}
+
 fn sample(l: usize, p: f64, exact: bool, seed: u64, index: u64) -> Vec<bool> {
     let mut rng = crate::rng::SplitMix64::stream(seed, index);
     if exact {
-        // exactly N_occ = round(p·L²) occupied sites (seed 003)
-        sample_exact(l, (p * (l * l) as f64).round() as usize, &mut rng)
+        sample_exact(l, n_occupied(l, p), &mut rng)
     } else {
         sample_bernoulli(l, p, &mut rng)
     }
@@ -119,8 +123,8 @@ pub fn register(engine: &mut Engine) {
             if exact && !periodic && l <= 128 {
                 // the same configuration as `sample`, straight into row bit sets
                 let mut rng = crate::rng::SplitMix64::stream(seed, k as u64);
-                let n_occ = (ps[k / n] * (l * l) as f64).round() as usize;
-                return Ok(spans(spanning_rows(&sample_exact_rows(l, n_occ, &mut rng)), &rule));
+                let rows = sample_exact_rows(l, n_occupied(l, ps[k / n]), &mut rng);
+                return Ok(spans(spanning_rows(&rows), &rule));
             }
             let occ = sample(l, ps[k / n], exact, seed, k as u64);
             Ok(spans(spanning(&occ, l, periodic), &rule))

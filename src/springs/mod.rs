@@ -203,21 +203,6 @@ impl SpringNetwork {
         }
         d
     }
-
-    /// Width and height of the node cloud (the box for periodic networks).
-    pub fn extent(&self) -> [f64; 2] {
-        if let Some(l) = self.periodic {
-            return l;
-        }
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for p in &self.pos {
-            for c in 0..2 {
-                lo[c] = lo[c].min(p[c]);
-                hi[c] = hi[c].max(p[c]);
-            }
-        }
-        [hi[0] - lo[0], hi[1] - lo[1]]
-    }
 }
 
 /// (i, j, shift) with i ≤ j (the image shift flips with the direction).
