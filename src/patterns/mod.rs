@@ -280,13 +280,15 @@ impl<'a> Growth<'a> {
             .map(|(s, c)| (c, s))
             .unzip();
         // link weights to the existing points update every degree
+        let ws: Vec<f64> = self
+            .pcos
+            .par_iter()
+            .zip(&self.psin)
+            .map(|(pc, ps)| dot2_f64(&c, pc, &s, ps) / nk as f64)
+            .collect();
         let mut wnew = 0.0;
-        for q in 0..self.pts.len() {
-            let w: f64 = (0..nk)
-                .map(|i| c[i] * self.pcos[q][i] + s[i] * self.psin[q][i])
-                .sum::<f64>()
-                / nk as f64;
-            self.degrees[q] += w;
+        for (d, w) in self.degrees.iter_mut().zip(ws) {
+            *d += w;
             wnew += w;
         }
         // Eq. (8)/(9) check on K_L before adding: ξ_n = (2/n) Σ_j cos k·(r_j − r_new)
@@ -351,7 +353,8 @@ pub struct Evolution {
 /// counts). `kl` is the cost k set (K_L), `ks` the short-range set. Candidates are fixed Monte-
 /// Carlo points in the disk; a used candidate is removed. Costs come from a running amplitude
 /// A(k) = Σ_p Π_p e^{ik·r_p} and a candidate × k phase table, so one step is a matrix–vector
-/// product (f32 tables; memory 8·M·|K_L| bytes).
+/// product: integer screening on an i8 table, then an exact f32 rescoring of the few candidates
+/// the quantisation bounds cannot rule out (memory 4·M·|K_L| bytes).
 pub fn evolve<R: Rng>(
     cands: &[[f64; 2]],
     kl: &[[f64; 2]],
@@ -363,25 +366,7 @@ pub fn evolve<R: Rng>(
     let (stages, mixing, initial) = (schedule.stages, schedule.mixing, schedule.initial);
     let m = cands.len();
     let nk = kl.len();
-    // phase tables: cos and sin of k·r for candidates (f32 for speed; costs are compared only)
-    let (ctab, stab): (Vec<f32>, Vec<f32>) = {
-        let rows: Vec<(Vec<f32>, Vec<f32>)> = cands
-            .par_iter()
-            .map(|c| {
-                kl.iter()
-                    .map(|k| (k[0] * c[0] + k[1] * c[1]).sin_cos())
-                    .map(|(s, co)| (co as f32, s as f32))
-                    .unzip()
-            })
-            .collect();
-        let mut cc = Vec::with_capacity(m * nk);
-        let mut ss = Vec::with_capacity(m * nk);
-        for (c, s) in rows {
-            cc.extend(c);
-            ss.extend(s);
-        }
-        (cc, ss)
-    };
+    let table = PhaseTable::new(cands, kl);
     let mut free = vec![true; m];
     let mut net = Growth::new(kl, ks);
     // the schedule as a sequence of stage indices
@@ -417,36 +402,39 @@ pub fn evolve<R: Rng>(
             allowed[rng.random_range(0..allowed.len())]
         } else {
             // A(k) = Σ_p Π(w_p) e^{ik·r_p}; ρ(c) ∝ Σ_k Re[A(k) e^{−ik·r_c}] = Σ_k A_re cos + A_im sin
-            let wts: Vec<f64> = net
-                .degrees
-                .iter()
-                .map(|&w| st.preference.map_or(1.0, |pr| pr.eval(w)))
-                .collect();
-            let (mut are, mut aim) = (vec![0.0f64; nk], vec![0.0f64; nk]);
-            for q in 0..net.pts.len() {
-                let (w, cq, sq) = (wts[q], &net.pcos[q], &net.psin[q]);
-                for i in 0..nk {
-                    are[i] += w * cq[i];
-                    aim[i] += w * sq[i];
+            match st.preference {
+                // Π = 1: A is the running amplitude
+                None => {
+                    for i in 0..nk {
+                        a_re[i] = net.bl.0[i] as f32;
+                        a_im[i] = net.bl.1[i] as f32;
+                    }
+                }
+                Some(pr) => {
+                    let wts: Vec<f64> = net.degrees.iter().map(|&w| pr.eval(w)).collect();
+                    // in k blocks on all cores, each a sum over the points in order
+                    const BLOCK: usize = 256;
+                    a_re.par_chunks_mut(BLOCK)
+                        .zip(a_im.par_chunks_mut(BLOCK))
+                        .enumerate()
+                        .for_each(|(b, (re, im))| {
+                            let (mut are, mut aim) = ([0.0f64; BLOCK], [0.0f64; BLOCK]);
+                            let ks = b * BLOCK..b * BLOCK + re.len();
+                            for (q, &w) in wts.iter().enumerate() {
+                                let (cq, sq) = (&net.pcos[q][ks.clone()], &net.psin[q][ks.clone()]);
+                                for i in 0..re.len() {
+                                    are[i] += w * cq[i];
+                                    aim[i] += w * sq[i];
+                                }
+                            }
+                            for i in 0..re.len() {
+                                re[i] = are[i] as f32;
+                                im[i] = aim[i] as f32;
+                            }
+                        });
                 }
             }
-            for i in 0..nk {
-                a_re[i] = are[i] as f32;
-                a_im[i] = aim[i] as f32;
-            }
-            let costs: Vec<(usize, f32)> = allowed
-                .par_iter()
-                .map(|&c| {
-                    let (cr, sr) = (&ctab[c * nk..(c + 1) * nk], &stab[c * nk..(c + 1) * nk]);
-                    (c, dot2(&a_re, cr, &a_im, sr))
-                })
-                .collect();
-            costs
-                .iter()
-                .copied()
-                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-                .map(|x| x.0)
-                .unwrap_or(allowed[0])
+            table.argmin(&allowed, &a_re, &a_im)
         };
         free[choice] = false;
         net.add(cands[choice]);
@@ -455,6 +443,211 @@ pub fn evolve<R: Rng>(
     ev.points = net.pts;
     ev.degrees = net.degrees;
     Ok(ev)
+}
+
+/// Candidate × k phase table for the growth step. The step reads the whole table, so its cost
+/// is memory traffic. The table holds cos and sin quantised to i8 (a quarter of the f32 bytes,
+/// integer dot products) plus an i8 plane of their residuals, read only for the few candidates
+/// that the first plane cannot rule out. Candidates are discarded only by rigorous quantisation
+/// bounds, and the last few are rescored in f32 from phases computed afresh: the choice is
+/// exactly the argmin of the f32 cost, at 4·M·|K_L| bytes.
+struct PhaseTable<'a> {
+    cands: &'a [[f64; 2]],
+    kl: &'a [[f64; 2]],
+    /// Per candidate: q1 = round(127 cos k·r) for every k, then the same for sin.
+    coarse: Vec<i8>,
+    /// Per candidate: q2 = round(256 (127 T − q1)), clamped to the i8 range.
+    fine: Vec<i8>,
+}
+
+/// Table levels: T ≈ (q1 + q2/256)/127 with |cos|, |sin| ≤ 1 filling the i8 range.
+const TABLE_LEVELS: f64 = 127.0;
+const FINE_LEVELS: f64 = 256.0;
+/// Largest |127 T − q1| and |127 T − q1 − q2/256| (q2 is clamped to ±127, so a residual of
+/// 128/256 leaves 1/256), with slack for the rounding of 127 T.
+const ERR_COARSE: f64 = 0.5 + 1e-9;
+const ERR_FINE: f64 = 1.0 / FINE_LEVELS + 1e-9;
+
+impl<'a> PhaseTable<'a> {
+    fn new(cands: &'a [[f64; 2]], kl: &'a [[f64; 2]]) -> Self {
+        let nk = kl.len();
+        let mut coarse = vec![0i8; 2 * nk * cands.len()];
+        let mut fine = vec![0i8; 2 * nk * cands.len()];
+        coarse
+            .par_chunks_mut(2 * nk)
+            .zip(fine.par_chunks_mut(2 * nk))
+            .zip(cands.par_iter())
+            .for_each_init(
+                || vec![0f32; 2 * nk],
+                |t, ((q1, q2), c)| {
+                    for (i, k) in kl.iter().enumerate() {
+                        (t[nk + i], t[i]) = phase(k, c);
+                    }
+                    for ((t, q1), q2) in t.iter().zip(q1).zip(q2) {
+                        let x = *t as f64 * TABLE_LEVELS;
+                        let a = nearest(x);
+                        *q1 = a as i8;
+                        *q2 = nearest((x - a) * FINE_LEVELS).clamp(-127.0, 127.0) as i8;
+                    }
+                },
+            );
+        PhaseTable {
+            cands,
+            kl,
+            coarse,
+            fine,
+        }
+    }
+
+    /// ρ(c) = Σ_k A_re cos k·r_c + A_im sin k·r_c in f32.
+    fn cost(&self, c: usize, a_re: &[f32], a_im: &[f32]) -> f32 {
+        let (sin, cos): (Vec<f32>, Vec<f32>) =
+            self.kl.iter().map(|k| phase(k, &self.cands[c])).unzip();
+        dot2(a_re, &cos, a_im, &sin)
+    }
+
+    /// The allowed candidate of least f32 cost (ties: lowest index).
+    fn argmin(&self, allowed: &[usize], a_re: &[f32], a_im: &[f32]) -> usize {
+        let nk = self.kl.len();
+        let exact_min = |set: &[usize]| {
+            set.par_iter()
+                .map(|&c| (c, self.cost(c, a_re, a_im)))
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+                .map_or(allowed[0], |x| x.0)
+        };
+        let amps = || a_re.iter().chain(a_im).map(|x| x.abs() as f64);
+        let amax = amps().fold(0.0, f64::max);
+        if amax == 0.0 || !amax.is_finite() {
+            return exact_min(allowed);
+        }
+        // A quantised to ±q_max levels; q_max keeps every i32 lane of the integer dot product
+        // (one pair of products of at most q_max·127 per 32 table entries) from overflowing
+        let q_max = (i32::MAX as usize / ((2 * nk / 16 + 1) * 2 * 127)).clamp(1, 16383);
+        let s_a = amax / q_max as f64;
+        let aq: Vec<i16> = a_re
+            .iter()
+            .chain(a_im)
+            .map(|&x| (x as f64 / s_a).round() as i16)
+            .collect();
+        let scale = s_a / TABLE_LEVELS;
+        let row = |c: usize| 2 * nk * c..2 * nk * (c + 1);
+        let sum_abs: f64 = amps().sum();
+        // the f32 evaluation of ρ is off by at most ε = γ Σ|A| (γ for the longest f32
+        // summation chain in dot2)
+        let eps = (2 * nk / 16 + 32) as f64 * f32::EPSILON as f64 * sum_abs;
+        // with T = (q + e)/127, |e| ≤ e_max: |ρ − ρ̃| ≤ B = e_max/127 Σ|A| + n_k s_A (1 + e_max/127),
+        // so the f32 argmin has ρ̃ ≤ min ρ̃ + 2B + 2ε
+        let keep = |set: &[usize], approx: &[f64], e_max: f64| -> Vec<usize> {
+            let bound =
+                e_max / TABLE_LEVELS * sum_abs + nk as f64 * s_a * (1.0 + e_max / TABLE_LEVELS);
+            let best = approx.iter().copied().fold(f64::INFINITY, f64::min);
+            let cut = best + 2.0 * bound + 2.0 * eps;
+            set.iter()
+                .zip(approx)
+                .filter(|(_, &r)| r <= cut)
+                .map(|(&c, _)| c)
+                .collect()
+        };
+        let coarse: Vec<(usize, i64)> = allowed
+            .par_iter()
+            .map(|&c| (c, dot_i16_i8(&aq, &self.coarse[row(c)])))
+            .collect();
+        let approx: Vec<f64> = coarse.iter().map(|x| x.1 as f64 * scale).collect();
+        let first = keep(allowed, &approx, ERR_COARSE);
+        if first.len() <= 1 {
+            return exact_min(&first);
+        }
+        let refined: Vec<f64> = first
+            .par_iter()
+            .map(|&c| {
+                let q1 = coarse[allowed.partition_point(|&a| a < c)].1;
+                let q2 = dot_i16_i8(&aq, &self.fine[row(c)]);
+                (q1 as f64 + q2 as f64 / FINE_LEVELS) * scale
+            })
+            .collect();
+        exact_min(&keep(&first, &refined, ERR_FINE))
+    }
+}
+
+/// Σ_i a_i b_i + c_i d_i in f64 with 8 independent lanes (vectorised reduction).
+fn dot2_f64(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> f64 {
+    const W: usize = 8;
+    let mut acc = [0f64; W];
+    let n = a.len().min(b.len()) / W * W;
+    for (((ca, cb), cc), cd) in a[..n]
+        .chunks_exact(W)
+        .zip(b[..n].chunks_exact(W))
+        .zip(c[..n].chunks_exact(W))
+        .zip(d[..n].chunks_exact(W))
+    {
+        for l in 0..W {
+            acc[l] += ca[l] * cb[l] + cc[l] * cd[l];
+        }
+    }
+    let tail: f64 = (n..a.len()).map(|i| a[i] * b[i] + c[i] * d[i]).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
+/// (sin k·r, cos k·r) in f32 (the phases of the growth cost).
+#[inline(always)]
+fn phase(k: &[f64; 2], r: &[f64; 2]) -> (f32, f32) {
+    let (s, c) = (k[0] * r[0] + k[1] * r[1]).sin_cos();
+    (s as f32, c as f32)
+}
+
+/// x rounded to an integer, half away from zero, by a truncating conversion (`f64::round` is
+/// a library call on baseline x86-64). |x − nearest(x)| ≤ 1/2 up to the rounding of x + 1/2.
+#[inline(always)]
+fn nearest(x: f64) -> f64 {
+    (x + 0.5f64.copysign(x)) as i64 as f64
+}
+
+/// Σ_i a_i t_i exactly (integers): AVX2 `madd` when the CPU has it.
+fn dot_i16_i8(a: &[i16], t: &[i8]) -> i64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked above).
+            return unsafe { dot_i16_i8_avx2(a, t) };
+        }
+    }
+    a.iter().zip(t).map(|(&x, &y)| x as i64 * y as i64).sum()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_i16_i8_avx2(a: &[i16], t: &[i8]) -> i64 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(t.len());
+    let mut acc0 = _mm256_setzero_si256();
+    let mut acc1 = _mm256_setzero_si256();
+    let mut i = 0;
+    while i + 32 <= n {
+        // SAFETY: i + 32 ≤ n, so all four loads are in bounds of both slices.
+        let (t0, t1, a0, a1) = unsafe {
+            (
+                _mm256_cvtepi8_epi16(_mm_loadu_si128(t.as_ptr().add(i) as *const __m128i)),
+                _mm256_cvtepi8_epi16(_mm_loadu_si128(t.as_ptr().add(i + 16) as *const __m128i)),
+                _mm256_loadu_si256(a.as_ptr().add(i) as *const __m256i),
+                _mm256_loadu_si256(a.as_ptr().add(i + 16) as *const __m256i),
+            )
+        };
+        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(a0, t0));
+        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(a1, t1));
+        i += 32;
+    }
+    let mut lanes = [0i32; 16];
+    // SAFETY: `lanes` holds 16 i32, two 256-bit stores.
+    unsafe {
+        _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc0);
+        _mm256_storeu_si256(lanes.as_mut_ptr().add(8) as *mut __m256i, acc1);
+    }
+    let tail: i64 = a[i..n]
+        .iter()
+        .zip(&t[i..n])
+        .map(|(&x, &y)| x as i64 * y as i64)
+        .sum();
+    lanes.iter().map(|&x| x as i64).sum::<i64>() + tail
 }
 
 /// Σ_i a_i b_i + c_i d_i: the AVX2/FMA build of the same loop when the CPU has it.
@@ -503,6 +696,81 @@ fn dot2_lanes(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn screened_choice_is_the_exact_f32_argmin() {
+        use rand::Rng;
+        let mut r = crate::rng::from_seed(4);
+        let mut cands = poisson(3000, Region::Disk(1.0), &mut r);
+        // exact ties: a few duplicated positions must resolve to the lower index
+        // and near-ties: costs that differ far below the coarse quantisation step
+        for i in 0..20 {
+            cands[2000 + i] = cands[i];
+        }
+        for i in 0..900 {
+            let p = cands[i];
+            cands[2100 + i] = [p[0] + 1e-4 * (i % 7) as f64, p[1] - 1e-4];
+        }
+        let kl = k_annulus(700, 3.0, 35.0, &mut r);
+        let table = PhaseTable::new(&cands, &kl);
+        let nk = kl.len();
+        let allowed: Vec<usize> = (0..cands.len()).filter(|c| c % 7 != 3).collect();
+        for trial in 0..60 {
+            // amplitudes of a real pattern (as in growth), or random, or all zero but one
+            let (a_re, a_im): (Vec<f32>, Vec<f32>) = match trial % 3 {
+                0 => {
+                    let pts = poisson(1 + trial * 5, Region::Disk(1.0), &mut r);
+                    kl.iter()
+                        .map(|k| {
+                            pts.iter().fold((0f32, 0f32), |(re, im), p| {
+                                let (s, c) = phase(k, p);
+                                (re + c, im + s)
+                            })
+                        })
+                        .unzip()
+                }
+                1 => (0..nk)
+                    .map(|_| (r.random_range(-30.0..30.0), r.random_range(-30.0..30.0)))
+                    .unzip(),
+                _ => {
+                    let mut a = (vec![0f32; nk], vec![0f32; nk]);
+                    a.0[trial % nk] = 1.0;
+                    a
+                }
+            };
+            let brute = allowed
+                .iter()
+                .map(|&c| (c, table.cost(c, &a_re, &a_im)))
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+                .map(|x| x.0);
+            assert_eq!(
+                Some(table.argmin(&allowed, &a_re, &a_im)),
+                brute,
+                "trial {trial}"
+            );
+        }
+    }
+
+    #[test]
+    fn integer_dot_product_is_exact_at_the_extremes() {
+        // the largest table and amplitude levels over a long row: no i32 lane overflows
+        let n = 2 * 10_000 + 7;
+        let q_max = (i32::MAX as usize / ((n / 16 + 1) * 2 * 127)).clamp(1, 16383) as i16;
+        for (a, t) in [(q_max, 127i8), (-q_max, 127), (q_max, -127), (3, -5)] {
+            let av = vec![a; n];
+            let tv = vec![t; n];
+            assert_eq!(dot_i16_i8(&av, &tv), n as i64 * a as i64 * t as i64);
+        }
+        let m = 2 * q_max as i64 + 1;
+        let av: Vec<i16> = (0..n)
+            .map(|i| (i as i64 * 7919 % m - q_max as i64) as i16)
+            .collect();
+        let tv: Vec<i8> = (0..n)
+            .map(|i| (i as i64 * 104729 % 255 - 127) as i8)
+            .collect();
+        let exact: i64 = av.iter().zip(&tv).map(|(&a, &t)| a as i64 * t as i64).sum();
+        assert_eq!(dot_i16_i8(&av, &tv), exact);
+    }
 
     #[test]
     fn crystal_in_the_unit_disk_has_149_points() {
