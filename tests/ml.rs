@@ -202,7 +202,7 @@ fn mape_gradient_matches_finite_differences() {
 fn conv2d_and_its_gradients_match_a_naive_reference() {
     // candle's own conv2d (kept as the fallback off the CPU) and disco's im2col convolution
     conv_check(&|x, w| x.conv2d(w, 1, 1, 1, 1).unwrap());
-    conv_check(&|x, w| disco::ml::conv::conv2d(x, w, 1, 1).unwrap());
+    conv_check(&|x, w| disco::ml::conv::conv2d(x, w, None, 1, 1).unwrap());
 }
 
 fn conv_check(conv: &dyn Fn(&Tensor, &Tensor) -> Tensor) {
@@ -353,6 +353,10 @@ fn im2col_convolution_matches_candle_for_batches_strides_and_padding() {
         .map(|i| ((i * 5 % 11) as f32 - 5.0) / 5.0)
         .collect();
     let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let bias = Var::from_tensor(
+        &Tensor::from_vec(vec![0.5f32, -1.0, 0.25, 2.0], 4, &Device::Cpu).unwrap(),
+    )
+    .unwrap();
     for (pad, stride) in [(0, 1), (1, 1), (1, 2), (0, 2)] {
         let run = |xs: &[f32], ws: &[f32]| {
             let x = Var::from_tensor(
@@ -363,13 +367,22 @@ fn im2col_convolution_matches_candle_for_batches_strides_and_padding() {
                 &Tensor::from_vec(ws.to_vec(), (4, 2, 3, 3), &Device::Cpu).unwrap(),
             )
             .unwrap();
-            let y = disco::ml::conv::conv2d(x.as_tensor(), w.as_tensor(), pad, stride).unwrap();
+            let y = disco::ml::conv::conv2d(
+                x.as_tensor(),
+                w.as_tensor(),
+                Some(bias.as_tensor()),
+                pad,
+                stride,
+            )
+            .unwrap();
             (x, w, y)
         };
         let (x, w, y) = run(&xs, &ws);
         let theirs = x
             .as_tensor()
             .conv2d(w.as_tensor(), pad, stride, 1, 1)
+            .unwrap()
+            .broadcast_add(&bias.as_tensor().reshape((1, 4, 1, 1)).unwrap())
             .unwrap();
         assert_eq!(y.dims(), theirs.dims());
         let d = flat(&y)
@@ -386,6 +399,23 @@ fn im2col_convolution_matches_candle_for_batches_strides_and_padding() {
             flat(g.get(x.as_tensor()).unwrap()),
             flat(g.get(w.as_tensor()).unwrap()),
         );
+        // the objective is linear in the bias: ∂/∂b_f = Σ_{b,p} r[b, f, p]
+        let gb = flat(g.get(bias.as_tensor()).unwrap());
+        let (ho_wo, f) = (n / (3 * 4), 4);
+        for fi in 0..f {
+            let exact: f32 = (0..3)
+                .map(|bi| {
+                    r[(bi * f + fi) * ho_wo..(bi * f + fi + 1) * ho_wo]
+                        .iter()
+                        .sum::<f32>()
+                })
+                .sum();
+            assert!(
+                (gb[fi] - exact).abs() < 1e-4,
+                "db[{fi}]: {} vs {exact}",
+                gb[fi]
+            );
+        }
         let obj = |xs: &[f32], ws: &[f32]| -> f64 {
             flat(&run(xs, ws).2)
                 .iter()
@@ -571,4 +601,19 @@ fn max_pooling_matches_reshape_max_and_exact_gradients() {
             gx[i]
         );
     }
+}
+
+#[test]
+fn relu_op_and_its_gradient() {
+    let xs = vec![-2.0f32, -0.5, 0.25, 3.0, -1e-3, 7.5];
+    let x = Var::from_tensor(&Tensor::from_vec(xs.clone(), (2, 3), &Device::Cpu).unwrap()).unwrap();
+    let y = disco::ml::conv::relu(x.as_tensor()).unwrap();
+    let r = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], (2, 3), &Device::Cpu).unwrap();
+    let g = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+    let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert_eq!(flat(&y), vec![0.0, 0.0, 0.25, 3.0, 0.0, 7.5]);
+    assert_eq!(
+        flat(g.get(x.as_tensor()).unwrap()),
+        vec![0.0, 0.0, 3.0, 4.0, 0.0, 6.0]
+    );
 }

@@ -1,4 +1,5 @@
-//! 2D convolution as im2col + one matrix product, with its own backward (col2im).
+//! 2D convolution as im2col + one matrix product, with its own backward (col2im); max pooling
+//! and ReLU as one-pass CPU ops with their own backward passes.
 //!
 //! candle 0.11's CPU conv2d computes the input gradient with a slow direct loop (PROBES: it is
 //! most of a training step). Here the input is unfolded into columns, the convolution is one
@@ -118,20 +119,39 @@ impl CustomOp1 for Fold {
     }
 }
 
-/// y = conv2d(x, w) with zero padding `pad` and `stride`: x [B, C, H, W], w [F, C, k, k] →
-/// [B, F, Ho, Wo]. Gradients flow to x and w.
-pub fn conv2d(x: &Tensor, w: &Tensor, pad: usize, stride: usize) -> candle_core::Result<Tensor> {
+/// y = conv2d(x, w) + bias with zero padding `pad` and `stride`: x [B, C, H, W], w [F, C, k, k],
+/// bias [F] → [B, F, Ho, Wo]. Gradients flow to x, w and the bias.
+pub fn conv2d(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    pad: usize,
+    stride: usize,
+) -> candle_core::Result<Tensor> {
+    let (f, c2, k, k2) = w.dims4()?;
+    let zero;
+    let bias = match bias {
+        Some(b) => b,
+        None => {
+            zero = Tensor::zeros(f, w.dtype(), w.device())?;
+            &zero
+        }
+    };
     if !x.device().is_cpu() {
-        return x.conv2d(w, pad, stride, 1, 1);
+        return x
+            .conv2d(w, pad, stride, 1, 1)?
+            .broadcast_add(&bias.reshape((1, (), 1, 1))?);
     }
     let (b, c, h, wd) = x.dims4()?;
-    let (f, c2, k, k2) = w.dims4()?;
     if c != c2 || k != k2 || h + 2 * pad < k || wd + 2 * pad < k || stride == 0 {
         candle_core::bail!(
             "conv2d: input {:?} and kernel {:?} do not fit",
             x.dims(),
             w.dims()
         );
+    }
+    if bias.dims() != [f] {
+        candle_core::bail!("conv2d: bias {:?} for {f} filters", bias.dims());
     }
     let g = Geometry {
         c,
@@ -145,10 +165,113 @@ pub fn conv2d(x: &Tensor, w: &Tensor, pad: usize, stride: usize) -> candle_core:
     };
     let cols = x.contiguous()?.apply_op1(Unfold(g, b))?;
     let wm = w.reshape((f, g.rows()))?;
-    wm.matmul(&cols)?
-        .reshape((f, b, g.ho, g.wo))?
-        .transpose(0, 1)?
-        .contiguous()
+    wm.matmul(&cols)?.apply_op2(
+        &bias.contiguous()?,
+        ConvOut {
+            b,
+            ho: g.ho,
+            wo: g.wo,
+        },
+    )
+}
+
+/// GEMM output [F, B·P] and bias [F] → y [B, F, Ho, Wo], y[b, f, p] = out[f, b·P + p] + bias[f],
+/// in one pass. (A transpose copy plus a broadcast add costs two passes forward, and the add's
+/// backward is a strided sum over three axes, which candle's CPU reduction does slowly.)
+struct ConvOut {
+    b: usize,
+    ho: usize,
+    wo: usize,
+}
+/// dy [B, F, P] → [F, B·P]: the adjoint of the permutation in `ConvOut`.
+struct ConvOutBack;
+/// dy [B, F, P] → [F], Σ over b and p: the bias gradient.
+struct ChannelSum;
+
+impl candle_core::CustomOp2 for ConvOut {
+    fn name(&self) -> &'static str {
+        "conv-out"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let out = f32_slice(s1, l1, "conv-out")?;
+        let bias = f32_slice(s2, l2, "conv-out")?;
+        let (f, p) = (bias.len(), self.ho * self.wo);
+        let width = self.b * p;
+        let mut y = vec![0f32; out.len()];
+        y.par_chunks_mut(f * p).enumerate().for_each(|(bi, yb)| {
+            for (fi, yf) in yb.chunks_exact_mut(p).enumerate() {
+                let src = &out[fi * width + bi * p..fi * width + (bi + 1) * p];
+                for (d, s) in yf.iter_mut().zip(src) {
+                    *d = s + bias[fi];
+                }
+            }
+        });
+        Ok((
+            CpuStorage::F32(y),
+            Shape::from((self.b, f, self.ho, self.wo)),
+        ))
+    }
+    fn bwd(
+        &self,
+        _arg1: &Tensor,
+        _arg2: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        Ok((
+            Some(grad.apply_op1_no_bwd(&ConvOutBack)?),
+            Some(grad.apply_op1_no_bwd(&ChannelSum)?),
+        ))
+    }
+}
+
+impl CustomOp1 for ConvOutBack {
+    fn name(&self) -> &'static str {
+        "conv-out-backward"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let dy = f32_slice(s, l, "conv-out-backward")?;
+        let (b, f, h, w) = l.shape().dims4()?;
+        let p = h * w;
+        let mut d = vec![0f32; dy.len()];
+        d.par_chunks_mut(b * p).enumerate().for_each(|(fi, row)| {
+            for (bi, dst) in row.chunks_exact_mut(p).enumerate() {
+                dst.copy_from_slice(&dy[(bi * f + fi) * p..(bi * f + fi + 1) * p]);
+            }
+        });
+        Ok((CpuStorage::F32(d), Shape::from((f, b * p))))
+    }
+}
+
+impl CustomOp1 for ChannelSum {
+    fn name(&self) -> &'static str {
+        "channel-sum"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let dy = f32_slice(s, l, "channel-sum")?;
+        let (b, f, h, w) = l.shape().dims4()?;
+        let p = h * w;
+        let sums: Vec<f32> = (0..f)
+            .into_par_iter()
+            .map(|fi| {
+                (0..b)
+                    .map(|bi| {
+                        dy[(bi * f + fi) * p..(bi * f + fi + 1) * p]
+                            .iter()
+                            .sum::<f32>()
+                    })
+                    .sum()
+            })
+            .collect();
+        Ok((CpuStorage::F32(sums), Shape::from(f)))
+    }
 }
 
 /// k×k max pooling with stride k, x [B, C, H, W] (H, W multiples of k) → [B, C, H/k, W/k], in one
@@ -256,4 +379,59 @@ pub fn max_pool(x: &Tensor, k: usize) -> candle_core::Result<Tensor> {
         return x.reshape((n, c, h / k, k, w / k, k))?.max(5)?.max(3);
     }
     x.contiguous()?.apply_op1(MaxPool(k))
+}
+
+/// max(x, 0) in one pass; backward passes dy where the output is positive (candle's ReLU
+/// backward builds the mask with a comparison, a dtype cast and a product: three passes).
+struct Relu;
+/// (y, dy) → dy·[y > 0] for `Relu`.
+struct ReluBack;
+
+impl CustomOp1 for Relu {
+    fn name(&self) -> &'static str {
+        "relu"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s, l, "relu")?;
+        let y: Vec<f32> = x.iter().map(|&v| v.max(0.0)).collect();
+        Ok((CpuStorage::F32(y), l.shape().clone()))
+    }
+    fn bwd(
+        &self,
+        _arg: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(res.apply_op2_no_bwd(&grad.contiguous()?, &ReluBack)?))
+    }
+}
+
+impl candle_core::CustomOp2 for ReluBack {
+    fn name(&self) -> &'static str {
+        "relu-backward"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let y = f32_slice(s1, l1, "relu-backward")?;
+        let dy = f32_slice(s2, l2, "relu-backward")?;
+        let dx: Vec<f32> = y
+            .iter()
+            .zip(dy)
+            .map(|(&v, &g)| if v > 0.0 { g } else { 0.0 })
+            .collect();
+        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+    }
+}
+
+/// max(x, 0) (CPU f32: one-pass op with its own backward; otherwise candle's).
+pub fn relu(x: &Tensor) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() || x.dtype() != candle_core::DType::F32 {
+        return x.relu();
+    }
+    x.contiguous()?.apply_op1(Relu)
 }

@@ -327,9 +327,7 @@ impl Part {
         aux: &mut Vec<Tensor>,
     ) -> MlResult<Tensor> {
         let conv = |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
-            let y = conv::conv2d(x, w.as_tensor(), pad, stride).map_err(ce)?;
-            y.broadcast_add(&b.as_tensor().reshape((1, (), 1, 1)).map_err(ce)?)
-                .map_err(ce)
+            conv::conv2d(x, w.as_tensor(), Some(b.as_tensor()), pad, stride).map_err(ce)
         };
         let mut x = x.clone();
         for l in &self.layers {
@@ -351,16 +349,16 @@ impl Part {
                     .broadcast_add(b.as_tensor())
                     .map_err(ce)?,
                 Layer::Residual { c1, c2, proj } => {
-                    let h1 = conv(&x, &c1.0, &c1.1, 1, 1)?.relu().map_err(ce)?;
+                    let h1 = conv::relu(&conv(&x, &c1.0, &c1.1, 1, 1)?).map_err(ce)?;
                     let h2 = conv(&h1, &c2.0, &c2.1, 1, 1)?;
                     let skip = match proj {
                         Some(p) => conv(&x, &p.0, &p.1, 0, 1)?,
                         None => x.clone(),
                     };
-                    (h2 + skip).map_err(ce)?.relu().map_err(ce)?
+                    conv::relu(&(h2 + skip).map_err(ce)?).map_err(ce)?
                 }
                 Layer::Act(a) => match a {
-                    Act::Relu => x.relu().map_err(ce)?,
+                    Act::Relu => conv::relu(&x).map_err(ce)?,
                     Act::Tanh => x.tanh().map_err(ce)?,
                     Act::Sigmoid => candle_nn::ops::sigmoid(&x).map_err(ce)?,
                     Act::Softmax => candle_nn::ops::softmax_last_dim(&x).map_err(ce)?,
