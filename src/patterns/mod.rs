@@ -569,23 +569,9 @@ impl<'a> PhaseTable<'a> {
     }
 }
 
-/// Σ_i a_i b_i + c_i d_i in f64 with 8 independent lanes (vectorised reduction).
+/// Σ_i a_i b_i + c_i d_i in f64 (degree updates).
 fn dot2_f64(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> f64 {
-    const W: usize = 8;
-    let mut acc = [0f64; W];
-    let n = a.len().min(b.len()) / W * W;
-    for (((ca, cb), cc), cd) in a[..n]
-        .chunks_exact(W)
-        .zip(b[..n].chunks_exact(W))
-        .zip(c[..n].chunks_exact(W))
-        .zip(d[..n].chunks_exact(W))
-    {
-        for l in 0..W {
-            acc[l] += ca[l] * cb[l] + cc[l] * cd[l];
-        }
-    }
-    let tail: f64 = (n..a.len()).map(|i| a[i] * b[i] + c[i] * d[i]).sum();
-    acc.iter().sum::<f64>() + tail
+    dot2_lanes::<f64, 8>(a, b, c, d)
 }
 
 /// (sin k·r, cos k·r) in f32 (the phases of the growth cost).
@@ -660,22 +646,24 @@ fn dot2(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
             return unsafe { dot2_avx2(a, b, c, d) };
         }
     }
-    dot2_lanes(a, b, c, d)
+    dot2_lanes::<f32, 16>(a, b, c, d)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dot2_avx2(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
-    dot2_lanes(a, b, c, d)
+    dot2_lanes::<f32, 16>(a, b, c, d)
 }
 
-/// Σ_i a_i b_i + c_i d_i with 16 independent lanes, so the compiler vectorises the reduction
-/// (a single f32 accumulator would force sequential order).
+/// Σ_i a_i b_i + c_i d_i with W independent lanes, so the compiler vectorises the reduction
+/// (a single accumulator would force sequential order).
 #[inline(always)]
-fn dot2_lanes(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
-    const W: usize = 16;
-    let mut acc = [0f32; W];
-    let n = a.len() / W * W;
+fn dot2_lanes<T, const W: usize>(a: &[T], b: &[T], c: &[T], d: &[T]) -> T
+where
+    T: Copy + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T> + std::iter::Sum,
+{
+    let mut acc = [T::default(); W];
+    let n = a.len().min(b.len()) / W * W;
     for (((ca, cb), cc), cd) in a[..n]
         .chunks_exact(W)
         .zip(b[..n].chunks_exact(W))
@@ -683,12 +671,12 @@ fn dot2_lanes(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
         .zip(d[..n].chunks_exact(W))
     {
         for l in 0..W {
-            acc[l] += ca[l] * cb[l] + cc[l] * cd[l];
+            acc[l] = acc[l] + (ca[l] * cb[l] + cc[l] * cd[l]);
         }
     }
-    let mut sum: f32 = acc.iter().sum();
+    let mut sum: T = acc.into_iter().sum();
     for i in n..a.len() {
-        sum += a[i] * b[i] + c[i] * d[i];
+        sum = sum + (a[i] * b[i] + c[i] * d[i]);
     }
     sum
 }
