@@ -137,9 +137,9 @@ pub fn register(engine: &mut Engine) {
         out.insert("err".into(), Dynamic::from(NdArray::from_vec(er)));
         Ok(out)
     });
-    reg(engine, "percolation_dataset", &["L: int", "p: ndarray", "count: int", "opts: map", "map"], "Seed-003 data set: `count` configurations per p (exactly round(p·L²) occupied), in parallel. opts rule, periodic, seed. Returns #{configs: n×1×L×L, p: n, spanning: n (0/1), n_occ: n}.", |l: Dynamic, ps: Dynamic, n: Dynamic, m: Map| -> Res<Map> {
+    reg(engine, "percolation_dataset", &["L: int", "p: ndarray", "count: int", "opts: map", "map"], "Seed-003 data set: `count` configurations per p (exactly round(p·L²) occupied), in parallel. opts rule, periodic, seed, configs (true; false keeps only the labels, for statistics of data sets too large to hold). Returns #{configs: n×1×L×L, p: n, spanning: n (0/1), n_occ: n}.", |l: Dynamic, ps: Dynamic, n: Dynamic, m: Map| -> Res<Map> {
         let f = "percolation_dataset";
-        let o = Opts::new(m, f, &["rule", "periodic", "seed"])?;
+        let o = Opts::new(m, f, &["rule", "periodic", "seed", "configs"])?;
         let l = l_arg(&l, f)?;
         let ps = vec_arg(&ps, f, "p")?;
         if ps.iter().any(|p| !(0.0..=1.0).contains(p)) {
@@ -147,25 +147,31 @@ pub fn register(engine: &mut Engine) {
         }
         let n = count(&n, f, "count", 1, 100_000_000)?;
         let total = ps.len() * n;
-        check_alloc(f, "the configurations", (total as u128) * (l * l) as u128, 8)?;
+        let keep = o.bool_or("configs", true)?;
+        if keep {
+            check_alloc(f, "the configurations (opts.configs: false keeps only the labels)", (total as u128) * (l * l) as u128, 8)?;
+        }
         let rule = o.choice_or("rule", "either", RULES)?;
         let periodic = o.bool_or("periodic", false)?;
         let seed = o.seed()?;
         let rows = par_realizations(total, f, |k| {
             let occ = sample(l, ps[k / n], true, seed, k as u64);
             let s = spans(spanning(&occ, l, periodic), &rule);
-            Ok((occ, s))
+            let n_occ = occ.iter().filter(|&&b| b).count();
+            Ok((if keep { occ } else { Vec::new() }, s, n_occ))
         })?;
-        let mut cfg = Vec::with_capacity(total * l * l);
+        let mut cfg = Vec::with_capacity(if keep { total * l * l } else { 0 });
         let (mut pv, mut sv, mut nv) = (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
-        for (k, (occ, s)) in rows.into_iter().enumerate() {
-            nv.push(occ.iter().filter(|&&b| b).count() as f64);
+        for (k, (occ, s, n_occ)) in rows.into_iter().enumerate() {
+            nv.push(n_occ as f64);
             cfg.extend(occ.iter().map(|&b| if b { 1.0 } else { 0.0 }));
             pv.push(ps[k / n]);
             sv.push(if s { 1.0 } else { 0.0 });
         }
         let mut out = Map::new();
-        out.insert("configs".into(), Dynamic::from(NdArray::from_shape(&[total, 1, l, l], cfg)?));
+        if keep {
+            out.insert("configs".into(), Dynamic::from(NdArray::from_shape(&[total, 1, l, l], cfg)?));
+        }
         out.insert("p".into(), Dynamic::from(NdArray::from_vec(pv)));
         out.insert("spanning".into(), Dynamic::from(NdArray::from_vec(sv)));
         out.insert("n_occ".into(), Dynamic::from(NdArray::from_vec(nv)));

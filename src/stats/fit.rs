@@ -200,16 +200,26 @@ pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     Some(x)
 }
 
-/// x where y_a − y_b changes sign (linear interpolation); the first crossing, if any.
+/// x where y_a − y_b changes sign (linear interpolation); the first crossing, if any. Points
+/// where the curves agree exactly count only between a strict change of sign (then the crossing
+/// is the middle of that run): saturated tails, where both curves sit at 0 or 1, do not cross.
 pub fn crossing(x: &[f64], ya: &[f64], yb: &[f64]) -> Option<f64> {
     let d: Vec<f64> = ya.iter().zip(yb).map(|(a, b)| a - b).collect();
-    for i in 0..x.len().saturating_sub(1) {
-        if d[i] == 0.0 {
-            return Some(x[i]);
+    let mut last: Option<usize> = None;
+    for j in 0..d.len().min(x.len()) {
+        if d[j] == 0.0 || d[j].is_nan() {
+            continue;
         }
-        if d[i] * d[i + 1] < 0.0 {
-            return Some(x[i] + (x[i + 1] - x[i]) * d[i] / (d[i] - d[i + 1]));
+        if let Some(i) = last {
+            if d[i] * d[j] < 0.0 {
+                return Some(if j == i + 1 {
+                    x[i] + (x[j] - x[i]) * d[i] / (d[i] - d[j])
+                } else {
+                    (x[i + 1] + x[j - 1]) / 2.0
+                });
+            }
         }
+        last = Some(j);
     }
     None
 }
@@ -297,6 +307,21 @@ mod tests {
     #[test]
     fn crossing_and_collapse_of_synthetic_scaling_data() {
         assert!((crossing(&[0.0, 1.0], &[0.0, 1.0], &[1.0, 0.0]).unwrap() - 0.5).abs() < 1e-15);
+        // saturated tails (both curves 0, then both 1) are not crossings; the steeper curve
+        // crosses the shallower one at 0.6
+        let x = [0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8];
+        let shallow = [0.0, 0.0, 0.2, 0.5, 0.8, 1.0, 1.0];
+        let steep = [0.0, 0.0, 0.05, 0.5, 0.95, 1.0, 1.0];
+        assert_eq!(crossing(&x, &steep, &shallow), Some(0.6));
+        let steep2 = [0.0, 0.0, 0.05, 0.45, 0.95, 1.0, 1.0];
+        let c = crossing(&x, &steep2, &shallow).unwrap();
+        assert!(c > 0.6 && c < 0.65, "{c}");
+        // touching without a change of sign is not a crossing
+        assert_eq!(crossing(&x, &shallow, &shallow), None);
+        assert_eq!(
+            crossing(&[0.0, 1.0, 2.0], &[1.0, 0.0, 1.0], &[0.0, 0.0, 0.0]),
+            None
+        );
         // y = tanh((x − 0.6) L^(1/ν)) with ν = 1.5 for L = 8, 16, 32
         let data: Vec<(f64, Vec<f64>, Vec<f64>)> = [8.0, 16.0, 32.0f64]
             .iter()
