@@ -204,7 +204,13 @@ pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
 /// where the curves agree exactly count only between a strict change of sign (then the crossing
 /// is the middle of that run): saturated tails, where both curves sit at 0 or 1, do not cross.
 pub fn crossing(x: &[f64], ya: &[f64], yb: &[f64]) -> Option<f64> {
+    crossings(x, ya, yb).first().copied()
+}
+
+/// Every crossing of y_a and y_b, in order of x (see `crossing`).
+pub fn crossings(x: &[f64], ya: &[f64], yb: &[f64]) -> Vec<f64> {
     let d: Vec<f64> = ya.iter().zip(yb).map(|(a, b)| a - b).collect();
+    let mut out = Vec::new();
     let mut last: Option<usize> = None;
     for j in 0..d.len().min(x.len()) {
         if d[j] == 0.0 || d[j].is_nan() {
@@ -212,7 +218,7 @@ pub fn crossing(x: &[f64], ya: &[f64], yb: &[f64]) -> Option<f64> {
         }
         if let Some(i) = last {
             if d[i] * d[j] < 0.0 {
-                return Some(if j == i + 1 {
+                out.push(if j == i + 1 {
                     x[i] + (x[j] - x[i]) * d[i] / (d[i] - d[j])
                 } else {
                     (x[i + 1] + x[j - 1]) / 2.0
@@ -221,7 +227,7 @@ pub fn crossing(x: &[f64], ya: &[f64], yb: &[f64]) -> Option<f64> {
         }
         last = Some(j);
     }
-    None
+    out
 }
 
 /// Finite-size-scaling collapse: find x_c and ν such that y plotted against (x − x_c) L^(1/ν)

@@ -1,7 +1,7 @@
 //! rhai API of the statistics: `powerlaw_fit`, `ccdf`, `logbin_pdf`, `powerlaw_plot`,
 //! `linear_fit`, `curve_fit`, `crossing`, `collapse`, `bootstrap`, `jackknife`, `binomial_err`.
 
-use super::fit::{collapse, crossing, levenberg_marquardt, line_fit};
+use super::fit::{collapse, crossings, levenberg_marquardt, line_fit};
 use super::powerlaw::{compare, fit, gof_p, ScanOptions};
 use crate::args::{count, err, reg, Opts, Res};
 use crate::array::script::vec_arg;
@@ -313,7 +313,19 @@ pub fn register(engine: &mut Engine) {
               m: Map|
      -> Res<Map> {
         let f = "crossing";
-        let o = Opts::new(m, f, &["samples", "seed"])?;
+        let o = Opts::new(m, f, &["samples", "seed", "which"])?;
+        // "last": the crossing after which the curves stay apart — for curves that agree within
+        // noise on one side of a transition (⟨r⟩ deep in the extended phase), the first sign
+        // change is a noise crossing
+        let last = o.choice_or("which", "first", &["first", "last"])? == "last";
+        let pick = |x: &[f64], a: &[f64], b: &[f64]| -> Option<f64> {
+            let all = crossings(x, a, b);
+            if last {
+                all.last().copied()
+            } else {
+                all.first().copied()
+            }
+        };
         let (x, ya, yb) = (
             vec_arg(&x, f, "x")?,
             vec_arg(&ya, f, "ya")?,
@@ -322,7 +334,7 @@ pub fn register(engine: &mut Engine) {
         if x.len() != ya.len() || x.len() != yb.len() || x.len() < 2 {
             return err("crossing: x, ya, yb need equal lengths >= 2");
         }
-        let xc = crossing(&x, &ya, &yb);
+        let xc = pick(&x, &ya, &yb);
         let mut out = Map::new();
         out.insert(
             "x_c".into(),
@@ -349,7 +361,7 @@ pub fn register(engine: &mut Engine) {
                     .zip(&eb)
                     .map(|(y, e)| y + e * rng.sample::<f64, _>(nrm))
                     .collect();
-                if let Some(c) = crossing(&x, &a, &b) {
+                if let Some(c) = pick(&x, &a, &b) {
                     xs.push(c);
                 }
             }
@@ -365,7 +377,20 @@ pub fn register(engine: &mut Engine) {
         }
         Ok(out)
     };
-    reg(engine, "crossing", &["x: ndarray", "ya: ndarray", "yb: ndarray", "map"], "Where two curves sampled on the same x cross (linear interpolation): #{x_c} (() when they do not).", move |x: Dynamic, a: Dynamic, b: Dynamic| cr(x, a, b, None, None, Map::new()));
+    reg(engine, "crossing", &["x: ndarray", "ya: ndarray", "yb: ndarray", "map"], "Where two curves sampled on the same x cross (linear interpolation; exact agreement without a change of sign is no crossing): #{x_c} (() when they do not).", move |x: Dynamic, a: Dynamic, b: Dynamic| cr(x, a, b, None, None, Map::new()));
+    reg(
+        engine,
+        "crossing",
+        &[
+            "x: ndarray",
+            "ya: ndarray",
+            "yb: ndarray",
+            "opts: map",
+            "map",
+        ],
+        "crossing with opts which (\"first\" or \"last\").",
+        move |x: Dynamic, a: Dynamic, b: Dynamic, m: Map| cr(x, a, b, None, None, m),
+    );
     reg(engine, "crossing", &["x: ndarray", "ya: ndarray", "yb: ndarray", "ea: ndarray", "eb: ndarray", "map"], "Crossing with an error from resampling both curves within their errors: #{x_c, err, found_fraction}.", move |x: Dynamic, a: Dynamic, b: Dynamic, ea: Dynamic, eb: Dynamic| cr(x, a, b, Some(ea), Some(eb), Map::new()));
     reg(
         engine,
@@ -379,7 +404,7 @@ pub fn register(engine: &mut Engine) {
             "opts: map",
             "map",
         ],
-        "crossing with opts samples (2000), seed.",
+        "crossing with opts samples (2000), seed, which (\"first\" or \"last\": the crossing after which the curves stay apart; use it when they agree within noise on one side).",
         move |x: Dynamic, a: Dynamic, b: Dynamic, ea: Dynamic, eb: Dynamic, m: Map| {
             cr(x, a, b, Some(ea), Some(eb), m)
         },
