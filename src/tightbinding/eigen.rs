@@ -32,42 +32,16 @@ impl Spectrum {
     }
 }
 
-/// Size below which the tridiagonal divide and conquer solves a block by implicit QR (faer's
-/// default is 128; 64 is 5 % faster on the seed-000 batch at n = 256, and equal at n = 1000).
-const DC_LEAF: usize = 64;
-
-/// All eigenpairs of a dense symmetric matrix: Householder tridiagonalisation, then divide and
-/// conquer on the tridiagonal matrix (faer).
+/// All eigenpairs of a dense symmetric matrix.
 pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
-    use faer::dyn_stack::{MemBuffer, MemStack};
-    use faer::linalg::evd::{self, ComputeEigenvectors, SelfAdjointEvdParams};
-    use faer::{Auto, Spec};
-    let n = m.nrows();
-    let par = faer::get_global_parallelism();
-    let params: Spec<SelfAdjointEvdParams, f64> = Spec::new(SelfAdjointEvdParams {
-        recursion_threshold: DC_LEAF,
-        ..Auto::<f64>::auto()
-    });
-    let mut buf = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
-        n,
-        ComputeEigenvectors::Yes,
-        par,
-        params,
-    ));
-    let mut s = faer::diag::Diag::<f64>::zeros(n);
-    let mut u = Mat::<f64>::zeros(n, n);
-    evd::self_adjoint_evd(
-        m.as_ref(),
-        s.as_mut(),
-        Some(u.as_mut()),
-        par,
-        MemStack::new(&mut buf),
-        params,
-    )
-    .map_err(|e| format!("the eigensolver did not converge: {e:?}"))?;
+    let evd = m
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| format!("the eigensolver did not converge: {e:?}"))?;
+    let s = evd.S();
+    let values: Vec<f64> = (0..m.nrows()).map(|i| s[i]).collect();
     Ok(Spectrum {
-        values: (0..n).map(|i| s[i]).collect(),
-        vectors: u,
+        values,
+        vectors: evd.U().to_owned(),
     })
 }
 
