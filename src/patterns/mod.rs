@@ -537,35 +537,32 @@ impl<'a> PhaseTable<'a> {
         let eps = (2 * nk / 16 + 32) as f64 * f32::EPSILON as f64 * sum_abs;
         // with T = (q + e)/127, |e| ≤ e_max: |ρ − ρ̃| ≤ B = e_max/127 Σ|A| + n_k s_A (1 + e_max/127),
         // so the f32 argmin has ρ̃ ≤ min ρ̃ + 2B + 2ε
-        let keep = |set: &[usize], approx: &[f64], e_max: f64| -> Vec<usize> {
+        // positions of the candidates whose screened cost is within the bound of the best
+        let keep = |approx: &[f64], e_max: f64| -> Vec<usize> {
             let bound =
                 e_max / TABLE_LEVELS * sum_abs + nk as f64 * s_a * (1.0 + e_max / TABLE_LEVELS);
             let best = approx.iter().copied().fold(f64::INFINITY, f64::min);
             let cut = best + 2.0 * bound + 2.0 * eps;
-            set.iter()
-                .zip(approx)
-                .filter(|(_, &r)| r <= cut)
-                .map(|(&c, _)| c)
-                .collect()
+            (0..approx.len()).filter(|&i| approx[i] <= cut).collect()
         };
-        let coarse: Vec<(usize, i64)> = allowed
+        let coarse: Vec<i64> = allowed
             .par_iter()
-            .map(|&c| (c, dot_i16_i8(&aq, &self.coarse[row(c)])))
+            .map(|&c| dot_i16_i8(&aq, &self.coarse[row(c)]))
             .collect();
-        let approx: Vec<f64> = coarse.iter().map(|x| x.1 as f64 * scale).collect();
-        let first = keep(allowed, &approx, ERR_COARSE);
-        if first.len() <= 1 {
-            return exact_min(&first);
-        }
+        let approx: Vec<f64> = coarse.iter().map(|&q| q as f64 * scale).collect();
+        let first: Vec<usize> = keep(&approx, ERR_COARSE);
         let refined: Vec<f64> = first
             .par_iter()
-            .map(|&c| {
-                let q1 = coarse[allowed.partition_point(|&a| a < c)].1;
-                let q2 = dot_i16_i8(&aq, &self.fine[row(c)]);
-                (q1 as f64 + q2 as f64 / FINE_LEVELS) * scale
+            .map(|&i| {
+                let q2 = dot_i16_i8(&aq, &self.fine[row(allowed[i])]);
+                (coarse[i] as f64 + q2 as f64 / FINE_LEVELS) * scale
             })
             .collect();
-        exact_min(&keep(&first, &refined, ERR_FINE))
+        let last: Vec<usize> = keep(&refined, ERR_FINE)
+            .into_iter()
+            .map(|j| allowed[first[j]])
+            .collect();
+        exact_min(&last)
     }
 }
 
