@@ -47,7 +47,13 @@ pub enum Spec {
     },
     MaxPool(usize),
     AvgPool(usize),
-    Dense(usize),
+    /// A fully connected layer; `zero_init` starts it at the zero map (weights and bias 0), so a
+    /// generator's output starts at the origin (L2D: the undisplaced lattice) instead of at a
+    /// random point outside the data a frozen network downstream was trained on.
+    Dense {
+        units: usize,
+        zero_init: bool,
+    },
     Residual(usize),
     Act(Act),
     Dropout(f64),
@@ -204,13 +210,21 @@ impl Part {
                         Layer::AvgPool(*k)
                     }
                 }
-                Spec::Dense(n) => {
+                Spec::Dense {
+                    units: n,
+                    zero_init,
+                } => {
                     if shape.len() != 1 {
                         return Err(at(format!(
                             "needs a flat input (add a flatten layer), got {shape:?}"
                         )));
                     }
-                    let (w, b) = init(&[shape[0], *n], shape[0], *n, rng, dev)?;
+                    let (w, b) = if *zero_init {
+                        let z = |s: &[usize]| Var::zeros(s, DType::F32, dev).map_err(ce);
+                        (z(&[shape[0], *n])?, z(&[*n])?)
+                    } else {
+                        init(&[shape[0], *n], shape[0], *n, rng, dev)?
+                    };
                     shape = vec![*n];
                     Layer::Dense { w, b }
                 }

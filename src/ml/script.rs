@@ -31,7 +31,7 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
     let keys: &[&str] = match name {
         "conv2d" => &["layer", "filters", "kernel", "padding", "stride"],
         "maxpool" | "avgpool" => &["layer", "size"],
-        "dense" => &["layer", "units"],
+        "dense" => &["layer", "units", "init"],
         "residual" => &["layer", "filters"],
         "dropout" => &["layer", "rate"],
         "reshape" => &["layer", "shape"],
@@ -49,7 +49,10 @@ fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
         },
         "maxpool" => Spec::MaxPool(o.count_or("size", 2, 1, 64)?),
         "avgpool" => Spec::AvgPool(o.count_or("size", 2, 1, 64)?),
-        "dense" => Spec::Dense(o.count_or("units", 1, 1, 1 << 24)?),
+        "dense" => Spec::Dense {
+            units: o.count_or("units", 1, 1, 1 << 24)?,
+            zero_init: o.choice_or("init", "he", &["he", "zeros"])? == "zeros",
+        },
         "residual" => Spec::Residual(o.count_or("filters", 16, 1, 1 << 16)?),
         "dropout" => {
             let r = o.f64_or("rate", 0.5)?;
@@ -97,7 +100,9 @@ fn spec_json(s: &Spec) -> serde_json::Value {
         }
         Spec::MaxPool(k) => json!({"layer": "maxpool", "size": k}),
         Spec::AvgPool(k) => json!({"layer": "avgpool", "size": k}),
-        Spec::Dense(n) => json!({"layer": "dense", "units": n}),
+        Spec::Dense { units, zero_init } => {
+            json!({"layer": "dense", "units": units, "init": if *zero_init { "zeros" } else { "he" }})
+        }
         Spec::Residual(f) => json!({"layer": "residual", "filters": f}),
         Spec::Dropout(r) => json!({"layer": "dropout", "rate": r}),
         Spec::Flatten => json!({"layer": "flatten"}),
@@ -512,7 +517,7 @@ pub fn register(engine: &mut Engine) {
             )
         },
     );
-    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units}, #{layer: \"residual\", filters}, #{layer: \"batchnorm\", momentum (0.1), eps (1e-5)} (per channel or feature; batch statistics in training, running averages when predicting), #{layer: \"dropout\", rate}, #{layer: \"reshape\", shape}, #{layer: \"gaussian\", beta} (VAE bottleneck: 2d inputs (μ, ln σ²) → d samples z = μ + σε, β·KL added to the loss; z = μ when predicting), \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
+    reg(engine, "model", &["spec: map", "model"], "A network from #{input: sample shape ([C, H, W] or [F]), layers: [#{layer: \"conv2d\", filters, kernel, padding: \"same\"|\"valid\", stride}, #{layer: \"maxpool\"|\"avgpool\", size}, \"flatten\", #{layer: \"dense\", units, init: \"he\"|\"zeros\" (zeros: start at the zero map, e.g. a generator whose output feeds a frozen network)}, #{layer: \"residual\", filters}, #{layer: \"batchnorm\", momentum (0.1), eps (1e-5)} (per channel or feature; batch statistics in training, running averages when predicting), #{layer: \"dropout\", rate}, #{layer: \"reshape\", shape}, #{layer: \"gaussian\", beta} (VAE bottleneck: 2d inputs (μ, ln σ²) → d samples z = μ + σε, β·KL added to the loss; z = μ when predicting), \"relu\"|\"tanh\"|\"sigmoid\"|\"linear\"|\"softmax\"], seed, device: \"cpu\"|\"cuda\"}; weights initialised from disco's seeded generator.", new_model);
     reg(
         engine,
         "get$params",

@@ -163,12 +163,16 @@ pub fn build(lat: &Lattice, onsite: &[f64], hop: &Hopping, dense: Option<bool>) 
 /// H_ii = ε, H_ij = t0·e^(−α d_ij) for all pairs. Written directly for the batch generator.
 pub fn yu_hamiltonian(pos: &[[f64; 2]], eps: f64, t0: f64, alpha: f64) -> Mat<f64> {
     let n = pos.len();
-    Mat::from_fn(n, n, |i, j| {
-        if i == j {
-            eps
-        } else {
+    // Each exponential once: fill column j below the diagonal, then mirror it into row j.
+    let mut h = Mat::zeros(n, n);
+    for j in 0..n {
+        h[(j, j)] = eps;
+        for i in j + 1..n {
             let (dx, dy) = (pos[i][0] - pos[j][0], pos[i][1] - pos[j][1]);
-            t0 * (-alpha * (dx * dx + dy * dy).sqrt()).exp()
+            let t = t0 * (-alpha * (dx * dx + dy * dy).sqrt()).exp();
+            h[(i, j)] = t;
+            h[(j, i)] = t;
         }
-    })
+    }
+    h
 }

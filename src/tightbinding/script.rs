@@ -2,7 +2,7 @@
 //! measures `mode_area`, `ipr`, `participation_ratio`, `level_spacing_ratio`, `dos`; the batch
 //! generators `localization_dataset` (seed 000) and `anderson_level_ratio` (3D Anderson).
 
-use super::eigen::{eigh_dense, eigs_near, eigvalsh_dense, residuals, Spectrum};
+use super::eigen::{eigh_dense, eigh_dense_par, eigs_near, eigvalsh_dense, residuals, Spectrum};
 use super::measures::{central_levels, iprs, mode_areas, spacing_ratios};
 use super::{build, yu_hamiltonian, Hopping, Operator};
 use crate::args::{check_alloc, count, err, finite, reg, Opts, Res};
@@ -235,7 +235,7 @@ fn localization_dataset(count: Dynamic, m: Map) -> Res<Map> {
             .map(|s| [(s / l) as f64 + d[s][0], (s % l) as f64 + d[s][1]])
             .collect();
         let h = yu_hamiltonian(&pos, eps, t0, alpha);
-        let spec = eigh_dense(&h)?;
+        let spec = eigh_dense_par(&h, faer::Par::Seq)?;
         let mut w = mode_areas(&spec.vectors);
         if sorted {
             w.sort_by(|a, b| a.total_cmp(b));
