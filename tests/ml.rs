@@ -142,6 +142,36 @@ fn training_through_a_frozen_network_leaves_it_unchanged() {
 }
 
 #[test]
+fn zero_initialised_dense_layer_starts_at_zero_trains_and_round_trips() {
+    let dir = std::env::temp_dir().join(format!("disco-ml-zero-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("g.safetensors");
+    let m: Map = eval(&format!(
+        r#"
+        let x = normal([64, 4], 0, 1, 1);
+        let y = normal([64, 2], 0, 1, 2);
+        let b = model(#{{input: [3], layers: [#{{layer: "dense", units: 5}}, "tanh", #{{layer: "dense", units: 2}}], seed: 3}});
+        let g = model(#{{input: [4], layers: [#{{layer: "dense", units: 8}}, "relu", #{{layer: "dense", units: 3, init: "zeros"}}], seed: 4}});
+        let at_start = predict(g, x).abs().max();
+        let r = cnn_train(chain(g, freeze(b)), #{{x: x, y: y}}, #{{loss: "mae", epochs: 20, lr: 0.01, seed: 5}});
+        save(g, "{p}");
+        let back = load_model("{p}");
+        #{{ at_start: at_start, after: predict(g, x).abs().max(), first: r.history.train_loss[0], last: r.history.train_loss[-1],
+            diff: (predict(back, x) - predict(g, x)).abs().max() }}
+        "#,
+        p = path.display()
+    ))
+    .cast();
+    let f = |k: &str| m[k].as_float().unwrap();
+    assert_eq!(f("at_start"), 0.0, "a zero-initialised layer outputs 0");
+    assert!(f("after") > 1e-3, "the zero-initialised layer did not train");
+    assert!(f("last") < f("first"));
+    assert_eq!(f("diff"), 0.0, "save → load keeps the spec and weights");
+    let e = e(r#"model(#{input: [4], layers: [#{layer: "dense", units: 3, init: "ones"}]})"#);
+    assert!(e.contains("init"), "{e}");
+}
+
+#[test]
 fn seed000_networks_have_the_papers_parameter_counts() {
     let m: Map = eval(
         r#"

@@ -155,7 +155,13 @@ fn yu2020_scale_free_quick() {
         g("baseline_accuracy")
     );
     // L2D through the frozen D2L, and the gap when generated structures are re-diagonalised
-    assert!(g("l2d2l_accuracy_through_d2l") > 0.5);
+    // A frozen D2L whose hidden ReLUs are all switched off outputs its bias, near the mean w: an
+    // L2D stuck there scores ≈ 0.69 through D2L with a flat validation loss. Learning means more.
+    assert!(
+        g("l2d2l_accuracy_through_d2l") > 0.78,
+        "L2D2L through D2L {}",
+        g("l2d2l_accuracy_through_d2l")
+    );
     assert!(
         g("accuracy_gap") > 0.0,
         "re-diagonalised accuracy should be below the D2L estimate"
