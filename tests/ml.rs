@@ -164,7 +164,10 @@ fn zero_initialised_dense_layer_starts_at_zero_trains_and_round_trips() {
     .cast();
     let f = |k: &str| m[k].as_float().unwrap();
     assert_eq!(f("at_start"), 0.0, "a zero-initialised layer outputs 0");
-    assert!(f("after") > 1e-3, "the zero-initialised layer did not train");
+    assert!(
+        f("after") > 1e-3,
+        "the zero-initialised layer did not train"
+    );
     assert!(f("last") < f("first"));
     assert_eq!(f("diff"), 0.0, "save → load keeps the spec and weights");
     let e = e(r#"model(#{input: [4], layers: [#{layer: "dense", units: 3, init: "ones"}]})"#);

@@ -32,6 +32,9 @@ impl Spectrum {
     }
 }
 
+/// Largest eigensolver workspace kept per thread between calls (n ≈ 1000).
+const KEEP_WORKSPACE_BYTES: usize = 32 << 20;
+
 /// All eigenpairs of a dense symmetric matrix (reads the lower triangle), using every core.
 pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
     eigh_dense_par(m, faer::get_global_parallelism())
@@ -55,21 +58,30 @@ pub fn eigh_dense_par(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum, String> 
     let req = evd::self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, par, params.into());
     let mut values = faer::diag::Diag::<f64>::zeros(n);
     let mut vectors = Mat::<f64>::zeros(n, n);
-    WORK.with_borrow_mut(|(size, buf)| {
-        let need = req.unaligned_bytes_required();
-        if *size < need {
-            *buf = MemBuffer::new(req);
-            *size = need;
-        }
+    let mut solve = |stack: &mut MemStack| {
         evd::self_adjoint_evd(
             m.as_ref(),
             values.as_mut(),
             Some(vectors.as_mut()),
             par,
-            MemStack::new(buf),
+            stack,
             params.into(),
         )
-    })
+    };
+    let need = req.unaligned_bytes_required();
+    // Keep small workspaces (batches of small problems) per thread; a large one is freed after use
+    // so that one big eigh in a REPL session does not hold its workspace for good.
+    if need > KEEP_WORKSPACE_BYTES {
+        solve(MemStack::new(&mut MemBuffer::new(req)))
+    } else {
+        WORK.with_borrow_mut(|(size, buf)| {
+            if *size < need {
+                *buf = MemBuffer::new(req);
+                *size = need;
+            }
+            solve(MemStack::new(buf))
+        })
+    }
     .map_err(|e| format!("the eigensolver did not converge: {e:?}"))?;
     Ok(Spectrum {
         values: (0..n).map(|i| values[i]).collect(),
