@@ -199,6 +199,15 @@ fn doc_lists_functions_and_the_committed_reference_is_current() {
         md == committed,
         "docs/functions.md is out of date: run `cargo run --release -- doc --markdown > docs/functions.md`"
     );
+    // every registered function has a one-line doc
+    let undocumented: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("- `") && l.trim_end().ends_with('—'))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "functions without a doc line: {undocumented:?}"
+    );
 }
 
 #[test]

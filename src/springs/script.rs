@@ -174,8 +174,20 @@ pub fn register(engine: &mut Engine) {
             }
         )
     };
-    engine.register_fn("to_string", show);
-    engine.register_fn("to_debug", show);
+    reg(
+        engine,
+        "to_string",
+        &["n: spring_network", "string"],
+        "Short description.",
+        show,
+    );
+    reg(
+        engine,
+        "to_debug",
+        &["n: spring_network", "string"],
+        "Short description.",
+        show,
+    );
 
     reg(engine, "spring_network", &["kind: string", "opts: map", "spring_network"], "A 2D network of relaxed springs (seed 004). kind \"triangular\": nx×ny triangular lattice, every interior node displaced by r in a random direction (opts nx, ny, r, periodic, seed); \"delaunay\": Delaunay network of nx·ny random points in an nx×ny rectangle (opts nx, ny, seed); \"packing\": contact network of a bidisperse (1:1.4) jammed disk packing of n disks at packing fraction phi (default 0.88), FIRE-minimised, rattlers removed (opts n, phi, periodic, seed).", |kind: &str, m: Map| -> Res<SpringNetwork> {
         let f = "spring_network";
