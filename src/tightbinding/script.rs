@@ -230,16 +230,7 @@ fn localization_dataset(count: Dynamic, m: Map) -> Res<Map> {
         let rho = rho_max * rng.random::<f64>();
         let sigma = sigma_max * rng.random::<f64>();
         let d = Lattice::yu_displacements(n, rho, sigma, &mut rng);
-        // site s = (ix, iy) with ix = s / L, iy = s % L, at (ix, iy) + Δr_s
-        let pos: Vec<[f64; 2]> = (0..n)
-            .map(|s| [(s / l) as f64 + d[s][0], (s % l) as f64 + d[s][1]])
-            .collect();
-        let h = yu_hamiltonian(&pos, eps, t0, alpha);
-        let spec = eigh_dense_par(&h, faer::Par::Seq)?;
-        let mut w = mode_areas(&spec.vectors);
-        if sorted {
-            w.sort_by(|a, b| a.total_cmp(b));
-        }
+        let w = yu_mode_areas(&d, l, eps, t0, alpha, sorted)?;
         Ok((d, w, rho, sigma))
     })?;
     let mut dr = Vec::with_capacity(count * 2 * n);
@@ -300,7 +291,8 @@ fn displacement_arg(v: &Dynamic, f: &str) -> Res<(usize, usize, Vec<Vec<[f64; 2]
 }
 
 /// Sorted (or energy-ordered) mode areas of the seed-000 Hamiltonian for displacements `d` on
-/// an open L×L lattice (site s = (s / L, s % L)).
+/// an open L×L lattice (site s = (ix, iy) with ix = s / L, iy = s % L, at (ix, iy) + Δr_s).
+/// Called once per realization inside a parallel loop, so the eigensolver itself runs sequentially.
 fn yu_mode_areas(
     d: &[[f64; 2]],
     l: usize,
@@ -312,7 +304,7 @@ fn yu_mode_areas(
     let pos: Vec<[f64; 2]> = (0..l * l)
         .map(|s| [(s / l) as f64 + d[s][0], (s % l) as f64 + d[s][1]])
         .collect();
-    let spec = eigh_dense(&yu_hamiltonian(&pos, eps, t0, alpha))?;
+    let spec = eigh_dense_par(&yu_hamiltonian(&pos, eps, t0, alpha), faer::Par::Seq)?;
     let mut w = mode_areas(&spec.vectors);
     if sorted {
         w.sort_by(|a, b| a.total_cmp(b));
