@@ -639,49 +639,126 @@ impl Optimizer {
         grads: &candle_core::backprop::GradStore,
         lr: f64,
     ) -> MlResult<()> {
-        use rayon::prelude::*;
         self.t += 1;
-        let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
-        let c1 = 1.0 / (1.0 - 0.9f64.powi(self.t)) as f32;
-        let c2 = 1.0 / (1.0 - 0.999f64.powi(self.t)) as f32;
-        let (lr, mom, adam) = (lr as f32, self.momentum as f32, self.adam);
+        let rule = UpdateRule {
+            adam: self.adam,
+            lr: lr as f32,
+            momentum: self.momentum as f32,
+            c1: 1.0 / (1.0 - 0.9f64.powi(self.t)) as f32,
+            c2: 1.0 / (1.0 - 0.999f64.powi(self.t)) as f32,
+        };
         for (i, var) in vars.iter().enumerate() {
             let Some(g) = grads.get(var.as_tensor()) else {
                 continue;
             };
-            let g: Vec<f32> = g.flatten_all().and_then(|t| t.to_vec1()).map_err(ce)?;
-            let mut w: Vec<f32> = var
-                .as_tensor()
-                .flatten_all()
-                .and_then(|t| t.to_vec1())
-                .map_err(ce)?;
-            const CH: usize = 1 << 14;
-            if adam {
-                w.par_chunks_mut(CH)
-                    .zip(self.m[i].par_chunks_mut(CH))
-                    .zip(self.v[i].par_chunks_mut(CH))
-                    .zip(g.par_chunks(CH))
-                    .for_each(|(((w, m), v), g)| {
-                        for k in 0..w.len() {
-                            m[k] = b1 * m[k] + (1.0 - b1) * g[k];
-                            v[k] = b2 * v[k] + (1.0 - b2) * g[k] * g[k];
-                            w[k] -= lr * (m[k] * c1) / ((v[k] * c2).sqrt() + eps);
-                        }
-                    });
+            let (m, v) = (&mut self.m[i], &mut self.v[i]);
+            if var.device().is_cpu() {
+                // in place on the weights' own storage: no weight-sized copies per step
+                let op = FusedUpdate {
+                    rule,
+                    state: std::sync::Mutex::new((m, v)),
+                };
+                var.as_tensor().inplace_op2(g, &op).map_err(ce)?;
             } else {
-                w.par_chunks_mut(CH)
-                    .zip(self.m[i].par_chunks_mut(CH))
-                    .zip(g.par_chunks(CH))
-                    .for_each(|((w, m), g)| {
-                        for k in 0..w.len() {
-                            m[k] = mom * m[k] + g[k];
-                            w[k] -= lr * m[k];
-                        }
-                    });
+                let g: Vec<f32> = g.flatten_all().and_then(|t| t.to_vec1()).map_err(ce)?;
+                let mut w: Vec<f32> = var
+                    .as_tensor()
+                    .flatten_all()
+                    .and_then(|t| t.to_vec1())
+                    .map_err(ce)?;
+                rule.apply(&mut w, m, v, &g);
+                let t = Tensor::from_vec(w, var.shape(), var.device()).map_err(ce)?;
+                var.set(&t).map_err(ce)?;
             }
-            let t = Tensor::from_vec(w, var.shape(), var.device()).map_err(ce)?;
-            var.set(&t).map_err(ce)?;
         }
+        Ok(())
+    }
+}
+
+/// The fused update of one variable: Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8, bias corrections
+/// c1, c2) or SGD with momentum.
+#[derive(Clone, Copy)]
+struct UpdateRule {
+    adam: bool,
+    lr: f32,
+    momentum: f32,
+    c1: f32,
+    c2: f32,
+}
+
+impl UpdateRule {
+    /// Update weights `w` and moments `m`, `v` from gradient `g`, in parallel chunks.
+    fn apply(&self, w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
+        use rayon::prelude::*;
+        const CH: usize = 1 << 14;
+        let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
+        let UpdateRule {
+            lr,
+            momentum,
+            c1,
+            c2,
+            ..
+        } = *self;
+        if self.adam {
+            w.par_chunks_mut(CH)
+                .zip(m.par_chunks_mut(CH))
+                .zip(v.par_chunks_mut(CH))
+                .zip(g.par_chunks(CH))
+                .for_each(|(((w, m), v), g)| {
+                    for k in 0..w.len() {
+                        m[k] = b1 * m[k] + (1.0 - b1) * g[k];
+                        v[k] = b2 * v[k] + (1.0 - b2) * g[k] * g[k];
+                        w[k] -= lr * (m[k] * c1) / ((v[k] * c2).sqrt() + eps);
+                    }
+                });
+        } else {
+            w.par_chunks_mut(CH)
+                .zip(m.par_chunks_mut(CH))
+                .zip(g.par_chunks(CH))
+                .for_each(|((w, m), g)| {
+                    for k in 0..w.len() {
+                        m[k] = momentum * m[k] + g[k];
+                        w[k] -= lr * m[k];
+                    }
+                });
+        }
+    }
+}
+
+/// `UpdateRule` as an in-place op on a CPU variable (first operand) with its gradient.
+struct FusedUpdate<'a> {
+    rule: UpdateRule,
+    state: std::sync::Mutex<(&'a mut Vec<f32>, &'a mut Vec<f32>)>,
+}
+
+impl candle_core::InplaceOp2 for FusedUpdate<'_> {
+    fn name(&self) -> &'static str {
+        "fused-optimizer-update"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &mut candle_core::CpuStorage,
+        l1: &candle_core::Layout,
+        s2: &candle_core::CpuStorage,
+        l2: &candle_core::Layout,
+    ) -> candle_core::Result<()> {
+        use candle_core::CpuStorage as S;
+        let (S::F32(w), S::F32(g)) = (s1, s2) else {
+            candle_core::bail!("fused-optimizer-update: f32 weights and gradients expected");
+        };
+        let (Some((w0, w1)), Some((g0, g1))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
+        else {
+            candle_core::bail!("fused-optimizer-update: contiguous weights and gradients expected");
+        };
+        let mut st = self
+            .state
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("optimizer state lock poisoned".into()))?;
+        let (m, v) = &mut *st;
+        if w1 - w0 != g1 - g0 || w1 - w0 != m.len() {
+            candle_core::bail!("fused-optimizer-update: weight, gradient and state sizes differ");
+        }
+        self.rule.apply(&mut w[w0..w1], m, v, &g[g0..g1]);
         Ok(())
     }
 }
