@@ -24,11 +24,14 @@ fn linear_regression_reaches_the_least_squares_weights() {
         let y = matmul(x, ndarray([[1.5], [-2.0], [0.5]])) + 0.3 + normal([300, 1], 0, 0.1, 2);
         let m = model(#{input: [3], layers: [#{layer: "dense", units: 1}], seed: 1});
         cnn_train(m, #{x: x, y: y}, #{loss: "mse", lr: 0.05, epochs: 400, batch_size: 300, seed: 2});
+        let s = model(#{input: [3], layers: [#{layer: "dense", units: 1}], seed: 1});
+        cnn_train(s, #{x: x, y: y}, #{loss: "mse", optimizer: "sgd", momentum: 0.9, lr: 0.05, epochs: 400, batch_size: 300, seed: 2});
         // least squares by the normal equations on [x, 1]
         let a = concat([x.T, ones([1, 300])]).T;
         let ata = matmul(a.T, a);
         let aty = matmul(a.T, y);
-        #{ w: m.weights("p0.l0.weight").flatten(), b: m.weights("p0.l0.bias")[0], ata: ata, aty: aty }
+        #{ w: m.weights("p0.l0.weight").flatten(), b: m.weights("p0.l0.bias")[0], ata: ata, aty: aty,
+           w_sgd: s.weights("p0.l0.weight").flatten(), b_sgd: s.weights("p0.l0.bias")[0] }
         "#,
     )
     .cast();
@@ -50,16 +53,19 @@ fn linear_regression_reaches_the_least_squares_weights() {
     for r in (0..4).rev() {
         sol[r] = (b[r] - (r + 1..4).map(|k| a[r][k] * sol[k]).sum::<f64>()) / a[r][r];
     }
-    let w = nd(&m["w"]);
-    for i in 0..3 {
-        assert!(
-            (w[i] - sol[i]).abs() < 1e-3,
-            "w[{i}] = {} vs least squares {}",
-            w[i],
-            sol[i]
-        );
+    // Adam and SGD with momentum both reach them
+    for (wk, bk) in [("w", "b"), ("w_sgd", "b_sgd")] {
+        let w = nd(&m[wk]);
+        for i in 0..3 {
+            assert!(
+                (w[i] - sol[i]).abs() < 1e-3,
+                "{wk}[{i}] = {} vs least squares {}",
+                w[i],
+                sol[i]
+            );
+        }
+        assert!((m[bk].as_float().unwrap() - sol[3]).abs() < 1e-3, "{bk}");
     }
-    assert!((m["b"].as_float().unwrap() - sol[3]).abs() < 1e-3);
 }
 
 const STRIPES: &str = r#"
