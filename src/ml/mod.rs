@@ -602,8 +602,9 @@ pub fn loss(kind: Loss, yh: &Tensor, y: &Tensor) -> MlResult<Tensor> {
 }
 
 /// Optimiser state (Adam or SGD with momentum). The update is fused over flat f32 buffers, in
-/// parallel: one pass per variable instead of a chain of tensor ops that each allocate a
-/// weight-sized buffer (PROBES: the stock op-by-op Adam step dominated the D2L training time).
+/// parallel, and on CPU in place in the weight's own storage: one pass per variable instead of a
+/// chain of tensor ops that each allocate a weight-sized buffer (PROBES: the stock op-by-op Adam
+/// step dominated the D2L training time).
 pub struct Optimizer {
     adam: bool,
     momentum: f64,
@@ -728,6 +729,7 @@ impl UpdateRule {
 /// `UpdateRule` as an in-place op on a CPU variable (first operand) with its gradient.
 struct FusedUpdate<'a> {
     rule: UpdateRule,
+    /// The moments m and v (v is empty for SGD); a lock because candle's op takes `&self`.
     state: std::sync::Mutex<(&'a mut Vec<f32>, &'a mut Vec<f32>)>,
 }
 
