@@ -652,7 +652,7 @@ impl Optimizer {
             let Some(g) = grads.get(var.as_tensor()) else {
                 continue;
             };
-            let (m, v) = (&mut self.m[i], &mut self.v[i]);
+            let (m, v) = (self.m[i].as_mut_slice(), self.v[i].as_mut_slice());
             if var.device().is_cpu() {
                 // in place on the weights' own storage: no weight-sized copies per step
                 let op = FusedUpdate {
@@ -730,7 +730,7 @@ impl UpdateRule {
 struct FusedUpdate<'a> {
     rule: UpdateRule,
     /// The moments m and v (v is empty for SGD); a lock because candle's op takes `&self`.
-    state: std::sync::Mutex<(&'a mut Vec<f32>, &'a mut Vec<f32>)>,
+    state: std::sync::Mutex<(&'a mut [f32], &'a mut [f32])>,
 }
 
 impl candle_core::InplaceOp2 for FusedUpdate<'_> {
