@@ -2,10 +2,12 @@
 //! and ReLU as one-pass CPU ops with their own backward passes.
 //!
 //! candle 0.11's CPU conv2d computes the input gradient with a slow direct loop (PROBES: it is
-//! most of a training step). Here the input is unfolded into columns, the convolution is one
-//! matrix product W[F, C·k·k] × cols[C·k·k, B·Ho·Wo] (whose backward candle knows; one product
-//! for the whole batch, so the weight gradient is a single GEMM rather than a per-sample
-//! broadcast), and the unfold's backward folds the column gradients back (col2im). Other devices
+//! most of a training step). Here the input is unfolded into columns and the convolution is one
+//! matrix product W[F, C·k·k] × cols[C·k·k, B·Ho·Wo] for the whole batch, so the weight gradient
+//! is a single GEMM rather than a per-sample broadcast. The unfold, the product, the bias, the
+//! layout permutation and an optional ReLU form one node of candle's graph with a hand-written
+//! backward: candle's backward allocates a zeroed gradient and runs an accumulation pass for
+//! every node, which for the separate ops cost more than the products themselves. Other devices
 //! fall back to candle's conv2d.
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
@@ -30,23 +32,33 @@ impl Geometry {
     fn cols(&self) -> usize {
         self.ho * self.wo
     }
-    /// Call f(col, input offset within the sample) for every in-bounds tap of one unfolded row
-    /// (row = (c·k + ki)·k + kj).
+    /// The output columns ox whose tap kj lands inside the input row, [lo, hi): input column
+    /// ix = ox·stride + kj − pad lies in [0, w).
     #[inline]
-    fn row_taps(&self, row: usize, mut f: impl FnMut(usize, usize)) {
+    fn span(&self, kj: usize) -> (usize, usize) {
+        let g = self;
+        let lo = (g.pad.saturating_sub(kj)).div_ceil(g.stride).min(g.wo);
+        let hi = (g.w + g.pad)
+            .saturating_sub(kj)
+            .div_ceil(g.stride)
+            .min(g.wo);
+        (lo, hi.max(lo))
+    }
+    /// For one unfolded row (row = (c·k + ki)·k + kj) and each output row oy: f(oy, input
+    /// offset of output column 0's tap within the sample, or None where the tap row iy lies in
+    /// the padding). The tap of output column ox sits at offset + ox·stride, valid for ox in
+    /// `span(kj)`.
+    #[inline]
+    fn row_segments(&self, row: usize, mut f: impl FnMut(usize, Option<isize>)) {
         let g = self;
         let (c, ki, kj) = (row / (g.k * g.k), row / g.k % g.k, row % g.k);
         for oy in 0..g.ho {
             let iy = (oy * g.stride + ki) as isize - g.pad as isize;
             if iy < 0 || iy >= g.h as isize {
-                continue;
-            }
-            let base = (c * g.h + iy as usize) * g.w;
-            for ox in 0..g.wo {
-                let ix = (ox * g.stride + kj) as isize - g.pad as isize;
-                if ix >= 0 && ix < g.w as isize {
-                    f(oy * g.wo + ox, base + ix as usize);
-                }
+                f(oy, None);
+            } else {
+                let base = ((c * g.h) as isize + iy) * g.w as isize;
+                f(oy, Some(base + kj as isize - g.pad as isize));
             }
         }
     }
@@ -63,60 +75,90 @@ fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> candle_core::Result
     }
 }
 
-/// x [B, C, H, W] → cols [C·k·k, B·Ho·Wo].
-struct Unfold(Geometry, usize);
-/// cols [C·k·k, B·Ho·Wo] → x [B, C, H, W], summing overlapping taps (the unfold's adjoint).
-struct Fold(Geometry, usize);
-
-impl CustomOp1 for Unfold {
-    fn name(&self) -> &'static str {
-        "im2col"
-    }
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (g, b) = (self.0, self.1);
-        let x = f32_slice(s, l, "im2col")?;
-        let per_in = g.c * g.h * g.w;
-        let width = b * g.cols();
-        let mut out = vec![0f32; g.rows() * width];
-        // each row holds one tap (c, ki, kj) for every sample: rows fill in parallel, in place
-        out.par_chunks_mut(width).enumerate().for_each(|(r, row)| {
-            for (bi, xi) in x.chunks_exact(per_in).enumerate() {
-                let dst = &mut row[bi * g.cols()..(bi + 1) * g.cols()];
-                g.row_taps(r, |c, i| dst[c] = xi[i]);
-            }
-        });
-        Ok((CpuStorage::F32(out), Shape::from((g.rows(), width))))
-    }
-    fn bwd(
-        &self,
-        _arg: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> candle_core::Result<Option<Tensor>> {
-        Ok(Some(
-            grad.contiguous()?.apply_op1_no_bwd(&Fold(self.0, self.1))?,
-        ))
-    }
+/// An f32 buffer of length n left uninitialised, for outputs every element of which is written
+/// (`assume_init` afterwards): a zeroed `vec!` would cost a memset pass over buffers this size.
+fn uninit_f32(n: usize) -> Vec<std::mem::MaybeUninit<f32>> {
+    let mut v = Vec::with_capacity(n);
+    // SAFETY: MaybeUninit needs no initialisation; the capacity is n
+    unsafe { v.set_len(n) };
+    v
 }
 
-impl CustomOp1 for Fold {
-    fn name(&self) -> &'static str {
-        "col2im"
-    }
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (g, b) = (self.0, self.1);
-        let cols = f32_slice(s, l, "col2im")?;
-        let per_out = g.c * g.h * g.w;
-        let width = b * g.cols();
-        let mut out = vec![0f32; b * per_out];
-        out.par_chunks_mut(per_out).enumerate().for_each(|(bi, o)| {
-            let off = bi * g.cols();
-            for r in 0..g.rows() {
-                g.row_taps(r, |c, i| o[i] += cols[r * width + off + c]);
-            }
-        });
-        Ok((CpuStorage::F32(out), Shape::from((b, g.c, g.h, g.w))))
-    }
+/// The buffer from `uninit_f32` once every element has been written.
+fn assume_init(v: Vec<std::mem::MaybeUninit<f32>>) -> Vec<f32> {
+    let mut v = std::mem::ManuallyDrop::new(v);
+    // SAFETY: the caller wrote every element; MaybeUninit<f32> has f32's layout, and the
+    // allocation (pointer, length, capacity) is handed over unchanged
+    unsafe { Vec::from_raw_parts(v.as_mut_ptr().cast::<f32>(), v.len(), v.capacity()) }
+}
+
+/// im2col: x [B, C, H, W] → cols [C·k·k, B·Ho·Wo], zeros where a tap falls in the padding.
+fn unfold(g: Geometry, b: usize, x: &[f32]) -> Vec<f32> {
+    let per_in = g.c * g.h * g.w;
+    let width = b * g.cols();
+    // every element is written (zeros in the padding): no zero fill first
+    let mut out = uninit_f32(g.rows() * width);
+    // each row holds one tap (c, ki, kj) for every sample: rows fill in parallel, in place
+    out.par_chunks_mut(width).enumerate().for_each(|(r, row)| {
+        let (lo, hi) = g.span(r % g.k);
+        for (bi, xi) in x.chunks_exact(per_in).enumerate() {
+            let dst = &mut row[bi * g.cols()..(bi + 1) * g.cols()];
+            g.row_segments(r, |oy, start| {
+                let d = &mut dst[oy * g.wo..(oy + 1) * g.wo];
+                let Some(start) = start else {
+                    d.iter_mut().for_each(|v| {
+                        v.write(0.0);
+                    });
+                    return;
+                };
+                let (head, rest) = d.split_at_mut(lo);
+                head.iter_mut().chain(&mut rest[hi - lo..]).for_each(|v| {
+                    v.write(0.0);
+                });
+                let s0 = (start + (lo * g.stride) as isize) as usize;
+                if g.stride == 1 {
+                    for (v, &xv) in d[lo..hi].iter_mut().zip(&xi[s0..s0 + hi - lo]) {
+                        v.write(xv);
+                    }
+                } else {
+                    for (j, v) in d[lo..hi].iter_mut().enumerate() {
+                        v.write(xi[s0 + j * g.stride]);
+                    }
+                }
+            });
+        }
+    });
+    assume_init(out)
+}
+
+/// col2im, the adjoint of `unfold`: cols [C·k·k, B·Ho·Wo] → x [B, C, H, W], summing the taps
+/// that share an input pixel.
+fn fold(g: Geometry, b: usize, cols: &[f32]) -> Vec<f32> {
+    let per_out = g.c * g.h * g.w;
+    let width = b * g.cols();
+    let mut out = vec![0f32; b * per_out];
+    out.par_chunks_mut(per_out).enumerate().for_each(|(bi, o)| {
+        let off = bi * g.cols();
+        for r in 0..g.rows() {
+            let (lo, hi) = g.span(r % g.k);
+            let src = &cols[r * width + off..r * width + off + g.cols()];
+            g.row_segments(r, |oy, start| {
+                let Some(start) = start else { return };
+                let s0 = (start + (lo * g.stride) as isize) as usize;
+                let sr = &src[oy * g.wo + lo..oy * g.wo + hi];
+                if g.stride == 1 {
+                    for (d, &v) in o[s0..s0 + hi - lo].iter_mut().zip(sr) {
+                        *d += v;
+                    }
+                } else {
+                    for (j, &v) in sr.iter().enumerate() {
+                        o[s0 + j * g.stride] += v;
+                    }
+                }
+            });
+        }
+    });
+    out
 }
 
 /// y = conv2d(x, w) + bias with zero padding `pad` and `stride`: x [B, C, H, W], w [F, C, k, k],
@@ -128,6 +170,28 @@ pub fn conv2d(
     pad: usize,
     stride: usize,
 ) -> candle_core::Result<Tensor> {
+    conv2d_then(x, w, bias, pad, stride, false)
+}
+
+/// relu(conv2d(x, w) + bias), one graph node on the CPU (the usual conv → ReLU pair).
+pub fn conv2d_relu(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    pad: usize,
+    stride: usize,
+) -> candle_core::Result<Tensor> {
+    conv2d_then(x, w, bias, pad, stride, true)
+}
+
+fn conv2d_then(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    pad: usize,
+    stride: usize,
+    relu: bool,
+) -> candle_core::Result<Tensor> {
     let (f, c2, k, k2) = w.dims4()?;
     let zero;
     let bias = match bias {
@@ -138,9 +202,10 @@ pub fn conv2d(
         }
     };
     if !x.device().is_cpu() {
-        return x
+        let y = x
             .conv2d(w, pad, stride, 1, 1)?
-            .broadcast_add(&bias.reshape((1, (), 1, 1))?);
+            .broadcast_add(&bias.reshape((1, (), 1, 1))?)?;
+        return if relu { y.relu() } else { Ok(y) };
     }
     let (b, c, h, wd) = x.dims4()?;
     if c != c2 || k != k2 || h + 2 * pad < k || wd + 2 * pad < k || stride == 0 {
@@ -163,34 +228,158 @@ pub fn conv2d(
         ho: (h + 2 * pad - k) / stride + 1,
         wo: (wd + 2 * pad - k) / stride + 1,
     };
-    let cols = x.contiguous()?.apply_op1(Unfold(g, b))?;
-    let wm = w.reshape((f, g.rows()))?;
-    wm.matmul(&cols)?.apply_op2(
-        &bias.contiguous()?,
-        ConvOut {
-            b,
-            ho: g.ho,
-            wo: g.wo,
-        },
-    )
+    x.contiguous()?
+        .apply_op3(&w.contiguous()?, &bias.contiguous()?, Conv { g, b, relu })
 }
 
-/// GEMM output [F, B·P] and bias [F] → y [B, F, Ho, Wo], y[b, f, p] = out[f, b·P + p] + bias[f],
-/// in one pass. (A transpose copy plus a broadcast add costs two passes forward, and the add's
-/// backward is a strided sum over three axes, which candle's CPU reduction does slowly.)
-struct ConvOut {
+/// C [m, n] (row-major, freshly allocated) = A B, with A and B given by their row and column
+/// strides; parallel over output blocks on rayon's pool (each k-sum stays in one thread, so the
+/// result does not depend on the thread count).
+#[allow(clippy::too_many_arguments)]
+fn matmul(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_rs: usize,
+    a_cs: usize,
+    b: &[f32],
+    b_rs: usize,
+    b_cs: usize,
+) -> Vec<f32> {
+    let mut c = uninit_f32(m * n);
+    if k == 0 {
+        c.iter_mut().for_each(|v| {
+            v.write(0.0);
+        });
+        return assume_init(c);
+    }
+    let par = if m * n * k >= 1 << 15 && rayon::current_num_threads() > 1 {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: a and b hold every element the strides address (callers pass dense matrices of
+    // these shapes); c has m·n elements, and with read_dst = false gemm writes every one of them
+    // without reading
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr().cast::<f32>(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+    assume_init(c)
+}
+
+/// y = conv2d(x, w) + bias, then ReLU if `relu`, as one node of the autograd graph: x [B, C, H, W],
+/// w [F, C, k, k], bias [F] → y [B, F, Ho, Wo]. Forward: im2col, one matrix product
+/// W[F, C·k·k] × cols[C·k·k, B·Ho·Wo] for the whole batch, then the bias (and ReLU) in the pass
+/// that permutes [F, B·P] into [B, F, P]. The backward pass recomputes the columns rather than
+/// keeping them: as separate graph nodes, the columns, the product and the permutation each cost
+/// a zeroed gradient buffer and an accumulation pass in candle's backward (most of a small CNN's
+/// step when they were separate).
+struct Conv {
+    g: Geometry,
     b: usize,
-    ho: usize,
-    wo: usize,
+    relu: bool,
 }
-/// dy [B, F, P] → [F, B·P]: the adjoint of the permutation in `ConvOut`.
-struct ConvOutBack;
-/// dy [B, F, P] → [F], Σ over b and p: the bias gradient.
-struct ChannelSum;
+/// (y, dy) → dY [F, B·P]: the permutation's adjoint, masked by y > 0 after a ReLU.
+struct ConvGradOut {
+    relu: bool,
+}
+/// dY [F, N] → [F], the row sums: the bias gradient.
+struct RowSum;
+/// (x, dY) → dW = dY colsᵀ [F, C, k, k].
+struct ConvGradW(Geometry, usize);
+/// (w, dY) → dx = col2im(Wᵀ dY) [B, C, H, W].
+struct ConvGradX(Geometry, usize);
 
-impl candle_core::CustomOp2 for ConvOut {
+impl candle_core::CustomOp3 for Conv {
     fn name(&self) -> &'static str {
-        "conv-out"
+        "conv2d"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (g, b) = (self.g, self.b);
+        let x = f32_slice(s1, l1, "conv2d")?;
+        let w = f32_slice(s2, l2, "conv2d")?;
+        let bias = f32_slice(s3, l3, "conv2d")?;
+        let (f, p, r) = (bias.len(), g.cols(), g.rows());
+        let width = b * p;
+        let cols = unfold(g, b, x);
+        let out = matmul(f, width, r, w, r, 1, &cols, width, 1);
+        drop(cols);
+        let mut y = uninit_f32(out.len());
+        let relu = self.relu;
+        y.par_chunks_mut(f * p).enumerate().for_each(|(bi, yb)| {
+            for (fi, yf) in yb.chunks_exact_mut(p).enumerate() {
+                let src = &out[fi * width + bi * p..fi * width + (bi + 1) * p];
+                let bf = bias[fi];
+                if relu {
+                    for (d, s) in yf.iter_mut().zip(src) {
+                        d.write((s + bf).max(0.0));
+                    }
+                } else {
+                    for (d, s) in yf.iter_mut().zip(src) {
+                        d.write(s + bf);
+                    }
+                }
+            }
+        });
+        Ok((
+            CpuStorage::F32(assume_init(y)),
+            Shape::from((b, f, g.ho, g.wo)),
+        ))
+    }
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _bias: &Tensor,
+        y: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (g, b) = (self.g, self.b);
+        let dymat = y.apply_op2_no_bwd(&dy.contiguous()?, &ConvGradOut { relu: self.relu })?;
+        let db = dymat.apply_op1_no_bwd(&RowSum)?;
+        let dw = x.contiguous()?.apply_op2_no_bwd(&dymat, &ConvGradW(g, b))?;
+        // the input's gradient only when something upstream needs it (not for the data)
+        let dx = if x.track_op() {
+            Some(w.contiguous()?.apply_op2_no_bwd(&dymat, &ConvGradX(g, b))?)
+        } else {
+            None
+        };
+        Ok((dx, Some(dw), Some(db)))
+    }
+}
+
+impl candle_core::CustomOp2 for ConvGradOut {
+    fn name(&self) -> &'static str {
+        "conv2d-grad-out"
     }
     fn cpu_fwd(
         &self,
@@ -199,78 +388,82 @@ impl candle_core::CustomOp2 for ConvOut {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let out = f32_slice(s1, l1, "conv-out")?;
-        let bias = f32_slice(s2, l2, "conv-out")?;
-        let (f, p) = (bias.len(), self.ho * self.wo);
-        let width = self.b * p;
-        let mut y = vec![0f32; out.len()];
-        y.par_chunks_mut(f * p).enumerate().for_each(|(bi, yb)| {
-            for (fi, yf) in yb.chunks_exact_mut(p).enumerate() {
-                let src = &out[fi * width + bi * p..fi * width + (bi + 1) * p];
-                for (d, s) in yf.iter_mut().zip(src) {
-                    *d = s + bias[fi];
+        let y = f32_slice(s1, l1, "conv2d-grad-out")?;
+        let dy = f32_slice(s2, l2, "conv2d-grad-out")?;
+        let (b, f, h, w) = l1.shape().dims4()?;
+        let p = h * w;
+        let relu = self.relu;
+        let mut d = uninit_f32(dy.len());
+        d.par_chunks_mut(b * p).enumerate().for_each(|(fi, row)| {
+            for (bi, dst) in row.chunks_exact_mut(p).enumerate() {
+                let at = (bi * f + fi) * p;
+                let (ys, gs) = (&y[at..at + p], &dy[at..at + p]);
+                for ((d, &yv), &gv) in dst.iter_mut().zip(ys).zip(gs) {
+                    d.write(if !relu || yv > 0.0 { gv } else { 0.0 });
                 }
             }
         });
-        Ok((
-            CpuStorage::F32(y),
-            Shape::from((self.b, f, self.ho, self.wo)),
-        ))
-    }
-    fn bwd(
-        &self,
-        _arg1: &Tensor,
-        _arg2: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
-        let grad = grad.contiguous()?;
-        Ok((
-            Some(grad.apply_op1_no_bwd(&ConvOutBack)?),
-            Some(grad.apply_op1_no_bwd(&ChannelSum)?),
-        ))
+        Ok((CpuStorage::F32(assume_init(d)), Shape::from((f, b * p))))
     }
 }
 
-impl CustomOp1 for ConvOutBack {
+impl CustomOp1 for RowSum {
     fn name(&self) -> &'static str {
-        "conv-out-backward"
+        "row-sum"
     }
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let dy = f32_slice(s, l, "conv-out-backward")?;
-        let (b, f, h, w) = l.shape().dims4()?;
-        let p = h * w;
-        let mut d = vec![0f32; dy.len()];
-        d.par_chunks_mut(b * p).enumerate().for_each(|(fi, row)| {
-            for (bi, dst) in row.chunks_exact_mut(p).enumerate() {
-                dst.copy_from_slice(&dy[(bi * f + fi) * p..(bi * f + fi + 1) * p]);
-            }
-        });
-        Ok((CpuStorage::F32(d), Shape::from((f, b * p))))
-    }
-}
-
-impl CustomOp1 for ChannelSum {
-    fn name(&self) -> &'static str {
-        "channel-sum"
-    }
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let dy = f32_slice(s, l, "channel-sum")?;
-        let (b, f, h, w) = l.shape().dims4()?;
-        let p = h * w;
+        let d = f32_slice(s, l, "row-sum")?;
+        let (f, n) = l.shape().dims2()?;
         let sums: Vec<f32> = (0..f)
             .into_par_iter()
-            .map(|fi| {
-                (0..b)
-                    .map(|bi| {
-                        dy[(bi * f + fi) * p..(bi * f + fi + 1) * p]
-                            .iter()
-                            .sum::<f32>()
-                    })
-                    .sum()
-            })
+            .map(|i| d[i * n..(i + 1) * n].iter().sum())
             .collect();
         Ok((CpuStorage::F32(sums), Shape::from(f)))
+    }
+}
+
+impl candle_core::CustomOp2 for ConvGradW {
+    fn name(&self) -> &'static str {
+        "conv2d-grad-w"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (g, b) = (self.0, self.1);
+        let x = f32_slice(s1, l1, "conv2d-grad-w")?;
+        let dymat = f32_slice(s2, l2, "conv2d-grad-w")?;
+        let (f, width) = l2.shape().dims2()?;
+        let cols = unfold(g, b, x);
+        // dW[F, R] = dY[F, N] colsᵀ[N, R]
+        let dw = matmul(f, g.rows(), width, dymat, width, 1, &cols, 1, width);
+        Ok((CpuStorage::F32(dw), Shape::from((f, g.c, g.k, g.k))))
+    }
+}
+
+impl candle_core::CustomOp2 for ConvGradX {
+    fn name(&self) -> &'static str {
+        "conv2d-grad-x"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (g, b) = (self.0, self.1);
+        let w = f32_slice(s1, l1, "conv2d-grad-x")?;
+        let dymat = f32_slice(s2, l2, "conv2d-grad-x")?;
+        let (f, width) = l2.shape().dims2()?;
+        let r = g.rows();
+        // dcols[R, N] = Wᵀ[R, F] dY[F, N], folded back onto the input
+        let dcols = matmul(r, width, f, w, 1, r, dymat, width, 1);
+        let dx = fold(g, b, &dcols);
+        Ok((CpuStorage::F32(dx), Shape::from((b, g.c, g.h, g.w))))
     }
 }
 
@@ -347,27 +540,36 @@ impl candle_core::CustomOp2 for MaxPoolBack {
         let dy = f32_slice(s2, l2, "maxpool-backward")?;
         let (planes, h, w) = pool_dims(l1, k, "maxpool-backward")?;
         let (ho, wo) = (h / k, w / k);
-        let mut dx = vec![0f32; planes * h * w];
+        // every element of dx is written exactly once (each lies in one window): no zero fill
+        let mut dx = uninit_f32(planes * h * w);
         dx.par_chunks_mut(h * w)
             .zip(x.par_chunks(h * w))
             .zip(dy.par_chunks(ho * wo))
             .for_each(|((dxp, xp), dyp)| {
                 for oy in 0..ho {
                     for ox in 0..wo {
-                        let (mut best, mut at) = (f32::NEG_INFINITY, usize::MAX);
+                        // the first maximum of the window, found without branches
+                        let first = (oy * k) * w + ox * k;
+                        let (mut best, mut at) = (xp[first], first);
                         for a in 0..k {
-                            for bb in 0..k {
-                                let i = (oy * k + a) * w + ox * k + bb;
-                                if xp[i] > best || at == usize::MAX {
-                                    best = xp[i];
-                                    at = i;
-                                }
+                            let row = (oy * k + a) * w + ox * k;
+                            for (bb, &v) in xp[row..row + k].iter().enumerate() {
+                                let better = v > best;
+                                best = if better { v } else { best };
+                                at = if better { row + bb } else { at };
                             }
                         }
-                        dxp[at] += dyp[oy * wo + ox];
+                        let g = dyp[oy * wo + ox];
+                        for a in 0..k {
+                            let row = (oy * k + a) * w + ox * k;
+                            for (bb, d) in dxp[row..row + k].iter_mut().enumerate() {
+                                d.write(if row + bb == at { g } else { 0.0 });
+                            }
+                        }
                     }
                 }
             });
+        let dx = assume_init(dx);
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }
 }

@@ -343,10 +343,26 @@ impl Part {
         let conv = |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
             conv::conv2d(x, w.as_tensor(), Some(b.as_tensor()), pad, stride).map_err(ce)
         };
+        let conv_relu =
+            |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
+                conv::conv2d_relu(x, w.as_tensor(), Some(b.as_tensor()), pad, stride).map_err(ce)
+            };
         let mut x = x.clone();
-        for l in &self.layers {
+        let mut fused_relu = false;
+        for (i, l) in self.layers.iter().enumerate() {
+            if std::mem::take(&mut fused_relu) {
+                continue;
+            }
             x = match l {
-                Layer::Conv2d { w, b, pad, stride } => conv(&x, w, b, *pad, *stride)?,
+                Layer::Conv2d { w, b, pad, stride } => {
+                    // a ReLU right after a convolution runs inside it (one graph node)
+                    if matches!(self.layers.get(i + 1), Some(Layer::Act(Act::Relu))) {
+                        fused_relu = true;
+                        conv_relu(&x, w, b, *pad, *stride)?
+                    } else {
+                        conv(&x, w, b, *pad, *stride)?
+                    }
+                }
                 Layer::MaxPool(k) => conv::max_pool(&x, *k).map_err(ce)?,
                 Layer::AvgPool(k) => {
                     let (n, c, h, w) = x.dims4().map_err(ce)?;
@@ -363,7 +379,7 @@ impl Part {
                     .broadcast_add(b.as_tensor())
                     .map_err(ce)?,
                 Layer::Residual { c1, c2, proj } => {
-                    let h1 = conv::relu(&conv(&x, &c1.0, &c1.1, 1, 1)?).map_err(ce)?;
+                    let h1 = conv_relu(&x, &c1.0, &c1.1, 1, 1)?;
                     let h2 = conv(&h1, &c2.0, &c2.1, 1, 1)?;
                     let skip = match proj {
                         Some(p) => conv(&x, &p.0, &p.1, 0, 1)?,
@@ -928,6 +944,63 @@ fn snapshot(vars: &[Var]) -> MlResult<Vec<Tensor>> {
         .collect()
 }
 
+/// Shards per batch for data-parallel training: two for batches of 32 or more on the CPU, so
+/// both cores run a forward and backward pass (candle's graph bookkeeping, gradient sums and
+/// element-wise ops are single-threaded); one otherwise. Fixed by the batch size alone, not the
+/// core count, so a seed gives the same weights on any machine. Batch norm needs the whole
+/// batch's statistics (and updates its running averages), so models with it are not sharded.
+fn shard_count(model: &Model, batch: usize) -> usize {
+    let batch_norm = model.parts.iter().any(|p| {
+        p.layers
+            .iter()
+            .any(|l| matches!(l, Layer::BatchNorm { .. }))
+    });
+    if model.device.is_cpu() && batch >= 32 && !batch_norm {
+        2
+    } else {
+        1
+    }
+}
+
+/// Loss (unweighted, for the history) and gradients of `share` × the mean loss of samples `idx`,
+/// plus the L2 penalty ½ l2 Σ w² over weight matrices and kernels.
+#[allow(clippy::too_many_arguments)]
+fn batch_gradients<R: Rng>(
+    model: &Model,
+    tr: &Data,
+    idx: &[usize],
+    share: f64,
+    cfg: &TrainConfig,
+    l2: f64,
+    vars: &[Var],
+    rng: &mut R,
+) -> MlResult<(f64, candle_core::backprop::GradStore)> {
+    let (xb, yb) = tr.batch(idx, &model.device)?;
+    let mut aux = Vec::new();
+    let yh = model.forward_aux(&xb, true, rng, &mut aux)?;
+    let mut l = loss(cfg.loss, &yh, &yb)?;
+    // per-element losses: divide the per-sample KL terms by the outputs per sample
+    let per_sample = (yh.elem_count() / idx.len().max(1)).max(1) as f64;
+    for a in aux {
+        l = (l + a.affine(1.0 / per_sample, 0.0).map_err(ce)?).map_err(ce)?;
+    }
+    let value = l.to_scalar::<f32>().map_err(ce)? as f64;
+    if share != 1.0 {
+        l = l.affine(share, 0.0).map_err(ce)?;
+    }
+    if l2 > 0.0 {
+        let mut pen = Tensor::zeros((), DType::F32, &model.device).map_err(ce)?;
+        for v in vars {
+            if v.rank() > 1 {
+                pen = (pen + v.as_tensor().sqr().and_then(|t| t.sum_all()).map_err(ce)?)
+                    .map_err(ce)?;
+            }
+        }
+        l = (l + pen.affine(l2 / 2.0, 0.0).map_err(ce)?).map_err(ce)?;
+    }
+    Ok((value, l.backward().map_err(ce)?))
+}
+
 /// Train the model's trainable parts on `train` (validated on `val` if given).
 pub fn train(
     model: &Model,
@@ -937,6 +1010,7 @@ pub fn train(
     progress: &dyn Fn(&str),
 ) -> MlResult<History> {
     use rand::seq::SliceRandom;
+    use rayon::prelude::*;
     let vars = model.trainable();
     if vars.is_empty() {
         return Err("the model has no trainable parameters (every part is frozen)".into());
@@ -964,28 +1038,55 @@ pub fn train(
             if crate::progress::interrupted() {
                 return Err("interrupted".into());
             }
-            let (xb, yb) = tr.batch(chunk, &model.device)?;
-            let mut aux = Vec::new();
-            let yh = model.forward_aux(&xb, true, &mut rng, &mut aux)?;
-            let mut l = loss(cfg.loss, &yh, &yb)?;
-            // per-element losses: divide the per-sample KL terms by the outputs per sample
-            let per_sample = (yh.elem_count() / chunk.len().max(1)).max(1) as f64;
-            for a in aux {
-                l = (l + a.affine(1.0 / per_sample, 0.0).map_err(ce)?).map_err(ce)?;
-            }
-            total += l.to_scalar::<f32>().map_err(ce)? as f64 * chunk.len() as f64;
-            count += chunk.len();
-            if cfg.l2 > 0.0 {
-                let mut pen = Tensor::zeros((), DType::F32, &model.device).map_err(ce)?;
-                for v in &vars {
-                    if v.rank() > 1 {
-                        pen = (pen + v.as_tensor().sqr().and_then(|t| t.sum_all()).map_err(ce)?)
-                            .map_err(ce)?;
-                    }
+            let shards = shard_count(model, chunk.len());
+            let grads = if shards == 1 {
+                let (l, grads) =
+                    batch_gradients(model, tr, chunk, 1.0, cfg, cfg.l2, &vars, &mut rng)?;
+                total += l * chunk.len() as f64;
+                grads
+            } else {
+                // data parallel: each shard's forward and backward on its own thread, with its
+                // own dropout stream drawn here, its loss weighted by its share of the batch;
+                // the shard gradients then sum to the full batch's gradient
+                let cut = chunk.len().div_ceil(shards);
+                let parts: Vec<(&[usize], u64)> = chunk
+                    .chunks(cut)
+                    .map(|c| (c, rand::Rng::random::<u64>(&mut rng)))
+                    .collect();
+                let results: Vec<MlResult<(f64, candle_core::backprop::GradStore)>> = parts
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, (c, s))| {
+                        let mut r = crate::rng::stream(*s, 0);
+                        let share = c.len() as f64 / chunk.len() as f64;
+                        // the L2 penalty enters once, with the first shard
+                        let l2 = if i == 0 { cfg.l2 } else { 0.0 };
+                        batch_gradients(model, tr, c, share, cfg, l2, &vars, &mut r)
+                    })
+                    .collect();
+                let mut summed: Option<candle_core::backprop::GradStore> = None;
+                for (res, (c, _)) in results.into_iter().zip(&parts) {
+                    let (l, g) = res?;
+                    total += l * c.len() as f64;
+                    summed = Some(match summed {
+                        None => g,
+                        Some(mut acc) => {
+                            for v in &vars {
+                                if let Some(gi) = g.get(v.as_tensor()) {
+                                    let s = match acc.get(v.as_tensor()) {
+                                        Some(a) => (a + gi).map_err(ce)?,
+                                        None => gi.clone(),
+                                    };
+                                    acc.insert(v.as_tensor(), s);
+                                }
+                            }
+                            acc
+                        }
+                    });
                 }
-                l = (l + pen.affine(cfg.l2 / 2.0, 0.0).map_err(ce)?).map_err(ce)?;
-            }
-            let grads = l.backward().map_err(ce)?;
+                summed.ok_or("empty batch")?
+            };
+            count += chunk.len();
             opt.step(&vars, &grads, lr)?;
         }
         h.train_loss.push(total / count.max(1) as f64);
@@ -1046,4 +1147,112 @@ pub fn train(
         }
     }
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Data-parallel shards: the two shards' weighted gradients (L2 penalty with the first only)
+    /// sum to the whole batch's gradient, for a mean-per-sample loss and a mean-per-element one.
+    #[test]
+    fn shard_gradients_sum_to_the_batch_gradient() {
+        let dev = Device::Cpu;
+        let mut rng = crate::rng::from_seed(3);
+        let specs = [
+            Spec::Conv2d {
+                filters: 4,
+                kernel: 3,
+                same: true,
+                stride: 1,
+            },
+            Spec::Act(Act::Relu),
+            Spec::MaxPool(2),
+            Spec::Flatten,
+            Spec::Dense {
+                units: 3,
+                zero_init: false,
+            },
+        ];
+        let part = Part::new(&[1, 8, 8], &specs, &mut rng, &dev).expect("part");
+        let model = Model {
+            parts: vec![part],
+            device: dev,
+        };
+        assert_eq!(shard_count(&model, 64), 2);
+        assert_eq!(shard_count(&model, 16), 1);
+        let n = 40;
+        let x: Vec<f32> = (0..n * 64)
+            .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
+            .collect();
+        for (kind, y) in [
+            (
+                Loss::CrossEntropy,
+                (0..n).map(|i| (i % 3) as f32).collect::<Vec<_>>(),
+            ),
+            (
+                Loss::Mse,
+                (0..n * 3).map(|i| (i % 7) as f32 / 7.0).collect(),
+            ),
+        ] {
+            let yshape = if kind == Loss::CrossEntropy {
+                vec![]
+            } else {
+                vec![3]
+            };
+            let data = Data {
+                x: x.clone(),
+                y,
+                n,
+                xshape: vec![1, 8, 8],
+                yshape,
+            };
+            let cfg = TrainConfig {
+                loss: kind,
+                adam: true,
+                lr: 1e-3,
+                momentum: 0.0,
+                l2: 0.3,
+                epochs: 1,
+                batch: n,
+                schedule: Schedule::Constant,
+                patience: None,
+                keep_best: false,
+                seed: 1,
+                metric: Metric::None,
+                quiet: true,
+            };
+            let vars = model.trainable();
+            let idx: Vec<usize> = (0..n).collect();
+            let mut r = crate::rng::from_seed(0);
+            let (l, full) = batch_gradients(&model, &data, &idx, 1.0, &cfg, 0.3, &vars, &mut r)
+                .expect("full batch");
+            let (a, b) = idx.split_at(24);
+            let (la, ga) = batch_gradients(&model, &data, a, 0.6, &cfg, 0.3, &vars, &mut r)
+                .expect("first shard");
+            let (lb, gb) = batch_gradients(&model, &data, b, 0.4, &cfg, 0.0, &vars, &mut r)
+                .expect("second shard");
+            assert!((l - (0.6 * la + 0.4 * lb)).abs() < 1e-5 * l.abs().max(1.0));
+            for v in &vars {
+                let flat = |g: &candle_core::backprop::GradStore| -> Vec<f32> {
+                    g.get(v.as_tensor())
+                        .expect("gradient")
+                        .flatten_all()
+                        .and_then(|t| t.to_vec1())
+                        .expect("host copy")
+                };
+                let (f, ga, gb) = (flat(&full), flat(&ga), flat(&gb));
+                let scale = f.iter().fold(0f32, |m, x| m.max(x.abs()));
+                assert!(scale > 0.0);
+                for i in 0..f.len() {
+                    assert!(
+                        (f[i] - ga[i] - gb[i]).abs() < 1e-5 * scale,
+                        "{kind:?}: {} vs {}",
+                        f[i],
+                        ga[i] + gb[i]
+                    );
+                }
+            }
+        }
+    }
 }
