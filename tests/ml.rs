@@ -736,3 +736,77 @@ fn fused_conv_relu_matches_conv_then_relu_with_gradients() {
         }
     }
 }
+
+#[test]
+fn fused_conv_pool_block_matches_the_separate_layers_with_gradients() {
+    // the one-node conv → (ReLU →) max-pool block against conv2d, relu and max_pool in turn
+    let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let var = |v: Vec<f32>, s: &[usize]| {
+        Var::from_tensor(&Tensor::from_vec(v, s, &Device::Cpu).unwrap()).unwrap()
+    };
+    use disco::ml::conv::{conv2d, conv2d_pool, max_pool, relu};
+    for (pad, stride, pool, with_relu) in [(1, 1, 2, true), (0, 1, 2, false), (0, 1, 3, true)] {
+        let x = var(
+            (0..2 * 3 * 8 * 8)
+                .map(|i| ((i * 29 % 23) as f32 - 11.0) / 7.0)
+                .collect(),
+            &[2, 3, 8, 8],
+        );
+        let w = var(
+            (0..4 * 3 * 9)
+                .map(|i| ((i * 7 % 19) as f32 - 9.0) / 9.0)
+                .collect(),
+            &[4, 3, 3, 3],
+        );
+        let b = var(vec![-4.0, -0.2, 0.0, 0.1], &[4]);
+        let (xt, wt, bt) = (x.as_tensor(), w.as_tensor(), Some(b.as_tensor()));
+        let fused = conv2d_pool(xt, wt, bt, (pad, stride), with_relu, pool).unwrap();
+        let mut split = conv2d(xt, wt, bt, pad, stride).unwrap();
+        if with_relu {
+            split = relu(&split).unwrap();
+        }
+        let split = max_pool(&split, pool).unwrap();
+        assert_eq!(fused.dims(), split.dims());
+        let (yf, ys) = (flat(&fused), flat(&split));
+        for (a, c) in yf.iter().zip(&ys) {
+            assert!((a - c).abs() < 1e-5, "{pad}/{stride}/{pool}: {a} vs {c}");
+        }
+        if with_relu {
+            assert!(yf.contains(&0.0));
+        }
+        let r = Tensor::from_vec(
+            (0..yf.len())
+                .map(|i| ((i * 11 % 13) as f32 - 6.0) / 6.0)
+                .collect::<Vec<_>>(),
+            fused.shape(),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let gf = (&fused * &r)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gs = (&split * &r)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        for v in [&x, &w, &b] {
+            let (a, c) = (
+                flat(gf.get(v.as_tensor()).unwrap()),
+                flat(gs.get(v.as_tensor()).unwrap()),
+            );
+            assert!(c.iter().any(|&g| g != 0.0));
+            for (p, q) in a.iter().zip(&c) {
+                assert!((p - q).abs() < 1e-4, "{pad}/{stride}/{pool}: {p} vs {q}");
+            }
+        }
+    }
+    // an output that does not tile by the pool size is an error, not a panic
+    let x = Tensor::zeros((1, 1, 5, 5), candle_core::DType::F32, &Device::Cpu).unwrap();
+    let w = Tensor::zeros((1, 1, 3, 3), candle_core::DType::F32, &Device::Cpu).unwrap();
+    assert!(conv2d_pool(&x, &w, None, (1, 1), true, 2).is_err());
+}

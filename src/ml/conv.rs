@@ -170,7 +170,7 @@ pub fn conv2d(
     pad: usize,
     stride: usize,
 ) -> candle_core::Result<Tensor> {
-    conv2d_then(x, w, bias, pad, stride, false)
+    conv2d_then(x, w, bias, pad, stride, false, 1)
 }
 
 /// relu(conv2d(x, w) + bias), one graph node on the CPU (the usual conv → ReLU pair).
@@ -181,7 +181,21 @@ pub fn conv2d_relu(
     pad: usize,
     stride: usize,
 ) -> candle_core::Result<Tensor> {
-    conv2d_then(x, w, bias, pad, stride, true)
+    conv2d_then(x, w, bias, pad, stride, true, 1)
+}
+
+/// maxpool(relu?(conv2d(x, w) + bias), pool): the conv → (ReLU →) k×k max-pool block as one
+/// graph node on the CPU. The output is [B, F, Ho/pool, Wo/pool] (Ho, Wo multiples of pool);
+/// the unpooled activations are never stored, only each window's argmax.
+pub fn conv2d_pool(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    (pad, stride): (usize, usize),
+    relu: bool,
+    pool: usize,
+) -> candle_core::Result<Tensor> {
+    conv2d_then(x, w, bias, pad, stride, relu, pool)
 }
 
 fn conv2d_then(
@@ -191,6 +205,7 @@ fn conv2d_then(
     pad: usize,
     stride: usize,
     relu: bool,
+    pool: usize,
 ) -> candle_core::Result<Tensor> {
     let (f, c2, k, k2) = w.dims4()?;
     let zero;
@@ -205,7 +220,8 @@ fn conv2d_then(
         let y = x
             .conv2d(w, pad, stride, 1, 1)?
             .broadcast_add(&bias.reshape((1, (), 1, 1))?)?;
-        return if relu { y.relu() } else { Ok(y) };
+        let y = if relu { y.relu()? } else { y };
+        return if pool > 1 { max_pool(&y, pool) } else { Ok(y) };
     }
     let (b, c, h, wd) = x.dims4()?;
     if c != c2 || k != k2 || h + 2 * pad < k || wd + 2 * pad < k || stride == 0 {
@@ -228,8 +244,22 @@ fn conv2d_then(
         ho: (h + 2 * pad - k) / stride + 1,
         wo: (wd + 2 * pad - k) / stride + 1,
     };
+    if pool == 0
+        || !g.ho.is_multiple_of(pool)
+        || !g.wo.is_multiple_of(pool)
+        || pool * pool > NO_GRAD as usize
+    {
+        candle_core::bail!("conv2d: a {}×{} output does not pool by {pool}", g.ho, g.wo);
+    }
+    let op = Conv {
+        g,
+        b,
+        relu,
+        pool,
+        argmax: std::sync::Mutex::new(None),
+    };
     x.contiguous()?
-        .apply_op3(&w.contiguous()?, &bias.contiguous()?, Conv { g, b, relu })
+        .apply_op3(&w.contiguous()?, &bias.contiguous()?, op)
 }
 
 /// C [m, n] (row-major, freshly allocated) = A B, with A and B given by their row and column
@@ -294,11 +324,22 @@ fn matmul(
 /// that permutes [F, B·P] into [B, F, P]. The backward pass recomputes the columns rather than
 /// keeping them: as separate graph nodes, the columns, the product and the permutation each cost
 /// a zeroed gradient buffer and an accumulation pass in candle's backward (most of a small CNN's
-/// step when they were separate).
+/// step when they were separate). With `pool` > 1 the pass also max-pools, recording each
+/// window's argmax (`NO_GRAD` where a ReLU zeroed the window) for the backward pass.
 struct Conv {
     g: Geometry,
     b: usize,
     relu: bool,
+    pool: usize,
+    argmax: std::sync::Mutex<Option<std::sync::Arc<Vec<u8>>>>,
+}
+/// The argmax mark of a pooled window whose maximum a ReLU cut to zero: no gradient flows.
+const NO_GRAD: u8 = u8::MAX;
+/// dy [B, F, Ho/k, Wo/k] → dY [F, B·P]: each window's gradient to its argmax, zeros elsewhere.
+struct PoolGradOut {
+    g: Geometry,
+    k: usize,
+    argmax: std::sync::Arc<Vec<u8>>,
 }
 /// (y, dy) → dY [F, B·P]: the permutation's adjoint, masked by y > 0 after a ReLU.
 struct ConvGradOut {
@@ -333,8 +374,55 @@ impl candle_core::CustomOp3 for Conv {
         let cols = unfold(g, b, x);
         let out = matmul(f, width, r, w, r, 1, &cols, width, 1);
         drop(cols);
-        let mut y = uninit_f32(out.len());
         let relu = self.relu;
+        if self.pool > 1 {
+            let (k, wo) = (self.pool, g.wo);
+            let pp = p / (k * k);
+            let mut y = uninit_f32(b * f * pp);
+            let mut arg = vec![0u8; b * f * pp];
+            y.par_chunks_mut(f * pp)
+                .zip(arg.par_chunks_mut(f * pp))
+                .enumerate()
+                .for_each(|(bi, (yb, ab))| {
+                    for (fi, (yf, af)) in yb
+                        .chunks_exact_mut(pp)
+                        .zip(ab.chunks_exact_mut(pp))
+                        .enumerate()
+                    {
+                        let src = &out[fi * width + bi * p..fi * width + (bi + 1) * p];
+                        let bf = bias[fi];
+                        for (j, (yv, av)) in yf.iter_mut().zip(af.iter_mut()).enumerate() {
+                            let (py, px) = (j / (wo / k), j % (wo / k));
+                            // the first maximum of the window, without branches
+                            let (mut best, mut at) = (f32::NEG_INFINITY, 0u8);
+                            for a in 0..k {
+                                let row = &src[(py * k + a) * wo + px * k..][..k];
+                                for (c, &v) in row.iter().enumerate() {
+                                    let better = v > best;
+                                    best = if better { v } else { best };
+                                    at = if better { (a * k + c) as u8 } else { at };
+                                }
+                            }
+                            best += bf;
+                            if relu && best <= 0.0 {
+                                yv.write(0.0);
+                                *av = NO_GRAD;
+                            } else {
+                                yv.write(best);
+                                *av = at;
+                            }
+                        }
+                    }
+                });
+            if let Ok(mut slot) = self.argmax.lock() {
+                *slot = Some(std::sync::Arc::new(arg));
+            }
+            return Ok((
+                CpuStorage::F32(assume_init(y)),
+                Shape::from((b, f, g.ho / k, g.wo / k)),
+            ));
+        }
+        let mut y = uninit_f32(out.len());
         y.par_chunks_mut(f * p).enumerate().for_each(|(bi, yb)| {
             for (fi, yf) in yb.chunks_exact_mut(p).enumerate() {
                 let src = &out[fi * width + bi * p..fi * width + (bi + 1) * p];
@@ -364,7 +452,19 @@ impl candle_core::CustomOp3 for Conv {
         dy: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (g, b) = (self.g, self.b);
-        let dymat = y.apply_op2_no_bwd(&dy.contiguous()?, &ConvGradOut { relu: self.relu })?;
+        let dymat = if self.pool > 1 {
+            let argmax = match self.argmax.lock().ok().and_then(|a| a.clone()) {
+                Some(a) => a,
+                None => candle_core::bail!("conv2d: backward before forward"),
+            };
+            dy.contiguous()?.apply_op1_no_bwd(&PoolGradOut {
+                g,
+                k: self.pool,
+                argmax,
+            })?
+        } else {
+            y.apply_op2_no_bwd(&dy.contiguous()?, &ConvGradOut { relu: self.relu })?
+        };
         let db = dymat.apply_op1_no_bwd(&RowSum)?;
         let dw = x.contiguous()?.apply_op2_no_bwd(&dymat, &ConvGradW(g, b))?;
         // the input's gradient only when something upstream needs it (not for the data)
@@ -400,6 +500,43 @@ impl candle_core::CustomOp2 for ConvGradOut {
                 let (ys, gs) = (&y[at..at + p], &dy[at..at + p]);
                 for ((d, &yv), &gv) in dst.iter_mut().zip(ys).zip(gs) {
                     d.write(if !relu || yv > 0.0 { gv } else { 0.0 });
+                }
+            }
+        });
+        Ok((CpuStorage::F32(assume_init(d)), Shape::from((f, b * p))))
+    }
+}
+
+impl CustomOp1 for PoolGradOut {
+    fn name(&self) -> &'static str {
+        "conv2d-pool-grad-out"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let dy = f32_slice(s, l, "conv2d-pool-grad-out")?;
+        let (b, f, _, _) = l.shape().dims4()?;
+        let (g, k) = (self.g, self.k);
+        let (p, wo) = (g.cols(), g.wo);
+        let pp = p / (k * k);
+        if dy.len() != b * f * pp || self.argmax.len() != dy.len() {
+            candle_core::bail!(
+                "conv2d-pool-grad-out: gradient {:?} does not match",
+                l.shape()
+            );
+        }
+        // every element is written once (the windows tile the plane): no zero fill
+        let mut d = uninit_f32(f * b * p);
+        d.par_chunks_mut(b * p).enumerate().for_each(|(fi, row)| {
+            for (bi, dst) in row.chunks_exact_mut(p).enumerate() {
+                let at = (bi * f + fi) * pp;
+                let (gs, args) = (&dy[at..at + pp], &self.argmax[at..at + pp]);
+                for (j, (&gv, &av)) in gs.iter().zip(args).enumerate() {
+                    let (py, px) = (j / (wo / k), j % (wo / k));
+                    for a in 0..k {
+                        let cells = &mut dst[(py * k + a) * wo + px * k..][..k];
+                        for (c, cell) in cells.iter_mut().enumerate() {
+                            cell.write(if (a * k + c) as u8 == av { gv } else { 0.0 });
+                        }
+                    }
                 }
             }
         });

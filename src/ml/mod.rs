@@ -348,16 +348,36 @@ impl Part {
                 conv::conv2d_relu(x, w.as_tensor(), Some(b.as_tensor()), pad, stride).map_err(ce)
             };
         let mut x = x.clone();
-        let mut fused_relu = false;
+        let mut skip = 0;
         for (i, l) in self.layers.iter().enumerate() {
-            if std::mem::take(&mut fused_relu) {
+            if skip > 0 {
+                skip -= 1;
                 continue;
             }
             x = match l {
                 Layer::Conv2d { w, b, pad, stride } => {
-                    // a ReLU right after a convolution runs inside it (one graph node)
-                    if matches!(self.layers.get(i + 1), Some(Layer::Act(Act::Relu))) {
-                        fused_relu = true;
+                    // conv → ReLU → max-pool blocks (or any prefix) run as one graph node
+                    let relu = matches!(self.layers.get(i + 1), Some(Layer::Act(Act::Relu)));
+                    let after = i + 1 + usize::from(relu);
+                    let pool = match self.layers.get(after) {
+                        Some(Layer::MaxPool(k)) if *k > 1 => *k,
+                        _ => 1,
+                    };
+                    let (_, _, h, wd) = x.dims4().map_err(ce)?;
+                    let (kh, kw) = (w.dims()[2], w.dims()[3]);
+                    let poolable = pool > 1
+                        && (h + 2 * pad)
+                            .checked_sub(kh)
+                            .is_some_and(|d| (d / stride + 1) % pool == 0)
+                        && (wd + 2 * pad)
+                            .checked_sub(kw)
+                            .is_some_and(|d| (d / stride + 1) % pool == 0);
+                    if poolable {
+                        skip = usize::from(relu) + 1;
+                        let (w, b) = (w.as_tensor(), Some(b.as_tensor()));
+                        conv::conv2d_pool(&x, w, b, (*pad, *stride), relu, pool).map_err(ce)?
+                    } else if relu {
+                        skip = 1;
                         conv_relu(&x, w, b, *pad, *stride)?
                     } else {
                         conv(&x, w, b, *pad, *stride)?
