@@ -391,25 +391,24 @@ impl candle_core::CustomOp3 for Conv {
                     {
                         let src = &out[fi * width + bi * p..fi * width + (bi + 1) * p];
                         let bf = bias[fi];
-                        for (j, (yv, av)) in yf.iter_mut().zip(af.iter_mut()).enumerate() {
-                            let (py, px) = (j / (wo / k), j % (wo / k));
-                            // the first maximum of the window, without branches
-                            let (mut best, mut at) = (f32::NEG_INFINITY, 0u8);
-                            for a in 0..k {
-                                let row = &src[(py * k + a) * wo + px * k..][..k];
-                                for (c, &v) in row.iter().enumerate() {
-                                    let better = v > best;
-                                    best = if better { v } else { best };
-                                    at = if better { (a * k + c) as u8 } else { at };
+                        let pw = wo / k;
+                        let rows = yf.chunks_exact_mut(pw).zip(af.chunks_exact_mut(pw));
+                        for (band, (yrow, arow)) in src.chunks_exact(k * wo).zip(rows) {
+                            for (px, (yv, av)) in yrow.iter_mut().zip(arow.iter_mut()).enumerate() {
+                                // the first maximum of the window, without branches
+                                let (mut best, mut at) = (f32::NEG_INFINITY, 0u8);
+                                for a in 0..k {
+                                    let row = &band[a * wo + px * k..a * wo + px * k + k];
+                                    for (c, &v) in row.iter().enumerate() {
+                                        let better = v > best;
+                                        best = if better { v } else { best };
+                                        at = if better { (a * k + c) as u8 } else { at };
+                                    }
                                 }
-                            }
-                            best += bf;
-                            if relu && best <= 0.0 {
-                                yv.write(0.0);
-                                *av = NO_GRAD;
-                            } else {
-                                yv.write(best);
-                                *av = at;
+                                best += bf;
+                                let cut = relu && best <= 0.0;
+                                yv.write(if cut { 0.0 } else { best });
+                                *av = if cut { NO_GRAD } else { at };
                             }
                         }
                     }
@@ -529,12 +528,14 @@ impl CustomOp1 for PoolGradOut {
             for (bi, dst) in row.chunks_exact_mut(p).enumerate() {
                 let at = (bi * f + fi) * pp;
                 let (gs, args) = (&dy[at..at + pp], &self.argmax[at..at + pp]);
-                for (j, (&gv, &av)) in gs.iter().zip(args).enumerate() {
-                    let (py, px) = (j / (wo / k), j % (wo / k));
-                    for a in 0..k {
-                        let cells = &mut dst[(py * k + a) * wo + px * k..][..k];
-                        for (c, cell) in cells.iter_mut().enumerate() {
-                            cell.write(if (a * k + c) as u8 == av { gv } else { 0.0 });
+                let pw = wo / k;
+                let rows = gs.chunks_exact(pw).zip(args.chunks_exact(pw));
+                for (band, (grow, arow)) in dst.chunks_exact_mut(k * wo).zip(rows) {
+                    for (a, line) in band.chunks_exact_mut(wo).enumerate() {
+                        for ((cells, &gv), &av) in line.chunks_exact_mut(k).zip(grow).zip(arow) {
+                            for (c, cell) in cells.iter_mut().enumerate() {
+                                cell.write(if (a * k + c) as u8 == av { gv } else { 0.0 });
+                            }
                         }
                     }
                 }
