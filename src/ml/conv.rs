@@ -394,6 +394,26 @@ impl candle_core::CustomOp3 for Conv {
                         let pw = wo / k;
                         let rows = yf.chunks_exact_mut(pw).zip(af.chunks_exact_mut(pw));
                         for (band, (yrow, arow)) in src.chunks_exact(k * wo).zip(rows) {
+                            if k == 2 {
+                                // the common 2×2 window, unrolled; first maximum in reading order
+                                let (r0, r1) = band.split_at(wo);
+                                let pairs = r0.chunks_exact(2).zip(r1.chunks_exact(2));
+                                for ((q0, q1), (yv, av)) in
+                                    pairs.zip(yrow.iter_mut().zip(arow.iter_mut()))
+                                {
+                                    let (mut best, mut at) = (q0[0], 0u8);
+                                    for (v, i) in [(q0[1], 1u8), (q1[0], 2), (q1[1], 3)] {
+                                        let better = v > best;
+                                        best = if better { v } else { best };
+                                        at = if better { i } else { at };
+                                    }
+                                    best += bf;
+                                    let cut = relu && best <= 0.0;
+                                    yv.write(if cut { 0.0 } else { best });
+                                    *av = if cut { NO_GRAD } else { at };
+                                }
+                                continue;
+                            }
                             for (px, (yv, av)) in yrow.iter_mut().zip(arow.iter_mut()).enumerate() {
                                 // the first maximum of the window, without branches
                                 let (mut best, mut at) = (f32::NEG_INFINITY, 0u8);
@@ -531,6 +551,18 @@ impl CustomOp1 for PoolGradOut {
                 let pw = wo / k;
                 let rows = gs.chunks_exact(pw).zip(args.chunks_exact(pw));
                 for (band, (grow, arow)) in dst.chunks_exact_mut(k * wo).zip(rows) {
+                    if k == 2 {
+                        // the common 2×2 window, unrolled
+                        let (l0, l1) = band.split_at_mut(wo);
+                        let pairs = l0.chunks_exact_mut(2).zip(l1.chunks_exact_mut(2));
+                        for (((c0, c1), &gv), &av) in pairs.zip(grow).zip(arow) {
+                            c0[0].write(if av == 0 { gv } else { 0.0 });
+                            c0[1].write(if av == 1 { gv } else { 0.0 });
+                            c1[0].write(if av == 2 { gv } else { 0.0 });
+                            c1[1].write(if av == 3 { gv } else { 0.0 });
+                        }
+                        continue;
+                    }
                     for (a, line) in band.chunks_exact_mut(wo).enumerate() {
                         for ((cells, &gv), &av) in line.chunks_exact_mut(k).zip(grow).zip(arow) {
                             for (c, cell) in cells.iter_mut().enumerate() {
