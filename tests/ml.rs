@@ -810,3 +810,35 @@ fn fused_conv_pool_block_matches_the_separate_layers_with_gradients() {
     let w = Tensor::zeros((1, 1, 3, 3), candle_core::DType::F32, &Device::Cpu).unwrap();
     assert!(conv2d_pool(&x, &w, None, (1, 1), true, 2).is_err());
 }
+
+#[test]
+fn set_weights_overwrites_a_tensor_and_checks_its_shape() {
+    let m: Map = eval(
+        r#"
+        let g = model(#{input: [4], layers: [#{layer: "dense", units: 8}, "relu", #{layer: "dense", units: 3, init: "zeros"}], seed: 4});
+        let names = weight_names(g);
+        set_weights(g, names[-1], ndarray([0.5, -1.0, 2.0]));
+        #{ out: predict(g, normal([5, 4], 0, 1, 1)), bias: g.weights(names[-1]), name: names[-1] }
+        "#,
+    )
+    .cast();
+    // zero weights: every output is the bias just set
+    let out = nd(&m["out"]);
+    assert_eq!(out.len(), 15);
+    for (i, v) in out.iter().enumerate() {
+        assert_eq!(*v, [0.5, -1.0, 2.0][i % 3]);
+    }
+    assert_eq!(nd(&m["bias"]), vec![0.5, -1.0, 2.0]);
+    assert!(m["name"].clone().into_string().unwrap().ends_with(".bias"));
+    let wrong = e(
+        r#"let g = model(#{input: [4], layers: [#{layer: "dense", units: 3}]}); set_weights(g, weight_names(g)[-1], ndarray([1.0, 2.0]))"#,
+    );
+    assert!(
+        wrong.contains("set_weights") && wrong.contains("shape"),
+        "{wrong}"
+    );
+    let missing = e(
+        r#"let g = model(#{input: [4], layers: [#{layer: "dense", units: 3}]}); set_weights(g, "nope", ndarray([1.0]))"#,
+    );
+    assert!(missing.contains("no tensor 'nope'"), "{missing}");
+}

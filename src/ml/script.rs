@@ -560,6 +560,34 @@ pub fn register(engine: &mut Engine) {
     );
     reg(
         engine,
+        "set_weights",
+        &["m: model", "name: string", "values: ndarray", "()"],
+        "Overwrite a weight tensor with an ndarray of the same shape (as `weights` returns it), e.g. to start an output layer's bias at a chosen structure.",
+        |m: &mut Model, name: &str, values: NdArray| -> Res<()> {
+            let named = m.named();
+            let v = named
+                .iter()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| format!("set_weights: no tensor '{name}'; see weight_names(model)"))?;
+            let shape = v.1.dims().to_vec();
+            if values.shape() != shape.as_slice() {
+                return err(format!(
+                    "set_weights: '{name}' has shape {shape:?}, got values of shape {:?}",
+                    values.shape()
+                ));
+            }
+            let data: Vec<f32> = values.to_vec().iter().map(|&x| x as f32).collect();
+            if data.iter().any(|x| !x.is_finite()) {
+                return err(format!("set_weights: values for '{name}' must be finite"));
+            }
+            let t = Tensor::from_vec(data, shape, v.1.device())
+                .map_err(|e| format!("set_weights: {e}"))?;
+            v.1.set(&t).map_err(|e| format!("set_weights: {e}"))?;
+            Ok(())
+        },
+    );
+    reg(
+        engine,
         "freeze",
         &["m: model", "model"],
         "The same network with every part frozen (its weights do not train when chained).",
@@ -586,7 +614,7 @@ pub fn register(engine: &mut Engine) {
         "An independent copy (new weight storage).",
         |m: &mut Model| deep_copy(m),
     );
-    reg(engine, "cnn_train", &["model: model", "data: map", "opts: map", "map"], "Train on data #{x: N×(input), y: N×K (or N class labels)}: opts loss (mse, mae, mape, cross_entropy, bce), optimizer (adam, sgd), lr, momentum, l2 (λΣw²/2), epochs, batch_size, schedule (constant, exp, step) with gamma, step, early_stopping (patience), keep_best, val #{x, y}, metric (accuracy, r2, rmse, mape_accuracy), seed. Prints one line per epoch. Returns #{model, history}.", cnn_train);
+    reg(engine, "cnn_train", &["model: model", "data: map", "opts: map", "map"], "Train on data #{x: N×(input), y: N×K (or N class labels)}: opts loss (mse, mae, mape, cross_entropy, bce), optimizer (adam, sgd), lr, momentum, l2 (λΣw²/2), epochs, batch_size, schedule (constant, exp, step) with gamma, step, early_stopping (patience), keep_best, val #{x, y}, metric (accuracy, r2, rmse, mape_accuracy), seed. Batches of ≥ 32 (without batch norm) train as two data-parallel shards on the CPU; the same seed gives the same weights on any core count. Prints one line per epoch. Returns #{model, history}.", cnn_train);
     reg(
         engine,
         "predict",
