@@ -173,20 +173,9 @@ pub fn conv2d(
     conv2d_then(x, w, bias, pad, stride, false, 1)
 }
 
-/// relu(conv2d(x, w) + bias), one graph node on the CPU (the usual conv → ReLU pair).
-pub fn conv2d_relu(
-    x: &Tensor,
-    w: &Tensor,
-    bias: Option<&Tensor>,
-    pad: usize,
-    stride: usize,
-) -> candle_core::Result<Tensor> {
-    conv2d_then(x, w, bias, pad, stride, true, 1)
-}
-
-/// maxpool(relu?(conv2d(x, w) + bias), pool): the conv → (ReLU →) k×k max-pool block as one
-/// graph node on the CPU. The output is [B, F, Ho/pool, Wo/pool] (Ho, Wo multiples of pool);
-/// the unpooled activations are never stored, only each window's argmax.
+/// maxpool(relu?(conv2d(x, w) + bias), pool): the conv → (ReLU →) (k×k max-pool) block as one
+/// graph node on the CPU; pool = 1 is no pooling. The output is [B, F, Ho/pool, Wo/pool] (Ho, Wo
+/// multiples of pool); the unpooled activations are never stored, only each window's argmax.
 pub fn conv2d_pool(
     x: &Tensor,
     w: &Tensor,

@@ -345,7 +345,8 @@ impl Part {
         };
         let conv_relu =
             |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
-                conv::conv2d_relu(x, w.as_tensor(), Some(b.as_tensor()), pad, stride).map_err(ce)
+                let (w, b) = (w.as_tensor(), Some(b.as_tensor()));
+                conv::conv2d_pool(x, w, b, (pad, stride), true, 1).map_err(ce)
             };
         let mut x = x.clone();
         let mut skip = 0;
