@@ -161,6 +161,15 @@ fn fold(g: Geometry, b: usize, cols: &[f32]) -> Vec<f32> {
     out
 }
 
+/// Output length of a convolution along one axis: ⌊(n + 2·pad − k)/stride⌋ + 1, or None when
+/// the kernel does not fit (or the stride is 0).
+pub fn out_len(n: usize, k: usize, pad: usize, stride: usize) -> Option<usize> {
+    (n + 2 * pad)
+        .checked_sub(k)
+        .and_then(|d| d.checked_div(stride))
+        .map(|q| q + 1)
+}
+
 /// y = conv2d(x, w) + bias with zero padding `pad` and `stride`: x [B, C, H, W], w [F, C, k, k],
 /// bias [F] → [B, F, Ho, Wo]. Gradients flow to x, w and the bias.
 pub fn conv2d(
@@ -230,8 +239,8 @@ fn conv2d_then(
         k,
         pad,
         stride,
-        ho: (h + 2 * pad - k) / stride + 1,
-        wo: (wd + 2 * pad - k) / stride + 1,
+        ho: out_len(h, k, pad, stride).unwrap_or(0),
+        wo: out_len(wd, k, pad, stride).unwrap_or(0),
     };
     if pool == 0
         || !g.ho.is_multiple_of(pool)

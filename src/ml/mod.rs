@@ -365,14 +365,10 @@ impl Part {
                         _ => 1,
                     };
                     let (_, _, h, wd) = x.dims4().map_err(ce)?;
-                    let (kh, kw) = (w.dims()[2], w.dims()[3]);
-                    let poolable = pool > 1
-                        && (h + 2 * pad)
-                            .checked_sub(kh)
-                            .is_some_and(|d| (d / stride + 1) % pool == 0)
-                        && (wd + 2 * pad)
-                            .checked_sub(kw)
-                            .is_some_and(|d| (d / stride + 1) % pool == 0);
+                    let tiles = |n: usize, k: usize| {
+                        conv::out_len(n, k, *pad, *stride).is_some_and(|o| o % pool == 0)
+                    };
+                    let poolable = pool > 1 && tiles(h, w.dims()[2]) && tiles(wd, w.dims()[3]);
                     if poolable {
                         skip = usize::from(relu) + 1;
                         let (w, b) = (w.as_tensor(), Some(b.as_tensor()));
