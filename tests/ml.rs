@@ -773,3 +773,29 @@ fn set_weights_overwrites_a_tensor_and_checks_its_shape() {
     );
     assert!(missing.contains("no tensor 'nope'"), "{missing}");
 }
+
+#[test]
+fn sharded_training_is_bit_reproducible_and_independent_of_thread_timing() {
+    // batch 64 trains as two data-parallel shards on rayon's threads: the same seed must still
+    // give bit-identical weights, run after run
+    let run = || -> Vec<f64> {
+        let m: Map = eval(
+            r#"
+            let x = normal([256, 1, 8, 8], 0, 1, 1);
+            let y = floor(uniform(256, 0, 2, 2));
+            let m = model(#{input: [1, 8, 8], layers: [#{layer: "conv2d", filters: 4, kernel: 3}, "relu",
+                #{layer: "maxpool", size: 2}, "flatten", #{layer: "dropout", rate: 0.3}, #{layer: "dense", units: 2}], seed: 3});
+            cnn_train(m, #{x: x, y: y}, #{loss: "cross_entropy", epochs: 3, batch_size: 64, seed: 4});
+            #{ w: m.weights("p0.l0.weight").flatten(), d: m.weights("p0.l5.weight").flatten() }
+            "#,
+        )
+        .cast();
+        let mut v = nd(&m["w"]);
+        v.extend(nd(&m["d"]));
+        v
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.len(), 4 * 9 + 64 * 2);
+    assert!(a.iter().any(|&v| v != 0.0));
+    assert_eq!(a, b);
+}
