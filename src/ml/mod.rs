@@ -340,13 +340,11 @@ impl Part {
         rng: &mut R,
         aux: &mut Vec<Tensor>,
     ) -> MlResult<Tensor> {
-        let conv = |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
-            conv::conv2d(x, w.as_tensor(), Some(b.as_tensor()), pad, stride).map_err(ce)
-        };
-        let conv_relu =
-            |x: &Tensor, w: &Var, b: &Var, pad: usize, stride: usize| -> MlResult<Tensor> {
+        // conv (→ ReLU) (→ k×k max-pool, pool > 1) as one graph node
+        let conv =
+            |x: &Tensor, (w, b): (&Var, &Var), pad: usize, stride: usize, relu: bool, pool| {
                 let (w, b) = (w.as_tensor(), Some(b.as_tensor()));
-                conv::conv2d_pool(x, w, b, (pad, stride), true, 1).map_err(ce)
+                conv::conv2d_pool(x, w, b, (pad, stride), relu, pool).map_err(ce)
             };
         let mut x = x.clone();
         let mut skip = 0;
@@ -357,28 +355,24 @@ impl Part {
             }
             x = match l {
                 Layer::Conv2d { w, b, pad, stride } => {
-                    // conv → ReLU → max-pool blocks (or any prefix) run as one graph node
+                    // a ReLU and a max-pool right after the convolution run inside it
                     let relu = matches!(self.layers.get(i + 1), Some(Layer::Act(Act::Relu)));
-                    let after = i + 1 + usize::from(relu);
-                    let pool = match self.layers.get(after) {
-                        Some(Layer::MaxPool(k)) if *k > 1 => *k,
-                        _ => 1,
-                    };
                     let (_, _, h, wd) = x.dims4().map_err(ce)?;
-                    let tiles = |n: usize, k: usize| {
+                    let tiles = |n: usize, k: usize, pool: usize| {
                         conv::out_len(n, k, *pad, *stride).is_some_and(|o| o % pool == 0)
                     };
-                    let poolable = pool > 1 && tiles(h, w.dims()[2]) && tiles(wd, w.dims()[3]);
-                    if poolable {
-                        skip = usize::from(relu) + 1;
-                        let (w, b) = (w.as_tensor(), Some(b.as_tensor()));
-                        conv::conv2d_pool(&x, w, b, (*pad, *stride), relu, pool).map_err(ce)?
-                    } else if relu {
-                        skip = 1;
-                        conv_relu(&x, w, b, *pad, *stride)?
-                    } else {
-                        conv(&x, w, b, *pad, *stride)?
-                    }
+                    let pool = match self.layers.get(i + 1 + usize::from(relu)) {
+                        Some(Layer::MaxPool(k))
+                            if *k > 1
+                                && tiles(h, w.dims()[2], *k)
+                                && tiles(wd, w.dims()[3], *k) =>
+                        {
+                            *k
+                        }
+                        _ => 1,
+                    };
+                    skip = usize::from(relu) + usize::from(pool > 1);
+                    conv(&x, (w, b), *pad, *stride, relu, pool)?
                 }
                 Layer::MaxPool(k) => conv::max_pool(&x, *k).map_err(ce)?,
                 Layer::AvgPool(k) => {
@@ -396,10 +390,10 @@ impl Part {
                     .broadcast_add(b.as_tensor())
                     .map_err(ce)?,
                 Layer::Residual { c1, c2, proj } => {
-                    let h1 = conv_relu(&x, &c1.0, &c1.1, 1, 1)?;
-                    let h2 = conv(&h1, &c2.0, &c2.1, 1, 1)?;
+                    let h1 = conv(&x, (&c1.0, &c1.1), 1, 1, true, 1)?;
+                    let h2 = conv(&h1, (&c2.0, &c2.1), 1, 1, false, 1)?;
                     let skip = match proj {
-                        Some(p) => conv(&x, &p.0, &p.1, 0, 1)?,
+                        Some(p) => conv(&x, (&p.0, &p.1), 0, 1, false, 1)?,
                         None => x.clone(),
                     };
                     conv::relu(&(h2 + skip).map_err(ce)?).map_err(ce)?
@@ -1018,6 +1012,27 @@ fn batch_gradients<R: Rng>(
     Ok((value, l.backward().map_err(ce)?))
 }
 
+/// The sum of the shards' gradients, variable by variable.
+fn sum_gradients(
+    vars: &[Var],
+    stores: Vec<candle_core::backprop::GradStore>,
+) -> MlResult<candle_core::backprop::GradStore> {
+    let mut stores = stores.into_iter();
+    let mut acc = stores.next().ok_or("empty batch")?;
+    for g in stores {
+        for v in vars {
+            if let Some(gi) = g.get(v.as_tensor()) {
+                let s = match acc.get(v.as_tensor()) {
+                    Some(a) => (a + gi).map_err(ce)?,
+                    None => gi.clone(),
+                };
+                acc.insert(v.as_tensor(), s);
+            }
+        }
+    }
+    Ok(acc)
+}
+
 /// Train the model's trainable parts on `train` (validated on `val` if given).
 pub fn train(
     model: &Model,
@@ -1081,27 +1096,13 @@ pub fn train(
                         batch_gradients(model, tr, c, share, cfg, l2, &vars, &mut r)
                     })
                     .collect();
-                let mut summed: Option<candle_core::backprop::GradStore> = None;
+                let mut stores = Vec::with_capacity(parts.len());
                 for (res, (c, _)) in results.into_iter().zip(&parts) {
                     let (l, g) = res?;
                     total += l * c.len() as f64;
-                    summed = Some(match summed {
-                        None => g,
-                        Some(mut acc) => {
-                            for v in &vars {
-                                if let Some(gi) = g.get(v.as_tensor()) {
-                                    let s = match acc.get(v.as_tensor()) {
-                                        Some(a) => (a + gi).map_err(ce)?,
-                                        None => gi.clone(),
-                                    };
-                                    acc.insert(v.as_tensor(), s);
-                                }
-                            }
-                            acc
-                        }
-                    });
+                    stores.push(g);
                 }
-                summed.ok_or("empty batch")?
+                sum_gradients(&vars, stores)?
             };
             count += chunk.len();
             opt.step(&vars, &grads, lr)?;
