@@ -799,3 +799,63 @@ fn sharded_training_is_bit_reproducible_and_independent_of_thread_timing() {
     assert!(a.iter().any(|&v| v != 0.0));
     assert_eq!(a, b);
 }
+
+#[test]
+fn dense_node_matches_matmul_and_skips_gradients_of_detached_weights() {
+    let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let var = |v: Vec<f32>, s: &[usize]| {
+        Var::from_tensor(&Tensor::from_vec(v, s, &Device::Cpu).unwrap()).unwrap()
+    };
+    let x = var(
+        (0..5 * 7)
+            .map(|i| ((i * 13 % 17) as f32 - 8.0) / 5.0)
+            .collect(),
+        &[5, 7],
+    );
+    let w = var(
+        (0..7 * 3)
+            .map(|i| ((i * 5 % 11) as f32 - 5.0) / 4.0)
+            .collect(),
+        &[7, 3],
+    );
+    let b = var(vec![0.5, -1.0, 0.25], &[3]);
+    let r = Tensor::from_vec(
+        (0..15).map(|i| (i % 4) as f32 - 1.5).collect::<Vec<_>>(),
+        (5, 3),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let y = disco::ml::conv::linear(x.as_tensor(), w.as_tensor(), b.as_tensor()).unwrap();
+    let yc = x
+        .as_tensor()
+        .matmul(w.as_tensor())
+        .unwrap()
+        .broadcast_add(b.as_tensor())
+        .unwrap();
+    assert_eq!(y.dims(), &[5, 3]);
+    for (p, q) in flat(&y).iter().zip(flat(&yc)) {
+        assert!((p - q).abs() < 1e-5, "{p} vs {q}");
+    }
+    let loss = |t: &Tensor| (t * &r).unwrap().sum_all().unwrap().backward().unwrap();
+    let (g, gc) = (loss(&y), loss(&yc));
+    for v in [&x, &w, &b] {
+        let (a, c) = (
+            flat(g.get(v.as_tensor()).unwrap()),
+            flat(gc.get(v.as_tensor()).unwrap()),
+        );
+        assert!(c.iter().any(|&q| q != 0.0));
+        for (p, q) in a.iter().zip(&c) {
+            assert!((p - q).abs() < 1e-4, "{p} vs {q}");
+        }
+    }
+    // frozen weights enter detached: the input still gets its gradient, the weights none
+    let (wd, bd) = (w.as_tensor().detach(), b.as_tensor().detach());
+    let g = loss(&disco::ml::conv::linear(x.as_tensor(), &wd, &bd).unwrap());
+    let gx = flat(g.get(x.as_tensor()).unwrap());
+    for (p, q) in gx.iter().zip(flat(gc.get(x.as_tensor()).unwrap())) {
+        assert!((p - q).abs() < 1e-4);
+    }
+    assert!(g.get(w.as_tensor()).is_none() && g.get(&wd).is_none() && g.get(&bd).is_none());
+    // shapes that do not fit are an error, not a panic
+    assert!(disco::ml::conv::linear(x.as_tensor(), b.as_tensor(), b.as_tensor()).is_err());
+}

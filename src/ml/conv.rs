@@ -1,5 +1,6 @@
 //! 2D convolution as im2col + one matrix product, with its own backward (col2im); max pooling
-//! and ReLU as one-pass CPU ops with their own backward passes.
+//! and ReLU as one-pass CPU ops with their own backward passes; the dense layer as one node whose
+//! backward skips the gradients nothing needs.
 //!
 //! candle 0.11's CPU conv2d computes the input gradient with a slow direct loop (PROBES: it is
 //! most of a training step). Here the input is unfolded into columns and the convolution is one
@@ -464,7 +465,7 @@ impl candle_core::CustomOp3 for Conv {
         &self,
         x: &Tensor,
         w: &Tensor,
-        _bias: &Tensor,
+        bias: &Tensor,
         y: &Tensor,
         dy: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
@@ -482,15 +483,21 @@ impl candle_core::CustomOp3 for Conv {
         } else {
             y.apply_op2_no_bwd(&dy.contiguous()?, &ConvGradOut { relu: self.relu })?
         };
-        let db = dymat.apply_op1_no_bwd(&RowSum)?;
-        let dw = x.contiguous()?.apply_op2_no_bwd(&dymat, &ConvGradW(g, b))?;
-        // the input's gradient only when something upstream needs it (not for the data)
-        let dx = if x.track_op() {
-            Some(w.contiguous()?.apply_op2_no_bwd(&dymat, &ConvGradX(g, b))?)
-        } else {
-            None
-        };
-        Ok((dx, Some(dw), Some(db)))
+        // each gradient only when something needs it: not the data's, not a frozen network's
+        // weights (detached, so they track nothing)
+        let db = bias
+            .track_op()
+            .then(|| dymat.apply_op1_no_bwd(&RowSum))
+            .transpose()?;
+        let dw = w
+            .track_op()
+            .then(|| x.contiguous()?.apply_op2_no_bwd(&dymat, &ConvGradW(g, b)))
+            .transpose()?;
+        let dx = x
+            .track_op()
+            .then(|| w.contiguous()?.apply_op2_no_bwd(&dymat, &ConvGradX(g, b)))
+            .transpose()?;
+        Ok((dx, dw, db))
     }
 }
 
@@ -804,4 +811,131 @@ pub fn relu(x: &Tensor) -> candle_core::Result<Tensor> {
         return x.relu();
     }
     x.contiguous()?.apply_op1(Relu)
+}
+
+/// y = x w + b, a dense layer, as one graph node: x [B, I], w [I, O], b [O] → [B, O]. Its
+/// backward forms only the gradients that something upstream needs: dx when x tracks one, dw and
+/// db when the weights do. candle's matmul backward always forms both products, so a frozen
+/// network's dense weights (seed 000's D2L inside L2D2L: a 4096 × 2048 matrix) cost a
+/// weight-sized product, a zeroed buffer and an accumulation pass per step for a gradient nobody
+/// reads. Other devices (and other ranks) use candle's matmul and broadcast add.
+pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() || x.rank() != 2 || x.dtype() != candle_core::DType::F32 {
+        return x.matmul(w)?.broadcast_add(b);
+    }
+    let ((_, i), (i2, o)) = (x.dims2()?, w.dims2()?);
+    if i != i2 || b.dims() != [o] {
+        candle_core::bail!(
+            "dense: input {:?}, weights {:?} and bias {:?} do not fit",
+            x.dims(),
+            w.dims(),
+            b.dims()
+        );
+    }
+    x.contiguous()?
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, Linear)
+}
+
+/// The dense layer's node (see `linear`).
+struct Linear;
+/// (a, b) → op(a) op(b) for 2D contiguous operands, op a transpose where `ta` / `tb` is set.
+struct Product {
+    ta: bool,
+    tb: bool,
+}
+
+impl Product {
+    fn of(&self, a: &[f32], la: &Layout, b: &[f32], lb: &Layout) -> candle_core::Result<Vec<f32>> {
+        let ((a0, a1), (b0, b1)) = (la.shape().dims2()?, lb.shape().dims2()?);
+        // (rows, inner, row stride, column stride) of op(a) and op(b) over the stored arrays
+        let (m, k, a_rs, a_cs) = if self.ta {
+            (a1, a0, 1, a1)
+        } else {
+            (a0, a1, a1, 1)
+        };
+        let (k2, n, b_rs, b_cs) = if self.tb {
+            (b1, b0, 1, b1)
+        } else {
+            (b0, b1, b1, 1)
+        };
+        if k != k2 {
+            candle_core::bail!("product: {:?} by {:?} do not fit", la.dims(), lb.dims());
+        }
+        Ok(matmul(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs))
+    }
+}
+
+impl candle_core::CustomOp3 for Linear {
+    fn name(&self) -> &'static str {
+        "dense"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s1, l1, "dense")?;
+        let w = f32_slice(s2, l2, "dense")?;
+        let bias = f32_slice(s3, l3, "dense")?;
+        let mut y = Product {
+            ta: false,
+            tb: false,
+        }
+        .of(x, l1, w, l2)?;
+        let (n, o) = (l1.shape().dims2()?.0, bias.len());
+        y.par_chunks_mut(o).for_each(|row| {
+            for (v, b) in row.iter_mut().zip(bias) {
+                *v += b;
+            }
+        });
+        Ok((CpuStorage::F32(y), Shape::from((n, o))))
+    }
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: &Tensor,
+        _y: &Tensor,
+        dy: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let dy = dy.contiguous()?;
+        let grad = |a: &Tensor, b: &Tensor, ta, tb| a.apply_op2_no_bwd(b, &Product { ta, tb });
+        // dx = dy wᵀ, dw = xᵀ dy, db = Σ_batch dy
+        let dx = x
+            .track_op()
+            .then(|| grad(&dy, w, false, true))
+            .transpose()?;
+        let dw = w
+            .track_op()
+            .then(|| grad(x, &dy, true, false))
+            .transpose()?;
+        let db = bias.track_op().then(|| dy.detach().sum(0)).transpose()?;
+        Ok((dx, dw, db))
+    }
+}
+
+impl candle_core::CustomOp2 for Product {
+    fn name(&self) -> &'static str {
+        "product"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let a = f32_slice(s1, l1, "product")?;
+        let b = f32_slice(s2, l2, "product")?;
+        let c = self.of(a, l1, b, l2)?;
+        let (a0, a1) = l1.shape().dims2()?;
+        let (b0, b1) = l2.shape().dims2()?;
+        let m = if self.ta { a1 } else { a0 };
+        let n = if self.tb { b0 } else { b1 };
+        Ok((CpuStorage::F32(c), Shape::from((m, n))))
+    }
 }

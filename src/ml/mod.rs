@@ -340,11 +340,19 @@ impl Part {
         rng: &mut R,
         aux: &mut Vec<Tensor>,
     ) -> MlResult<Tensor> {
+        // a frozen part's weights enter detached: its layers then form no weight gradients
+        let param = |v: &Var| {
+            if self.frozen {
+                v.as_tensor().detach()
+            } else {
+                v.as_tensor().clone()
+            }
+        };
         // conv (→ ReLU) (→ k×k max-pool, pool > 1) as one graph node
         let conv =
             |x: &Tensor, (w, b): (&Var, &Var), pad: usize, stride: usize, relu: bool, pool| {
-                let (w, b) = (w.as_tensor(), Some(b.as_tensor()));
-                conv::conv2d_pool(x, w, b, (pad, stride), relu, pool).map_err(ce)
+                let (w, b) = (param(w), param(b));
+                conv::conv2d_pool(x, &w, Some(&b), (pad, stride), relu, pool).map_err(ce)
             };
         let mut x = x.clone();
         let mut skip = 0;
@@ -384,11 +392,7 @@ impl Part {
                         .mean(3)
                         .map_err(ce)?
                 }
-                Layer::Dense { w, b } => x
-                    .matmul(w.as_tensor())
-                    .map_err(ce)?
-                    .broadcast_add(b.as_tensor())
-                    .map_err(ce)?,
+                Layer::Dense { w, b } => conv::linear(&x, &param(w), &param(b)).map_err(ce)?,
                 Layer::Residual { c1, c2, proj } => {
                     let h1 = conv(&x, (&c1.0, &c1.1), 1, 1, true, 1)?;
                     let h2 = conv(&h1, (&c2.0, &c2.1), 1, 1, false, 1)?;
