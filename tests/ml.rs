@@ -859,3 +859,56 @@ fn dense_node_matches_matmul_and_skips_gradients_of_detached_weights() {
     // shapes that do not fit are an error, not a panic
     assert!(disco::ml::conv::linear(x.as_tensor(), b.as_tensor(), b.as_tensor()).is_err());
 }
+
+#[test]
+fn training_continued_from_a_checkpoint_equals_the_uninterrupted_run() {
+    // 3 epochs, then the same training asked for 6 continues from the checkpoint: weights and
+    // history bit-identical to 6 epochs in one go (dropout, Adam, exp schedule, keep-best)
+    let dir = std::env::temp_dir().join(format!("disco-ckpt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ck = dir.join("run.safetensors");
+    let src = |epochs: usize, ckpt: &str, lr: f64| {
+        format!(
+            r#"
+            let x = normal([96, 1, 8, 8], 0, 1, 1);
+            let y = floor(uniform(96, 0, 2, 2));
+            let m = model(#{{input: [1, 8, 8], layers: [#{{layer: "conv2d", filters: 4, kernel: 3}}, "relu",
+                #{{layer: "maxpool", size: 2}}, "flatten", #{{layer: "dropout", rate: 0.3}}, #{{layer: "dense", units: 2}}], seed: 3}});
+            let o = #{{loss: "cross_entropy", epochs: {epochs}, batch_size: 16, seed: 4, lr: {lr}, schedule: "exp",
+                       val: #{{x: x.slice(0, 32), y: y.slice(0, 32)}}}};
+            if "{ckpt}" != "" {{ o.checkpoint = "{ckpt}"; }}
+            let r = cnn_train(m, #{{x: x, y: y}}, o);
+            #{{ w: m.weights("p0.l0.weight").flatten() + 0, d: m.weights("p0.l5.weight").flatten(),
+               loss: r.history.train_loss, best: r.history.best_epoch }}
+            "#
+        )
+    };
+    let run = |epochs, ckpt: &str, lr| -> (Vec<f64>, Vec<f64>, i64) {
+        let m: Map = eval(&src(epochs, ckpt, lr)).cast();
+        let mut w = nd(&m["w"]);
+        w.extend(nd(&m["d"]));
+        (w, nd(&m["loss"]), m["best"].as_int().unwrap())
+    };
+    let path = ck.to_str().unwrap();
+    let whole = run(6, "", 1e-2);
+    let first = run(3, path, 1e-2);
+    assert!(ck.exists());
+    assert_eq!(first.1[..], whole.1[..3]);
+    let continued = run(6, path, 1e-2);
+    assert_eq!(continued.1, whole.1);
+    assert_eq!(continued.0, whole.0);
+    assert_eq!(continued.2, whole.2);
+    // a finished run asked again restores its end state without training
+    let again = run(6, path, 1e-2);
+    assert_eq!(again, whole);
+    // a checkpoint of another run is refused, naming what differs
+    let err = e(&src(6, path, 5e-3));
+    assert!(
+        err.contains("different run") && err.contains("training options"),
+        "{err}"
+    );
+    std::fs::write(&ck, b"not a checkpoint").unwrap();
+    let err = e(&src(6, path, 1e-2));
+    assert!(err.contains("not a safetensors file"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

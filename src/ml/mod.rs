@@ -3,11 +3,13 @@
 //! `train` with disco's shuffling, batching, losses, optimisers, schedules, early stopping and
 //! keep-best; composition `chain(A, freeze(B))` trains A through a frozen B (seed 000's L2D2L).
 //!
-//! Layers offered are those whose gradients the tests check: conv2d (candle's op, checked
-//! against a naive reference), max/avg pooling with kernel = stride written as reshape + max/mean
-//! (exact gradients; candle 0.11.1's max_pool2d gradient is wrong), dense, residual blocks,
-//! activations, dropout, flatten. Batch norm is not offered (no checked training-mode gradient).
+//! Layers offered are those whose gradients the tests check: conv2d, max pooling, ReLU and dense
+//! as CPU ops with hand-written backward passes (`conv.rs`, checked against candle's ops and a
+//! naive reference), average pooling as reshape + mean, residual blocks, batch norm, the other
+//! activations, dropout, flatten. A run can checkpoint after every epoch and continue from it
+//! (`checkpoint.rs`).
 
+mod checkpoint;
 pub mod conv;
 pub mod script;
 
@@ -833,6 +835,8 @@ pub struct TrainConfig {
     pub seed: u64,
     pub metric: Metric,
     pub quiet: bool,
+    /// File to write after every epoch and to continue from (`checkpoint.rs`).
+    pub checkpoint: Option<std::path::PathBuf>,
 }
 
 /// Per-epoch history.
@@ -1055,7 +1059,31 @@ pub fn train(
     let mut h = History::default();
     let mut best: Option<(f64, Vec<Tensor>)> = None;
     let mut since_best = 0;
-    for epoch in 0..cfg.epochs {
+    let (mut start, mut stopped) = (0, false);
+    let resume = match &cfg.checkpoint {
+        Some(path) => {
+            let fp = checkpoint::fingerprint(model, tr, val, cfg)?;
+            if let Some(r) = checkpoint::restore(path, &fp, &vars, &mut opt)? {
+                if !cfg.quiet {
+                    progress(&format!(
+                        "continuing from {}: {} of {} epochs done{}",
+                        path.display(),
+                        r.next_epoch,
+                        cfg.epochs,
+                        if r.stopped { " (stopped early)" } else { "" }
+                    ));
+                }
+                (h, best, since_best) = (r.history, r.best, r.since_best);
+                (start, stopped) = (r.next_epoch, r.stopped);
+            }
+            Some((path, fp))
+        }
+        None => None,
+    };
+    for epoch in start..cfg.epochs {
+        if stopped {
+            break;
+        }
         let t0 = std::time::Instant::now();
         if crate::progress::interrupted() {
             return Err("interrupted".into());
@@ -1157,8 +1185,16 @@ pub fn train(
                 h.seconds[epoch]
             ));
         }
-        if cfg.patience.is_some_and(|p| since_best >= p) {
-            break;
+        stopped = cfg.patience.is_some_and(|p| since_best >= p);
+        if let Some((path, fp)) = &resume {
+            let at = checkpoint::Progress {
+                next_epoch: epoch + 1,
+                stopped,
+                history: &h,
+                best: best.as_ref(),
+                since_best,
+            };
+            checkpoint::save(path, fp, &vars, &opt, &at)?;
         }
     }
     if cfg.keep_best {
@@ -1243,6 +1279,7 @@ mod tests {
                 seed: 1,
                 metric: Metric::None,
                 quiet: true,
+                checkpoint: None,
             };
             let vars = model.trainable();
             let idx: Vec<usize> = (0..n).collect();

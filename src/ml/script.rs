@@ -238,6 +238,7 @@ fn cnn_train(model: Model, data: Map, m: Map) -> Res<Map> {
             "val",
             "metric",
             "seed",
+            "checkpoint",
         ],
     )?;
     let (x, y) = xy(&data, f, "data")?;
@@ -311,6 +312,15 @@ fn cnn_train(model: Model, data: Map, m: Map) -> Res<Map> {
         seed: o.seed()?,
         metric: metric_kind,
         quiet: crate::progress::quiet(),
+        checkpoint: match o.get("checkpoint") {
+            Some(v) => Some(
+                v.clone()
+                    .into_string()
+                    .map_err(|_| "cnn_train: option 'checkpoint' must be a file path (string)")?
+                    .into(),
+            ),
+            None => None,
+        },
     };
     if cfg.lr.is_nan() || cfg.lr <= 0.0 {
         return err("cnn_train: lr must be > 0");
@@ -614,7 +624,7 @@ pub fn register(engine: &mut Engine) {
         "An independent copy (new weight storage).",
         |m: &mut Model| deep_copy(m),
     );
-    reg(engine, "cnn_train", &["model: model", "data: map", "opts: map", "map"], "Train on data #{x: N×(input), y: N×K (or N class labels)}: opts loss (mse, mae, mape, cross_entropy, bce), optimizer (adam, sgd), lr, momentum, l2 (λΣw²/2), epochs, batch_size, schedule (constant, exp, step) with gamma, step, early_stopping (patience), keep_best, val #{x, y}, metric (accuracy, r2, rmse, mape_accuracy), seed. Batches of ≥ 32 (without batch norm) train as two data-parallel shards on the CPU; the same seed gives the same weights on any core count. Prints one line per epoch. Returns #{model, history}.", cnn_train);
+    reg(engine, "cnn_train", &["model: model", "data: map", "opts: map", "map"], "Train on data #{x: N×(input), y: N×K (or N class labels)}: opts loss (mse, mae, mape, cross_entropy, bce), optimizer (adam, sgd), lr, momentum, l2 (λΣw²/2), epochs, batch_size, schedule (constant, exp, step) with gamma, step, early_stopping (patience), keep_best, val #{x, y}, metric (accuracy, r2, rmse, mape_accuracy), seed, checkpoint (file written after every epoch: weights, optimiser state, history; running the same training again continues from it, with more epochs if asked). Batches of ≥ 32 (without batch norm) train as two data-parallel shards on the CPU; the same seed gives the same weights on any core count. Prints one line per epoch. Returns #{model, history}.", cnn_train);
     reg(
         engine,
         "predict",
