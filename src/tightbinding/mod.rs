@@ -6,6 +6,7 @@
 pub mod eigen;
 pub mod measures;
 pub mod script;
+pub mod tridiagonal;
 
 use crate::lattice::Lattice;
 use faer::Mat;
