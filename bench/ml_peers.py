@@ -35,6 +35,29 @@ el = epoch(d2l, x, y, 10, mape, 1e-4)
 print(json.dumps({"task": "train D2L (14.8 M params), batch 10, MAPE, Adam (samples/s)", "size": "16×16×2",
                   "peer_s": el, "peer_rate": n / el, "peer": f"PyTorch {torch.__version__} CPU"}))
 
+# seed 000 L2D2L: L2D (zero-initialised output layer) trained through the frozen D2L
+l2d = nn.Sequential(same(1, 256), nn.ReLU(), nn.MaxPool2d(2), same(256, 512), nn.ReLU(), nn.MaxPool2d(2),
+                    same(512, 1024), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4096, 2048), nn.ReLU(),
+                    nn.Dropout(0.5), nn.Linear(2048, 512), nn.Unflatten(1, (2, 16, 16)))
+nn.init.zeros_(l2d[-2].weight)
+for p in d2l.parameters():
+    p.requires_grad_(False)
+d2l.eval()
+w = torch.rand(n, 1, 16, 16) * 0.9 + 0.1
+opt = torch.optim.Adam(l2d.parameters(), lr=1e-4)
+l2d.train()
+t = time.perf_counter()
+perm = torch.randperm(n)
+for i in range(0, n, 10):
+    idx = perm[i:i + 10]
+    opt.zero_grad()
+    l = mape(d2l(l2d(w[idx])), y[idx])
+    l.backward()
+    opt.step()
+el = time.perf_counter() - t
+print(json.dumps({"task": "train L2D through the frozen D2L (seed-000 L2D2L), batch 10 (samples/s)", "size": "16×16",
+                  "peer_s": el, "peer_rate": n / el, "peer": f"PyTorch {torch.__version__} CPU"}))
+
 small = nn.Sequential(same(1, 16), nn.ReLU(), nn.MaxPool2d(2), same(16, 32), nn.ReLU(), nn.MaxPool2d(2),
                       nn.Flatten(), nn.Linear(2048, 64), nn.ReLU(), nn.Linear(64, 2))
 m = 4096

@@ -1,5 +1,6 @@
-//! Eigensolvers. `eigh`: every eigenpair of a dense real symmetric matrix (faer, eigenvalues in
-//! nondecreasing order). `eigs_near`: the k eigenpairs closest to an energy σ of a large sparse
+//! Eigensolvers. `eigh`: every eigenpair of a dense real symmetric matrix, eigenvalues in
+//! nondecreasing order (faer's tridiagonalization and back-transformation around our QL and
+//! inverse iteration, `tridiagonal.rs`; faer's divide and conquer as the fallback). `eigs_near`: the k eigenpairs closest to an energy σ of a large sparse
 //! operator, by shift-invert Lanczos — a sparse LU of (H − σ) turns the wanted interior
 //! eigenvalues into the largest ones of (H − σ)⁻¹, which Lanczos finds in few steps.
 

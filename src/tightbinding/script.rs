@@ -432,7 +432,7 @@ pub fn register(engine: &mut Engine) {
             Ok(NdArray::from_vec(y))
         },
     );
-    reg(engine, "eigh", &["H: operator|ndarray", "spectrum"], "All eigenpairs of a real symmetric matrix (faer), eigenvalues ascending, eigenvectors normalised.", eigh);
+    reg(engine, "eigh", &["H: operator|ndarray", "spectrum"], "All eigenpairs of a real symmetric matrix, eigenvalues ascending, eigenvectors orthonormal (Householder tridiagonalization, then QL and inverse iteration; divide and conquer where eigenvalues cluster). Uses every core from n = 400.", eigh);
     reg(
         engine,
         "eigvalsh",
