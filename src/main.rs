@@ -126,7 +126,18 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
     }
 }
 
+/// Rust ignores SIGPIPE, so a print to a closed pipe (`disco doc | head`) fails and `println!`
+/// panics. Restore the default action: the process ends quietly when its reader goes away.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: sets the disposition of one signal at start-up, before any thread exists
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     tune_allocator();
     tune_candle_threads();
     let cli = Cli::parse();

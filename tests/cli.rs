@@ -296,3 +296,31 @@ fn example_spring_networks_prunes_to_auxetic() {
     assert!((nu + 0.8).abs() <= 0.02, "{out}");
     assert!(std::fs::metadata(d.join("springs.png")).unwrap().len() > 10_000);
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `disco eval '…' | head`: the reader goes away; no panic message, no error exit status
+    let mut child = disco()
+        .args(["eval", "for i in 0..200000 { print(i) }"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    use std::io::Read;
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        out.status.success() || out.status.code().is_none(),
+        "{:?}",
+        out.status
+    );
+}
