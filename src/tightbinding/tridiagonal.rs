@@ -365,7 +365,7 @@ fn inverse_iteration(
                 }
                 // converged once the solve amplifies past dstein's test, plus one more solve to
                 // damp the neighbours' components (dstein does two more; one gave the same 10⁻¹⁴
-                // orthogonality in the tests, a third solve is 15 % of a 256² eigh)
+                // orthogonality in the tests; each solve is ≈ 5 % of a 256² eigh)
                 let norm = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
                 if norm >= stopping {
                     extra += 1;
