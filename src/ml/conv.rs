@@ -845,7 +845,14 @@ struct Product {
 }
 
 impl Product {
-    fn of(&self, a: &[f32], la: &Layout, b: &[f32], lb: &Layout) -> candle_core::Result<Vec<f32>> {
+    /// op(a) op(b) and its shape.
+    fn of(
+        &self,
+        a: &[f32],
+        la: &Layout,
+        b: &[f32],
+        lb: &Layout,
+    ) -> candle_core::Result<(Vec<f32>, Shape)> {
         let ((a0, a1), (b0, b1)) = (la.shape().dims2()?, lb.shape().dims2()?);
         // (rows, inner, row stride, column stride) of op(a) and op(b) over the stored arrays
         let (m, k, a_rs, a_cs) = if self.ta {
@@ -861,7 +868,8 @@ impl Product {
         if k != k2 {
             candle_core::bail!("product: {:?} by {:?} do not fit", la.dims(), lb.dims());
         }
-        Ok(matmul(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs))
+        let c = matmul(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs);
+        Ok((c, Shape::from((m, n))))
     }
 }
 
@@ -881,18 +889,17 @@ impl candle_core::CustomOp3 for Linear {
         let x = f32_slice(s1, l1, "dense")?;
         let w = f32_slice(s2, l2, "dense")?;
         let bias = f32_slice(s3, l3, "dense")?;
-        let mut y = Product {
+        let (mut y, shape) = Product {
             ta: false,
             tb: false,
         }
         .of(x, l1, w, l2)?;
-        let (n, o) = (l1.shape().dims2()?.0, bias.len());
-        y.par_chunks_mut(o).for_each(|row| {
+        y.par_chunks_mut(bias.len()).for_each(|row| {
             for (v, b) in row.iter_mut().zip(bias) {
                 *v += b;
             }
         });
-        Ok((CpuStorage::F32(y), Shape::from((n, o))))
+        Ok((CpuStorage::F32(y), shape))
     }
     fn bwd(
         &self,
@@ -931,11 +938,7 @@ impl candle_core::CustomOp2 for Product {
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let a = f32_slice(s1, l1, "product")?;
         let b = f32_slice(s2, l2, "product")?;
-        let c = self.of(a, l1, b, l2)?;
-        let (a0, a1) = l1.shape().dims2()?;
-        let (b0, b1) = l2.shape().dims2()?;
-        let m = if self.ta { a1 } else { a0 };
-        let n = if self.tb { b0 } else { b1 };
-        Ok((CpuStorage::F32(c), Shape::from((m, n))))
+        let (c, shape) = self.of(a, l1, b, l2)?;
+        Ok((CpuStorage::F32(c), shape))
     }
 }

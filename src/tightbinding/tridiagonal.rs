@@ -411,31 +411,23 @@ fn inverse_iteration(
 mod tests {
     use super::*;
 
-    struct TridiagonalEigen {
-        values: Vec<f64>,
-        vectors: Vec<f64>,
-    }
-
     fn check(d: &[f64], e: &[f64], exact: Option<&[f64]>) {
         let n = d.len();
         let mut store = vec![0.0; n * n];
         let mut cols: Vec<&mut [f64]> = store.chunks_mut(n).collect();
         let values = eigen(d, e, false, &mut cols).expect("converges");
-        let r = TridiagonalEigen {
-            values,
-            vectors: store,
-        };
+        let vectors = store;
         let tn = d.iter().chain(e).fold(1e-300f64, |m, v| m.max(v.abs()));
         if let Some(x) = exact {
-            for (a, b) in r.values.iter().zip(x) {
+            for (a, b) in values.iter().zip(x) {
                 assert!((a - b).abs() < 1e-12 * tn, "{a} vs {b}");
             }
         }
         for j in 0..n {
-            let z = &r.vectors[j * n..(j + 1) * n];
+            let z = &vectors[j * n..(j + 1) * n];
             // residual (T − λ)z and orthonormality
             for i in 0..n {
-                let mut t = d[i] * z[i] - r.values[j] * z[i];
+                let mut t = d[i] * z[i] - values[j] * z[i];
                 if i > 0 {
                     t += e[i - 1] * z[i - 1];
                 }
@@ -445,7 +437,7 @@ mod tests {
                 assert!(t.abs() < 1e-12 * tn * n as f64, "residual {t}");
             }
             for k in 0..=j {
-                let y = &r.vectors[k * n..(k + 1) * n];
+                let y = &vectors[k * n..(k + 1) * n];
                 let dot: f64 = z.iter().zip(y).map(|(a, b)| a * b).sum();
                 let want = if k == j { 1.0 } else { 0.0 };
                 assert!((dot - want).abs() < 1e-12 * n as f64, "{j}·{k} = {dot}");
