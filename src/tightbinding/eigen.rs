@@ -1,5 +1,6 @@
 //! Eigensolvers. `eigh`: every eigenpair of a dense real symmetric matrix, eigenvalues in
-//! nondecreasing order (faer's tridiagonalization and back-transformation around our QL and
+//! nondecreasing order (a Householder tridiagonalization — faer's, or from n = 800 our blocked
+//! one on two threads, `tridiagonalize.rs` — and faer's back-transformation around our QL and
 //! inverse iteration, `tridiagonal.rs`; faer's divide and conquer as the fallback). `eigs_near`: the k eigenpairs closest to an energy σ of a large sparse
 //! operator, by shift-invert Lanczos — a sparse LU of (H − σ) turns the wanted interior
 //! eigenvalues into the largest ones of (H − σ)⁻¹, which Lanczos finds in few steps.
@@ -44,8 +45,9 @@ pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
 /// All eigenpairs of a dense symmetric matrix (lower triangle) with the given parallelism:
 /// `Par::Seq` inside a batch that already runs one realization per core.
 ///
-/// Householder tridiagonalization (faer), then the tridiagonal eigenproblem by QL and inverse
-/// iteration (`tridiagonal.rs`, O(n²)), then faer's blocked back-transformation. Where inverse
+/// Householder tridiagonalization (faer's, or from n = 800 on two threads our blocked one in
+/// `tridiagonalize.rs`), then the tridiagonal eigenproblem by QL and inverse iteration
+/// (`tridiagonal.rs`, O(n²)), then faer's blocked back-transformation. Where inverse
 /// iteration declines (large clusters of close eigenvalues, as in clean lattices), faer's divide
 /// and conquer solves the whole problem instead.
 pub fn eigh_dense_par(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum, String> {
@@ -91,18 +93,15 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
     let n = m.nrows();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
     // below ≈ 400 rows, threads cost more than they save (n = 256: 3.9 ms sequential, 4.6 ms on
-    // two threads); faer's parallel tridiagonalization was slower than its sequential one up to
-    // n ≈ 1200 here (n = 1000: 57 ms against 70 ms)
+    // two threads)
     let par = if n < PARALLEL_FROM {
         faer::Par::Seq
     } else {
         par
     };
-    let tri_par = if n > TRIDIAG_PARALLEL_FROM {
-        par
-    } else {
-        faer::Par::Seq
-    };
+    // faer's tridiagonalization runs sequentially: on two threads it was slower up to n ≈ 1200
+    // (n = 1000: 57 ms against 70 ms), and from n = 800 on a parallel eigh uses ours instead
+    let tri_par = faer::Par::Seq;
     let params: tridiag::TridiagParams = faer::Auto::<f64>::auto();
     let params = params.into();
     let req = StackReq::any_of(&[
@@ -113,13 +112,65 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
             n,
         ),
     ]);
-    let mut trid = Mat::<f64>::zeros(n, n);
-    trid.as_mut().copy_from_triangular_lower(m.as_ref());
+    // the reduced matrix: d, e and the reflectors below the subdiagonal (faer's layout), in
+    // `ours` (column-major) after our reduction, in `faers` after faer's
+    let mut ours = Vec::new();
+    let mut faers = Mat::<f64>::zeros(0, 0);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(req, |stack| {
-        tridiag::tridiag_in_place(trid.as_mut(), hh.as_mut(), tri_par, stack, params);
-        let d: Vec<f64> = (0..n).map(|i| trid[(i, i)]).collect();
-        let e: Vec<f64> = (0..n - 1).map(|i| trid[(i + 1, i)]).collect();
+        let blocked = par != faer::Par::Seq && n >= BLOCKED_FROM;
+        let (d, e) = if blocked {
+            // our blocked reduction on two threads (`tridiagonalize.rs`)
+            ours = vec![0.0; n * n];
+            for (j, col) in m.col_iter().enumerate() {
+                let dst = &mut ours[j * n + j..(j + 1) * n];
+                match col.try_as_col_major() {
+                    Some(c) => dst.copy_from_slice(&c.as_slice()[j..]),
+                    None => dst
+                        .iter_mut()
+                        .zip(col.iter().skip(j))
+                        .for_each(|(x, v)| *x = *v),
+                }
+            }
+            let mut tau = vec![0.0; n - 1];
+            let (d, e) = super::tridiagonalize::tridiagonalize(&mut ours, n, &mut tau, true);
+            for (k, t) in tau.iter().enumerate() {
+                hh[(0, k)] = *t;
+            }
+            (d, e)
+        } else {
+            faers = Mat::<f64>::zeros(n, n);
+            faers.as_mut().copy_from_triangular_lower(m.as_ref());
+            tridiag::tridiag_in_place(faers.as_mut(), hh.as_mut(), tri_par, stack, params);
+            let d: Vec<f64> = (0..n).map(|i| faers[(i, i)]).collect();
+            let e: Vec<f64> = (0..n - 1).map(|i| faers[(i + 1, i)]).collect();
+            (d, e)
+        };
+        let trid = if blocked {
+            faer::MatRef::from_column_major_slice(&ours, n, n)
+        } else {
+            faers.as_ref()
+        };
+        if blocked {
+            // faer's blocked form of the reflector sequence (as its tridiag_in_place ends)
+            let essentials = trid.submatrix(1, 0, n - 1, n - 1);
+            let mut j = 0;
+            while j < n - 1 {
+                let b = bs.min(n - 1 - j);
+                let mut block = hh.as_mut().submatrix_mut(0, j, b, b);
+                for k in 0..b {
+                    block[(k, k)] = block[(0, k)];
+                }
+                householder::upgrade_householder_factor(
+                    block,
+                    essentials.submatrix(j, j, n - 1 - j, b),
+                    b,
+                    1,
+                    par,
+                );
+                j += b;
+            }
+        }
         let parallel = par != faer::Par::Seq;
         let mut vectors = Mat::<f64>::zeros(n, n);
         let mut cols = Vec::with_capacity(n);
@@ -128,7 +179,7 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
         }
         let values = super::tridiagonal::eigen(&d, &e, parallel, &mut cols)?;
         householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
-            trid.as_ref().submatrix(1, 0, n - 1, n - 1),
+            trid.submatrix(1, 0, n - 1, n - 1),
             hh.as_ref(),
             faer::Conj::No,
             vectors.as_mut().subrows_mut(1, n - 1),
@@ -141,8 +192,10 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
 
 /// From this size on, `eigh` uses the caller's parallelism.
 const PARALLEL_FROM: usize = 400;
-/// Above this size faer's tridiagonalization runs with the caller's parallelism.
-const TRIDIAG_PARALLEL_FROM: usize = 1200;
+/// From this size on, a parallel `eigh` reduces with our blocked two-thread tridiagonalization
+/// (n = 800: 22 ms against faer's 24 ms sequential; n = 1000: 38 against 52; n = 2000: 302
+/// against faer's 369 ms on two threads); below it faer's sequential reduction is faster.
+const BLOCKED_FROM: usize = 800;
 
 /// faer's own dense symmetric eigensolver (divide and conquer on the tridiagonal matrix): the
 /// fallback of `eigh_dense_par`, and its reference in the tests.
@@ -368,14 +421,23 @@ mod tests {
     /// eigh against faer's divide and conquer: the same eigenvalues, orthonormal vectors, small
     /// residuals ‖Hv − λv‖, each relative to ‖H‖.
     fn agrees_with_divide_and_conquer(h: &Mat<f64>, what: &str, route: Option<()>) {
+        agrees_with_divide_and_conquer_par(h, what, route, faer::Par::Seq)
+    }
+
+    fn agrees_with_divide_and_conquer_par(
+        h: &Mat<f64>,
+        what: &str,
+        route: Option<()>,
+        par: faer::Par,
+    ) {
         // the route taken: inverse iteration (Some) or the divide-and-conquer fallback (None)
         assert_eq!(
-            eigh_by_inverse_iteration(h, faer::Par::Seq).map(|_| ()),
+            eigh_by_inverse_iteration(h, par).map(|_| ()),
             route,
             "{what}"
         );
         let n = h.nrows();
-        let a = eigh_dense_par(h, faer::Par::Seq).expect("eigh");
+        let a = eigh_dense_par(h, par).expect("eigh");
         let b = eigh_divide_and_conquer(h, faer::Par::Seq).expect("reference");
         let norm = (0..n)
             .map(|i| (0..n).map(|j| h[(i, j)].abs()).sum::<f64>())
@@ -419,6 +481,22 @@ mod tests {
             }
         }
         agrees_with_divide_and_conquer(&g, "GOE", Some(()));
+        // GOE at n = 900 on two threads: the blocked two-thread reduction (`tridiagonalize.rs`)
+        let n = 900;
+        let mut g = Mat::<f64>::zeros(n, n);
+        for i in 0..n {
+            for j in 0..=i {
+                let v = r();
+                g[(i, j)] = v;
+                g[(j, i)] = v;
+            }
+        }
+        agrees_with_divide_and_conquer_par(
+            &g,
+            "GOE n = 900, two threads",
+            Some(()),
+            faer::Par::rayon(2),
+        );
         // seed 000: a displaced 16×16 lattice, all-pairs hopping, spectrum at ε = 1 of width ≈ 0.1
         let pos: Vec<[f64; 2]> = (0..256)
             .map(|i| [(i % 16) as f64 + 0.6 * r(), (i / 16) as f64 + 0.6 * r()])

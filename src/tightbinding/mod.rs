@@ -7,6 +7,7 @@ pub mod eigen;
 pub mod measures;
 pub mod script;
 pub mod tridiagonal;
+pub mod tridiagonalize;
 
 use crate::lattice::Lattice;
 use faer::Mat;
