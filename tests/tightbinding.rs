@@ -260,6 +260,13 @@ fn bad_input_errors() {
     assert!(e("lattice(\"hexagon\", [3, 3])").contains("unknown lattice kind 'hexagon'"));
     assert!(e("lattice(\"square\", [3])").contains("needs 2 dimensions"));
     assert!(e("eigh(ndarray([[1, 2], [3, 4]]))").contains("not symmetric"));
+    // the first asymmetric pair in row order, across the tiles of the check
+    let two = e(
+        "let rows = []; for i in 0..130 { let r = []; for j in 0..130 { \
+                 r.push(if (i == 100 && j == 3) || (i == 70 && j == 65) { 1.0 } else { 0.0 }); } \
+                 rows.push(r); } eigh(ndarray(rows))",
+    );
+    assert!(two.contains("at (70, 65): 1 vs 0"), "{two}");
     assert!(e("eigh(ndarray([1, 2, 3]))").contains("not square"));
     let big = e("hamiltonian(lattice(\"square\", [600, 600]), #{hopping: #{kind: \"exp\"}})");
     assert!(big.contains("dense") && big.contains("would need"), "{big}");

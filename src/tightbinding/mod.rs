@@ -51,6 +51,13 @@ impl Operator {
             Operator::Sparse { diag, off, .. } => diag.len() + 2 * off.len(),
         }
     }
+    /// The dense matrix, borrowed when the operator is dense already.
+    pub fn as_dense(&self) -> std::borrow::Cow<'_, Mat<f64>> {
+        match self {
+            Operator::Dense(m) => std::borrow::Cow::Borrowed(m),
+            sparse => std::borrow::Cow::Owned(sparse.to_dense()),
+        }
+    }
     /// Dense copy.
     pub fn to_dense(&self) -> Mat<f64> {
         match self {
