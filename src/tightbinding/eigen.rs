@@ -151,8 +151,9 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
         } else {
             faers.as_ref()
         };
-        if blocked {
-            // faer's blocked form of the reflector sequence (as its tridiag_in_place ends)
+        // faer's blocked form of our reflector sequence (as its tridiag_in_place ends), formed
+        // on the other thread while the QL iteration, sequential, finds the eigenvalues
+        let upgrade = |hh: &mut Mat<f64>| {
             let essentials = trid.submatrix(1, 0, n - 1, n - 1);
             let mut j = 0;
             while j < n - 1 {
@@ -166,18 +167,26 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
                     essentials.submatrix(j, j, n - 1 - j, b),
                     b,
                     1,
-                    par,
+                    faer::Par::Seq,
                 );
                 j += b;
             }
-        }
+        };
         let parallel = par != faer::Par::Seq;
         let mut vectors = Mat::<f64>::zeros(n, n);
         let mut cols = Vec::with_capacity(n);
         for c in vectors.col_iter_mut() {
             cols.push(c.try_as_col_major_mut()?.as_slice_mut());
         }
-        let values = super::tridiagonal::eigen(&d, &e, parallel, &mut cols)?;
+        let values = if blocked {
+            let (values, ()) = rayon::join(
+                || super::tridiagonal::eigen(&d, &e, parallel, &mut cols),
+                || upgrade(&mut hh),
+            );
+            values?
+        } else {
+            super::tridiagonal::eigen(&d, &e, parallel, &mut cols)?
+        };
         householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
             trid.submatrix(1, 0, n - 1, n - 1),
             hh.as_ref(),
@@ -471,26 +480,20 @@ mod tests {
     fn eigh_by_inverse_iteration_agrees_with_divide_and_conquer() {
         // GOE
         let mut r = stream(1);
-        let n = 300;
-        let mut g = Mat::<f64>::zeros(n, n);
-        for i in 0..n {
-            for j in 0..=i {
-                let v = r();
-                g[(i, j)] = v;
-                g[(j, i)] = v;
+        let mut goe = |n: usize| {
+            let mut g = Mat::<f64>::zeros(n, n);
+            for i in 0..n {
+                for j in 0..=i {
+                    let v = r();
+                    g[(i, j)] = v;
+                    g[(j, i)] = v;
+                }
             }
-        }
-        agrees_with_divide_and_conquer(&g, "GOE", Some(()));
+            g
+        };
+        agrees_with_divide_and_conquer(&goe(300), "GOE", Some(()));
         // GOE at n = 900 on two threads: the blocked two-thread reduction (`tridiagonalize.rs`)
-        let n = 900;
-        let mut g = Mat::<f64>::zeros(n, n);
-        for i in 0..n {
-            for j in 0..=i {
-                let v = r();
-                g[(i, j)] = v;
-                g[(j, i)] = v;
-            }
-        }
+        let g = goe(900);
         agrees_with_divide_and_conquer_par(
             &g,
             "GOE n = 900, two threads",

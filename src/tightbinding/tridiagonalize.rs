@@ -707,33 +707,10 @@ mod tests {
         };
         let two = run(2);
         let one = run(1); // the helper job never finds a free thread: the alone path
-        assert!(
-            two.0
-                .iter()
-                .zip(&one.0)
-                .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "reflectors differ"
-        );
-        assert!(
-            two.1
-                .iter()
-                .zip(&one.1)
-                .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "τ differ"
-        );
-        assert!(
-            two.2
-                .iter()
-                .zip(&one.2)
-                .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "d differs"
-        );
-        assert!(
-            two.3
-                .iter()
-                .zip(&one.3)
-                .all(|(x, y)| x.to_bits() == y.to_bits()),
-            "e differs"
-        );
+        let same = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits());
+        assert!(same(&two.0, &one.0), "reflectors differ");
+        assert!(same(&two.1, &one.1), "τ differ");
+        assert!(same(&two.2, &one.2), "d differs");
+        assert!(same(&two.3, &one.3), "e differs");
     }
 }
