@@ -121,17 +121,20 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
         let blocked = par != faer::Par::Seq && n >= BLOCKED_FROM;
         let (d, e) = if blocked {
             // our blocked reduction on two threads (`tridiagonalize.rs`)
+            // the lower triangle, copied on both threads (which also wakes rayon's workers
+            // before the first panel hands half its columns to one)
+            use rayon::prelude::*;
             ours = vec![0.0; n * n];
-            for (j, col) in m.col_iter().enumerate() {
-                let dst = &mut ours[j * n + j..(j + 1) * n];
+            ours.par_chunks_mut(n).enumerate().for_each(|(j, dst)| {
+                let col = m.col(j);
                 match col.try_as_col_major() {
-                    Some(c) => dst.copy_from_slice(&c.as_slice()[j..]),
-                    None => dst
+                    Some(c) => dst[j..].copy_from_slice(&c.as_slice()[j..]),
+                    None => dst[j..]
                         .iter_mut()
                         .zip(col.iter().skip(j))
                         .for_each(|(x, v)| *x = *v),
                 }
-            }
+            });
             let mut tau = vec![0.0; n - 1];
             let (d, e) = super::tridiagonalize::tridiagonalize(&mut ours, n, &mut tau, true);
             for (k, t) in tau.iter().enumerate() {
