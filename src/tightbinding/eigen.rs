@@ -99,13 +99,10 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
     } else {
         par
     };
-    // faer's tridiagonalization runs sequentially: on two threads it was slower up to n ≈ 1200
-    // (n = 1000: 57 ms against 70 ms), and from n = 800 on a parallel eigh uses ours instead
-    let tri_par = faer::Par::Seq;
     let params: tridiag::TridiagParams = faer::Auto::<f64>::auto();
     let params = params.into();
     let req = StackReq::any_of(&[
-        tridiag::tridiag_in_place_scratch::<f64>(n, tri_par, params),
+        tridiag::tridiag_in_place_scratch::<f64>(n, faer::Par::Seq, params),
         householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
             n - 1,
             bs,
@@ -144,7 +141,9 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
         } else {
             faers = Mat::<f64>::zeros(n, n);
             faers.as_mut().copy_from_triangular_lower(m.as_ref());
-            tridiag::tridiag_in_place(faers.as_mut(), hh.as_mut(), tri_par, stack, params);
+            // faer's reduction runs sequentially: on two threads it was slower up to n ≈ 1200
+            // (n = 1000: 57 ms against 70 ms), and from n = 800 a parallel eigh uses ours
+            tridiag::tridiag_in_place(faers.as_mut(), hh.as_mut(), faer::Par::Seq, stack, params);
             let d: Vec<f64> = (0..n).map(|i| faers[(i, i)]).collect();
             let e: Vec<f64> = (0..n - 1).map(|i| faers[(i + 1, i)]).collect();
             (d, e)

@@ -423,7 +423,7 @@ pub fn register(engine: &mut Engine) {
         "The matrix as a dense ndarray.",
         |h: &mut Operator| -> Res<NdArray> {
             check_alloc("to_dense", "the dense matrix", (h.n() as u128).pow(2), 8)?;
-            Ok(mat_to_nd(&h.to_dense()))
+            Ok(mat_to_nd(&h.as_dense()))
         },
     );
     reg(
