@@ -59,6 +59,13 @@ pub fn tridiagonalize(
     }
     // W: the panel's w vectors (dlatrd's W), column-major with leading dimension n
     let mut w = vec![0.0; n * PANEL];
+    // [V W] and [W V] of the trailing update, rows indexed as the matrix's; allocated once (a
+    // fresh buffer per panel meant fresh pages, and a first-touch fault of a 2 MB page took
+    // ≈ 5 ms on these machines)
+    let mut pq = (
+        Mat::<f64>::zeros(n, 2 * PANEL),
+        Mat::<f64>::zeros(n, 2 * PANEL),
+    );
     let mut j0 = 0;
     while j0 + 1 < n {
         let pb = PANEL.min(n - 1 - j0);
@@ -81,11 +88,14 @@ pub fn tridiagonalize(
             let (mine, theirs) = a.split_at_mut(split * n);
             let helper = Helper::new(theirs, n - split);
             rayon::join(
-                || panel.reduce_with_helper(mine, &helper),
+                || panel.reduce_with_helper(mine, &mut pq, &helper),
                 || helper.serve(n, split, pb),
             );
+            if let Some(back) = helper.pq.into_inner() {
+                pq = back;
+            }
         } else {
-            panel.reduce(a, Share::Alone(&mut []));
+            panel.reduce(a, &mut pq, Share::Alone(&mut []));
         }
         j0 += pb;
     }
@@ -109,7 +119,12 @@ struct Panel<'a> {
 impl Panel<'_> {
     /// `reduce` with the helper's columns on the helper, once it has started; if it has not
     /// started soon (no idle rayon worker), this thread takes its columns and works alone.
-    fn reduce_with_helper(&mut self, a: &mut [f64], helper: &Helper) {
+    fn reduce_with_helper(
+        &mut self,
+        a: &mut [f64],
+        pq: &mut (Mat<f64>, Mat<f64>),
+        helper: &Helper,
+    ) {
         // should this thread unwind, the helper must not wait for requests forever
         struct Release<'h, 's>(&'h Helper<'s>);
         impl Drop for Release<'_, '_> {
@@ -123,7 +138,7 @@ impl Panel<'_> {
             if t.elapsed() > HELPER_WAIT {
                 if let Ok(mut theirs) = helper.theirs.try_lock() {
                     helper.alone.store(true, Ordering::Release);
-                    return self.reduce(a, Share::Alone(&mut theirs));
+                    return self.reduce(a, pq, Share::Alone(&mut theirs));
                 }
                 // the helper holds them: it has started
                 spin_until(|| helper.started.load(Ordering::Acquire));
@@ -131,12 +146,13 @@ impl Panel<'_> {
             }
             std::hint::spin_loop();
         }
-        self.reduce(a, Share::Helper(helper))
+        self.reduce(a, pq, Share::Helper(helper))
     }
 
     /// Form the panel's reflectors and apply them to the trailing matrix. `a` holds columns
     /// [0, split) of the matrix, `share` the rest.
-    fn reduce(&mut self, a: &mut [f64], share: Share<'_, '_>) {
+    /// `pq`: n × 2·PANEL buffers for the panel's [V W] and [W V].
+    fn reduce(&mut self, a: &mut [f64], pq: &mut (Mat<f64>, Mat<f64>), share: Share<'_, '_>) {
         let Panel {
             n, j0, pb, split, ..
         } = *self;
@@ -245,32 +261,32 @@ impl Panel<'_> {
         }
         // A[c0:, c0:] −= V Wᵀ + W Vᵀ (lower triangle), as [V W]·[W V]ᵀ
         let c0 = j0 + pb;
-        let mt = n - c0;
-        let mut p = Mat::<f64>::zeros(mt, 2 * pb);
-        let mut q = Mat::<f64>::zeros(mt, 2 * pb);
-        for c in 0..pb {
-            let vc = &a[(j0 + c) * n + c0..(j0 + c + 1) * n];
-            let wc = &self.w[c * n + c0..(c + 1) * n];
-            for r in 0..mt {
-                p[(r, c)] = vc[r];
-                p[(r, pb + c)] = wc[r];
-                q[(r, c)] = wc[r];
-                q[(r, pb + c)] = vc[r];
+        {
+            let (p, q) = &mut *pq;
+            for c in 0..pb {
+                let vc = &a[(j0 + c) * n + c0..(j0 + c + 1) * n];
+                let wc = &self.w[c * n + c0..(c + 1) * n];
+                for (r, (v, w)) in (c0..n).zip(vc.iter().zip(wc)) {
+                    p[(r, c)] = *v;
+                    p[(r, pb + c)] = *w;
+                    q[(r, c)] = *w;
+                    q[(r, pb + c)] = *v;
+                }
             }
         }
         let (_, trailing_cols) = a.split_at_mut(c0 * n);
         match share {
             Share::Helper(h) => {
-                let (p, q) = h.request_update(p, q);
-                rank_update_lower(trailing_cols, n, c0, split, p.as_ref(), q.as_ref());
+                let empty = (Mat::zeros(0, 0), Mat::zeros(0, 0));
+                let pq = h.request_update(std::mem::replace(pq, empty));
+                let (p, q) = pq_rows(pq, c0, pb);
+                rank_update_lower(trailing_cols, n, c0, split, p, q);
                 h.wait(pb + 1);
             }
             Share::Alone(theirs) => {
-                rank_update_lower(trailing_cols, n, c0, split, p.as_ref(), q.as_ref());
-                let (p, q) = (
-                    p.as_ref().subrows(split - c0, n - split),
-                    q.as_ref().subrows(split - c0, n - split),
-                );
+                let (p, q) = pq_rows(pq, c0, pb);
+                rank_update_lower(trailing_cols, n, c0, split, p, q);
+                let (p, q) = pq_rows(pq, split, pb);
                 rank_update_lower(theirs, n, split, n, p, q);
             }
         }
@@ -333,10 +349,12 @@ impl<'s> Helper<'s> {
         }
     }
 
-    fn request_update(&self, p: Mat<f64>, q: Mat<f64>) -> (&Mat<f64>, &Mat<f64>) {
-        let (p, q) = self.pq.get_or_init(|| (p, q));
+    /// Hand the filled [V W] and [W V] buffers over for the trailing update (they come back
+    /// with `pq.into_inner()` after the panel).
+    fn request_update(&self, pq: (Mat<f64>, Mat<f64>)) -> &(Mat<f64>, Mat<f64>) {
+        let pq = self.pq.get_or_init(|| pq);
         self.go.store(usize::MAX, Ordering::Release);
-        (p, q)
+        pq
     }
 
     fn wait(&self, count: usize) {
@@ -372,15 +390,21 @@ impl<'s> Helper<'s> {
             self.done.store(i + 1, Ordering::Release);
         }
         spin_until(|| self.go.load(Ordering::Acquire) == usize::MAX);
-        if let Some((p, q)) = self.pq.get() {
-            let c0 = n - p.nrows();
-            let (p, q) = (
-                p.as_ref().subrows(split - c0, n - split),
-                q.as_ref().subrows(split - c0, n - split),
-            );
+        if let Some(pq) = self.pq.get() {
+            let (p, q) = pq_rows(pq, split, pb);
             rank_update_lower(cols, n, split, n, p, q);
         }
     }
+}
+
+/// Rows [r0, n) of a panel's [V W] and [W V] (pb reflectors) in the n × 2·PANEL buffers.
+fn pq_rows(pq: &(Mat<f64>, Mat<f64>), r0: usize, pb: usize) -> (MatRef<'_, f64>, MatRef<'_, f64>) {
+    let (p, q) = pq;
+    let m = p.nrows() - r0;
+    (
+        p.as_ref().submatrix(r0, 0, m, 2 * pb),
+        q.as_ref().submatrix(r0, 0, m, 2 * pb),
+    )
 }
 
 /// The buffer behind a mutex; a poisoned one (the other thread panicked) still holds valid f64s.
