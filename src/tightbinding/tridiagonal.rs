@@ -329,82 +329,524 @@ fn inverse_iteration(
     if clusters.windows(2).any(|c| c[1] - c[0] > MAX_CLUSTER) {
         return None;
     }
-    // each cluster owns its columns: split the output accordingly
-    let mut parts: Vec<(usize, &mut [&mut [f64]])> = Vec::with_capacity(clusters.len() - 1);
+    let job = Iteration {
+        d,
+        e,
+        shifts: &shifts,
+        offset,
+        onenrm,
+        stopping: (0.1 / bs as f64).sqrt(),
+    };
+    // each cluster owns its columns: split the output accordingly. Clusters of one eigenvalue,
+    // most of them, are iterated LANES at a time (in order, so the grouping does not depend on
+    // the thread count); larger ones one vector after another, for Gram–Schmidt.
+    let mut work: Vec<Work<'_, '_>> = Vec::with_capacity(clusters.len() - 1);
+    let mut group = Vec::with_capacity(LANES);
     let mut rest = out;
     for c in clusters.windows(2) {
         let (head, tail) = rest.split_at_mut(c[1] - c[0]);
-        parts.push((c[0], head));
         rest = tail;
+        if head.len() == 1 {
+            group.push((c[0], &mut *head[0]));
+            if group.len() == LANES {
+                work.push(Work::Lanes(std::mem::take(&mut group)));
+            }
+        } else {
+            work.push(Work::Cluster(c[0], head));
+        }
     }
-    let stopping = (0.1 / bs as f64).sqrt();
-    let solve_cluster = |(first, cols): &mut (usize, &mut [&mut [f64]])| -> Option<()> {
+    if !group.is_empty() {
+        work.push(Work::Lanes(group));
+    }
+    let run = |item: &mut Work<'_, '_>| match item {
+        Work::Lanes(group) => job.lanes(group),
+        Work::Cluster(first, cols) => job.cluster(*first, cols),
+    };
+    let ok = if parallel {
+        work.par_iter_mut().map(run).all(|r| r.is_some())
+    } else {
+        work.iter_mut().map(run).all(|r| r.is_some())
+    };
+    ok.then_some(())
+}
+
+/// A unit of inverse-iteration work: up to LANES single-eigenvalue clusters (eigenvalue index,
+/// output column), or one cluster of close eigenvalues (first index, its columns).
+enum Work<'a, 'b> {
+    Lanes(Vec<(usize, &'a mut [f64])>),
+    Cluster(usize, &'a mut [&'b mut [f64]]),
+}
+
+/// What inverse iteration on one unreduced block needs: the block, the (separated) shifts, the
+/// block's row offset in the output columns and its norm, and dstein's convergence threshold.
+struct Iteration<'a> {
+    d: &'a [f64],
+    e: &'a [f64],
+    shifts: &'a [f64],
+    offset: usize,
+    onenrm: f64,
+    stopping: f64,
+}
+
+impl Iteration<'_> {
+    /// The eigenvectors of one cluster, `cols[c]` for eigenvalue `first + c`, each
+    /// orthogonalised against the cluster's earlier ones.
+    fn cluster(&self, first: usize, cols: &mut [&mut [f64]]) -> Option<()> {
+        let bs = self.d.len();
         let mut lu = ShiftedLu::new(bs);
         let mut x = vec![0.0; bs];
         for c in 0..cols.len() {
-            let j = *first + c;
-            lu.factor(d, e, shifts[j], f64::EPSILON * onenrm);
-            start_vector(&mut x, (offset + j) as u64);
-            let mut extra = 0;
-            let mut converged = false;
-            for _ in 0..5 {
-                // scale so that the solve cannot overflow: ‖x‖∞ = bs‖T‖ max(ε, |u_nn|)
-                let big = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                if big == 0.0 {
-                    start_vector(&mut x, (offset + j) as u64 ^ 0x5555);
-                    continue;
+            let (prev, this) = cols.split_at_mut(c);
+            self.one(&mut lu, &mut x, first + c, prev, this.first_mut()?)?;
+        }
+        Some(())
+    }
+
+    /// Eigenvector j into `out` (rows offset..), orthogonalised against `prev`.
+    fn one(
+        &self,
+        lu: &mut ShiftedLu,
+        x: &mut [f64],
+        j: usize,
+        prev: &[&mut [f64]],
+        out: &mut [f64],
+    ) -> Option<()> {
+        let (bs, offset) = (self.d.len(), self.offset);
+        lu.factor(self.d, self.e, self.shifts[j], f64::EPSILON * self.onenrm);
+        start_vector(x, (offset + j) as u64);
+        let mut extra = 0;
+        for _ in 0..5 {
+            // scale so that the solve cannot overflow: ‖x‖∞ = bs‖T‖ max(ε, |u_nn|)
+            let big = max_abs(x);
+            if big == 0.0 {
+                start_vector(x, (offset + j) as u64 ^ 0x5555);
+                continue;
+            }
+            let scl = bs as f64 * self.onenrm * f64::EPSILON.max(lu.last_pivot.abs()) / big;
+            x.iter_mut().for_each(|v| *v *= scl);
+            lu.solve(x);
+            // modified Gram–Schmidt against the cluster's vectors found so far
+            for p in prev {
+                let z = &p[offset..offset + bs];
+                let dot: f64 = x.iter().zip(z).map(|(a, b)| a * b).sum();
+                x.iter_mut().zip(z).for_each(|(a, b)| *a -= dot * b);
+            }
+            // converged once the solve amplifies past dstein's test, plus one more solve to
+            // damp the neighbours' components (dstein does two more; one gave the same 10⁻¹⁴
+            // orthogonality in the tests; each solve is ≈ 5 % of a 256² eigh)
+            if max_abs(x) >= self.stopping {
+                extra += 1;
+                if extra == 2 {
+                    store_normalised(x, &mut out[offset..offset + bs]);
+                    return Some(());
                 }
-                let scl = bs as f64 * onenrm * f64::EPSILON.max(lu.last_pivot.abs()) / big;
-                x.iter_mut().for_each(|v| *v *= scl);
-                lu.solve(&mut x);
-                // modified Gram–Schmidt against the cluster's vectors found so far
-                for prev in cols[..c].iter() {
-                    let z = &prev[offset..offset + bs];
-                    let dot: f64 = x.iter().zip(z).map(|(a, b)| a * b).sum();
-                    x.iter_mut().zip(z).for_each(|(a, b)| *a -= dot * b);
-                }
-                // converged once the solve amplifies past dstein's test, plus one more solve to
-                // damp the neighbours' components (dstein does two more; one gave the same 10⁻¹⁴
-                // orthogonality in the tests; each solve is ≈ 5 % of a 256² eigh)
-                let norm = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                if norm >= stopping {
-                    extra += 1;
-                    if extra == 2 {
-                        converged = true;
-                        break;
+            }
+        }
+        None
+    }
+
+    /// The eigenvectors of up to LANES single-eigenvalue clusters at once: the same iteration
+    /// as `one`, lane by lane and with the same bits, but the recurrences of the factorisation
+    /// and the solves, bound by latency, advance LANES eigenvalues per step. A lane whose vector
+    /// vanishes under the solve, or that does not converge, is redone by `one`.
+    fn lanes(&self, group: &mut [(usize, &mut [f64])]) -> Option<()> {
+        let (bs, offset) = (self.d.len(), self.offset);
+        // padding lanes repeat the group's last eigenvalue; their results are dropped
+        let m = group.len();
+        let js: [usize; LANES] = std::array::from_fn(|k| group[k.min(m - 1)].0);
+        let mut x = vec![[0.0; LANES]; bs];
+        let mut column = vec![0.0; bs];
+        for (k, j) in js.iter().enumerate() {
+            start_vector(&mut column, (offset + j) as u64);
+            x.iter_mut().zip(&column).for_each(|(r, v)| r[k] = *v);
+        }
+        let lambda: Lanes = js.map(|j| self.shifts[j]);
+        let mut kept = vec![0.0; LANES * bs];
+        let converged = iterate_lanes(self, &lambda, &mut x, &mut kept);
+        let mut scalar = None;
+        for (k, (j, out)) in group.iter_mut().enumerate() {
+            if converged[k] {
+                store_normalised(&kept[k * bs..(k + 1) * bs], &mut out[offset..offset + bs]);
+            } else {
+                let (lu, x1) = scalar.get_or_insert_with(|| (ShiftedLu::new(bs), vec![0.0; bs]));
+                self.one(lu, x1, *j, &[], out)?;
+            }
+        }
+        Some(())
+    }
+}
+
+/// Eigenvalues iterated together by `Iteration::lanes` (8: the factorisation's two divisions
+/// per step then keep the divider busy on AVX2, and each step has two independent vectors).
+const LANES: usize = 8;
+type Lanes = [f64; LANES];
+
+/// `ShiftedLu` for LANES shifts at once, row-interleaved; `swap` as all-ones bit masks.
+struct LaneLu {
+    l: Vec<Lanes>,
+    inv_u0: Vec<Lanes>,
+    u1: Vec<Lanes>,
+    u2: Vec<Lanes>,
+    swap: Vec<[u64; LANES]>,
+    last_pivot: Lanes,
+}
+
+/// a where the mask is clear, b where it is set (bit for bit)
+#[inline(always)]
+fn select(mask: u64, a: f64, b: f64) -> f64 {
+    f64::from_bits((a.to_bits() & !mask) | (b.to_bits() & mask))
+}
+
+/// Inverse iteration on LANES shifts (`Iteration::one` without Gram–Schmidt, lane by lane):
+/// `x` holds the start vectors; a lane's vector is copied to `kept` (lane k at k·bs) when it
+/// converges. Returns which lanes converged.
+fn iterate_lanes(
+    job: &Iteration<'_>,
+    lambda: &Lanes,
+    x: &mut [Lanes],
+    kept: &mut [f64],
+) -> [bool; LANES] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked above).
+            return unsafe { iterate_lanes_avx2(job, lambda, x, kept) };
+        }
+    }
+    iterate_lanes_generic(job, lambda, x, kept)
+}
+
+/// `iterate_lanes_generic` in AVX2 intrinsics, two vectors of four lanes (the compiler does not
+/// vectorise the generic one across lanes): the same operations in the same order, so the
+/// same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn iterate_lanes_avx2(
+    job: &Iteration<'_>,
+    lambda: &Lanes,
+    x: &mut [Lanes],
+    kept: &mut [f64],
+) -> [bool; LANES] {
+    use std::arch::x86_64::*;
+    let (d, e) = (job.d, job.e);
+    let n = d.len();
+    let tiny = f64::EPSILON * job.onenrm;
+    // rows of LANES values as two vectors of four
+    let load = |r: &Lanes| unsafe {
+        [
+            _mm256_loadu_pd(r.as_ptr()),
+            _mm256_loadu_pd(r.as_ptr().add(4)),
+        ]
+    };
+    let store = |r: &mut Lanes, v: [__m256d; 2]| unsafe {
+        _mm256_storeu_pd(r.as_mut_ptr(), v[0]);
+        _mm256_storeu_pd(r.as_mut_ptr().add(4), v[1]);
+    };
+    let mut l = vec![[0.0; LANES]; n];
+    let mut inv_u0 = vec![[0.0; LANES]; n];
+    let mut u1 = vec![[0.0; LANES]; n];
+    let mut u2 = vec![[0.0; LANES]; n];
+    // the swap masks, as doubles whose bits are all ones or all zeros
+    let mut swaps = vec![[0.0; LANES]; n];
+    let sign = _mm256_set1_pd(-0.0);
+    let (vtiny, one, zero) = (
+        _mm256_set1_pd(tiny),
+        _mm256_set1_pd(1.0),
+        _mm256_setzero_pd(),
+    );
+    let lam = load(lambda);
+    let d0 = _mm256_set1_pd(d[0]);
+    let mut diag = [_mm256_sub_pd(d0, lam[0]), _mm256_sub_pd(d0, lam[1])];
+    let mut sup = [_mm256_set1_pd(if n > 1 { e[0] } else { 0.0 }); 2];
+    for i in 0..n - 1 {
+        let sub = _mm256_set1_pd(e[i]);
+        let abs_sub = _mm256_set1_pd(e[i].abs());
+        let next_sup = _mm256_set1_pd(if i + 2 < n { e[i + 1] } else { 0.0 });
+        let di = _mm256_set1_pd(d[i + 1]);
+        let (mut fs, mut invs, mut u1s, mut u2s, mut sws) =
+            ([zero; 2], [zero; 2], [zero; 2], [zero; 2], [zero; 2]);
+        for h in 0..2 {
+            let next_diag = _mm256_sub_pd(di, lam[h]);
+            let dk = diag[h];
+            let abs_dk = _mm256_andnot_pd(sign, dk);
+            // swap where !(|d| ≥ |sub|)
+            let swap = _mm256_cmp_pd::<_CMP_NGE_UQ>(abs_dk, abs_sub);
+            let small = _mm256_cmp_pd::<_CMP_LT_OQ>(abs_dk, vtiny);
+            let piv = _mm256_blendv_pd(dk, _mm256_or_pd(vtiny, _mm256_and_pd(dk, sign)), small);
+            let den = _mm256_blendv_pd(piv, sub, swap);
+            let f = _mm256_div_pd(_mm256_blendv_pd(sub, dk, swap), den);
+            invs[h] = _mm256_div_pd(one, den);
+            u1s[h] = _mm256_blendv_pd(sup[h], next_diag, swap);
+            u2s[h] = _mm256_blendv_pd(zero, next_sup, swap);
+            fs[h] = f;
+            sws[h] = swap;
+            diag[h] = _mm256_blendv_pd(
+                _mm256_sub_pd(next_diag, _mm256_mul_pd(f, sup[h])),
+                _mm256_sub_pd(sup[h], _mm256_mul_pd(f, next_diag)),
+                swap,
+            );
+            sup[h] = _mm256_blendv_pd(
+                next_sup,
+                _mm256_mul_pd(_mm256_xor_pd(f, sign), next_sup),
+                swap,
+            );
+        }
+        store(&mut l[i], fs);
+        store(&mut inv_u0[i], invs);
+        store(&mut u1[i], u1s);
+        store(&mut u2[i], u2s);
+        store(&mut swaps[i], sws);
+    }
+    let mut dl = [0.0; LANES];
+    store(&mut dl, diag);
+    let mut last_pivot = [0.0; LANES];
+    for k in 0..LANES {
+        let dk = dl[k];
+        let last = if dk.abs() < tiny {
+            tiny.copysign(dk)
+        } else {
+            dk
+        };
+        inv_u0[n - 1][k] = 1.0 / last;
+        last_pivot[k] = last;
+    }
+    let max_abs = |x: &[Lanes]| {
+        let mut m = [zero; 2];
+        for r in x {
+            let v = load(r);
+            for h in 0..2 {
+                m[h] = _mm256_max_pd(m[h], _mm256_andnot_pd(sign, v[h]));
+            }
+        }
+        let mut out = [0.0; LANES];
+        store(&mut out, m);
+        out
+    };
+    let mut running = [true; LANES];
+    let mut converged = [false; LANES];
+    let mut extra = [0u8; LANES];
+    for _ in 0..5 {
+        let big = max_abs(x);
+        let mut scl = [0.0; LANES];
+        for k in 0..LANES {
+            if running[k] && big[k] == 0.0 {
+                running[k] = false;
+            }
+            if running[k] {
+                scl[k] = n as f64 * job.onenrm * f64::EPSILON.max(last_pivot[k].abs()) / big[k];
+            }
+        }
+        let scl = load(&scl);
+        for r in x.iter_mut() {
+            let v = load(r);
+            store(
+                r,
+                [_mm256_mul_pd(v[0], scl[0]), _mm256_mul_pd(v[1], scl[1])],
+            );
+        }
+        // forward: the row swaps and multipliers
+        let mut carry = load(&x[0]);
+        for i in 0..n - 1 {
+            let (b, m, li) = (load(&x[i + 1]), load(&swaps[i]), load(&l[i]));
+            let mut p = [zero; 2];
+            for h in 0..2 {
+                p[h] = _mm256_blendv_pd(carry[h], b[h], m[h]);
+                let q = _mm256_blendv_pd(b[h], carry[h], m[h]);
+                carry[h] = _mm256_sub_pd(q, _mm256_mul_pd(li[h], p[h]));
+            }
+            store(&mut x[i], p);
+        }
+        let last = load(&inv_u0[n - 1]);
+        let mut x1 = [
+            _mm256_mul_pd(carry[0], last[0]),
+            _mm256_mul_pd(carry[1], last[1]),
+        ];
+        store(&mut x[n - 1], x1);
+        // backward: U has two superdiagonals
+        let mut x2 = [zero; 2];
+        for i in (0..n - 1).rev() {
+            let (xi, a, b, inv) = (load(&x[i]), load(&u1[i]), load(&u2[i]), load(&inv_u0[i]));
+            let mut y = [zero; 2];
+            for h in 0..2 {
+                let t = _mm256_sub_pd(xi[h], _mm256_mul_pd(a[h], x1[h]));
+                y[h] = _mm256_mul_pd(_mm256_sub_pd(t, _mm256_mul_pd(b[h], x2[h])), inv[h]);
+            }
+            store(&mut x[i], y);
+            x2 = x1;
+            x1 = y;
+        }
+        let norm = max_abs(x);
+        for k in 0..LANES {
+            if running[k] && norm[k] >= job.stopping {
+                extra[k] += 1;
+                if extra[k] == 2 {
+                    running[k] = false;
+                    converged[k] = true;
+                    for (v, r) in kept[k * n..(k + 1) * n].iter_mut().zip(x.iter()) {
+                        *v = r[k];
                     }
                 }
             }
-            if !converged {
-                return None;
-            }
-            let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
-            let imax = x
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, 0.0f64),
-                    |b, (i, v)| if v.abs() > b.1 { (i, v.abs()) } else { b },
-                )
-                .0;
-            let scl = if x[imax] < 0.0 {
-                -1.0 / norm
-            } else {
-                1.0 / norm
-            };
-            cols[c][offset..offset + bs]
-                .iter_mut()
-                .zip(&x)
-                .for_each(|(z, v)| *z = v * scl);
         }
-        Some(())
+        if !running.contains(&true) {
+            break;
+        }
+    }
+    converged
+}
+
+#[inline(always)]
+fn iterate_lanes_generic(
+    job: &Iteration<'_>,
+    lambda: &Lanes,
+    x: &mut [Lanes],
+    kept: &mut [f64],
+) -> [bool; LANES] {
+    let (d, e) = (job.d, job.e);
+    let n = d.len();
+    let tiny = f64::EPSILON * job.onenrm;
+    let mut lu = LaneLu {
+        l: vec![[0.0; LANES]; n],
+        inv_u0: vec![[0.0; LANES]; n],
+        u1: vec![[0.0; LANES]; n],
+        u2: vec![[0.0; LANES]; n],
+        swap: vec![[0; LANES]; n],
+        last_pivot: [0.0; LANES],
     };
-    let ok = if parallel {
-        parts.par_iter_mut().map(solve_cluster).all(|r| r.is_some())
+    // the factorisation of ShiftedLu::factor, with its branch as selects
+    let mut diag: Lanes = lambda.map(|l| d[0] - l);
+    let mut sup: Lanes = [if n > 1 { e[0] } else { 0.0 }; LANES];
+    for i in 0..n - 1 {
+        let sub = e[i];
+        let next_sup = if i + 2 < n { e[i + 1] } else { 0.0 };
+        for k in 0..LANES {
+            let next_diag = d[i + 1] - lambda[k];
+            let dk = diag[k];
+            let swap = if dk.abs() >= sub.abs() { 0 } else { u64::MAX };
+            let piv = if dk.abs() < tiny {
+                tiny.copysign(dk)
+            } else {
+                dk
+            };
+            let f = select(swap, sub, dk) / select(swap, piv, sub);
+            lu.inv_u0[i][k] = 1.0 / select(swap, piv, sub);
+            lu.u1[i][k] = select(swap, sup[k], next_diag);
+            lu.u2[i][k] = select(swap, 0.0, next_sup);
+            lu.l[i][k] = f;
+            lu.swap[i][k] = swap;
+            diag[k] = select(swap, next_diag - f * sup[k], sup[k] - f * next_diag);
+            sup[k] = select(swap, next_sup, -f * next_sup);
+        }
+    }
+    for k in 0..LANES {
+        let dk = diag[k];
+        let last = if dk.abs() < tiny {
+            tiny.copysign(dk)
+        } else {
+            dk
+        };
+        lu.inv_u0[n - 1][k] = 1.0 / last;
+        lu.last_pivot[k] = last;
+    }
+    let mut running = [true; LANES];
+    let mut converged = [false; LANES];
+    let mut extra = [0u8; LANES];
+    for _ in 0..5 {
+        // scale as `one` does; a lane whose vector vanished is left to `one`, and finished
+        // lanes are zeroed (their values no longer matter)
+        let big = max_abs_lanes(x);
+        let mut scl = [0.0; LANES];
+        for k in 0..LANES {
+            if running[k] && big[k] == 0.0 {
+                running[k] = false;
+            }
+            if running[k] {
+                scl[k] = n as f64 * job.onenrm * f64::EPSILON.max(lu.last_pivot[k].abs()) / big[k];
+            }
+        }
+        for r in x.iter_mut() {
+            for k in 0..LANES {
+                r[k] *= scl[k];
+            }
+        }
+        // the solve of ShiftedLu::solve
+        let mut carry = x[0];
+        for i in 0..n - 1 {
+            let b = x[i + 1];
+            for k in 0..LANES {
+                let m = lu.swap[i][k];
+                let p = select(m, carry[k], b[k]);
+                let q = select(m, b[k], carry[k]);
+                x[i][k] = p;
+                carry[k] = q - lu.l[i][k] * p;
+            }
+        }
+        for k in 0..LANES {
+            x[n - 1][k] = carry[k] * lu.inv_u0[n - 1][k];
+        }
+        let (mut x2, mut x1) = ([0.0; LANES], x[n - 1]);
+        for i in (0..n - 1).rev() {
+            for k in 0..LANES {
+                let xi = (x[i][k] - lu.u1[i][k] * x1[k] - lu.u2[i][k] * x2[k]) * lu.inv_u0[i][k];
+                x[i][k] = xi;
+                x2[k] = x1[k];
+                x1[k] = xi;
+            }
+        }
+        let norm = max_abs_lanes(x);
+        for k in 0..LANES {
+            if running[k] && norm[k] >= job.stopping {
+                extra[k] += 1;
+                if extra[k] == 2 {
+                    running[k] = false;
+                    converged[k] = true;
+                    for (v, r) in kept[k * n..(k + 1) * n].iter_mut().zip(x.iter()) {
+                        *v = r[k];
+                    }
+                }
+            }
+        }
+        if !running.contains(&true) {
+            break;
+        }
+    }
+    converged
+}
+
+/// ‖x‖∞ of each lane, folded in row order as `max_abs` does.
+#[inline(always)]
+fn max_abs_lanes(x: &[Lanes]) -> Lanes {
+    let mut m = [0.0f64; LANES];
+    for r in x {
+        for k in 0..LANES {
+            m[k] = m[k].max(r[k].abs());
+        }
+    }
+    m
+}
+
+/// ‖x‖∞, folded in row order (the lanes fold each lane the same way).
+fn max_abs(x: &[f64]) -> f64 {
+    x.iter().fold(0.0f64, |m, v| m.max(v.abs()))
+}
+
+/// `out` = x/‖x‖₂, with the sign that makes the largest component positive.
+fn store_normalised(x: &[f64], out: &mut [f64]) {
+    let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let imax = x
+        .iter()
+        .enumerate()
+        .fold(
+            (0, 0.0f64),
+            |b, (i, v)| if v.abs() > b.1 { (i, v.abs()) } else { b },
+        )
+        .0;
+    let scl = if x[imax] < 0.0 {
+        -1.0 / norm
     } else {
-        parts.iter_mut().map(solve_cluster).all(|r| r.is_some())
+        1.0 / norm
     };
-    ok.then_some(())
+    out.iter_mut().zip(x).for_each(|(z, v)| *z = v * scl);
 }
 
 #[cfg(test)]
@@ -481,6 +923,76 @@ mod tests {
         let d: Vec<f64> = (0..300).map(|_| r()).collect();
         let e: Vec<f64> = (0..299).map(|_| r()).collect();
         check(&d, &e, None);
+    }
+
+    #[test]
+    fn eigenvalues_in_lanes_get_the_same_bits_as_one_at_a_time() {
+        // a random block: its eigenvalues, shifts and norm as `inverse_iteration` forms them
+        let n = 200;
+        let mut s = 11u64;
+        let mut r = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let d: Vec<f64> = (0..n).map(|_| r()).collect();
+        let e: Vec<f64> = (0..n - 1).map(|_| r()).collect();
+        let mut w = d.clone();
+        ql_eigenvalues(&mut w, &e).expect("converges");
+        let job = Iteration {
+            d: &d,
+            e: &e,
+            shifts: &w,
+            offset: 0,
+            onenrm: row_sum_norm(&d, &e),
+            stopping: (0.1 / n as f64).sqrt(),
+        };
+        // eight eigenvalues from across the spectrum, then a group of three (padded lanes)
+        for js in [vec![0, 3, 50, 99, 100, 150, 198, 199], vec![7, 8, 120]] {
+            let mut lanes = vec![vec![0.0; n]; js.len()];
+            let mut group: Vec<(usize, &mut [f64])> = js
+                .iter()
+                .copied()
+                .zip(lanes.iter_mut().map(|c| c.as_mut_slice()))
+                .collect();
+            job.lanes(&mut group).expect("converges");
+            for (j, got) in js.iter().zip(&lanes) {
+                let mut want = vec![0.0; n];
+                job.one(
+                    &mut ShiftedLu::new(n),
+                    &mut vec![0.0; n],
+                    *j,
+                    &[],
+                    &mut want,
+                )
+                .expect("converges");
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "λ{j}"
+                );
+            }
+            // the portable version of the lanes, too
+            let lambda: Lanes = std::array::from_fn(|k| w[js[k.min(js.len() - 1)]]);
+            let start = |x: &mut Vec<Lanes>| {
+                let mut column = vec![0.0; n];
+                for k in 0..LANES {
+                    start_vector(&mut column, js[k.min(js.len() - 1)] as u64);
+                    x.iter_mut().zip(&column).for_each(|(r, v)| r[k] = *v);
+                }
+            };
+            let (mut x1, mut x2) = (vec![[0.0; LANES]; n], vec![[0.0; LANES]; n]);
+            start(&mut x1);
+            start(&mut x2);
+            let (mut k1, mut k2) = (vec![0.0; LANES * n], vec![0.0; LANES * n]);
+            let c1 = iterate_lanes(&job, &lambda, &mut x1, &mut k1);
+            let c2 = iterate_lanes_generic(&job, &lambda, &mut x2, &mut k2);
+            assert_eq!(c1, [true; LANES], "every lane converges");
+            assert_eq!(c1, c2);
+            assert!(k1.iter().zip(&k2).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
     }
 
     #[test]
