@@ -51,6 +51,13 @@ pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
 /// iteration declines (large clusters of close eigenvalues, as in clean lattices), faer's divide
 /// and conquer solves the whole problem instead.
 pub fn eigh_dense_par(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum, String> {
+    // A parallel eigh called from outside rayon's pool (the script's thread) moves onto it as a
+    // whole. From outside, every join of the reduction's panels was injected into the pool, the
+    // caller woken after it, and a worker that had gone to sleep meanwhile took over a
+    // millisecond to take up its half: at n = 1000 the median eigh took 80 ms, on the pool 75.
+    if par != faer::Par::Seq && rayon::current_thread_index().is_none() {
+        return rayon::scope(|_| eigh_dense_par(m, par));
+    }
     if m.nrows() >= 3 {
         if let Some(s) = eigh_by_inverse_iteration(m, par) {
             return Ok(s);
