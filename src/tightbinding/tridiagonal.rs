@@ -337,45 +337,41 @@ fn inverse_iteration(
         onenrm,
         stopping: (0.1 / bs as f64).sqrt(),
     };
-    // each cluster owns its columns: split the output accordingly. Clusters of one eigenvalue,
-    // most of them, are iterated LANES at a time (in order, so the grouping does not depend on
-    // the thread count); larger ones one vector after another, for Gram–Schmidt.
-    let mut work: Vec<Work<'_, '_>> = Vec::with_capacity(clusters.len() - 1);
-    let mut group = Vec::with_capacity(LANES);
+    // each cluster owns its columns: split the output accordingly. Clusters are iterated LANES
+    // at a time, each lane going through its cluster's eigenvalues in turn (Gram–Schmidt needs
+    // the earlier ones); clusters of one eigenvalue, most of them, are grouped apart from larger
+    // ones so that lanes seldom idle. Groups are formed in order, so they do not depend on the
+    // thread count.
+    let mut groups: Vec<Vec<Cluster<'_, '_>>> = Vec::new();
+    let (mut singles, mut multiples) = (Vec::with_capacity(LANES), Vec::with_capacity(LANES));
     let mut rest = out;
     for c in clusters.windows(2) {
         let (head, tail) = rest.split_at_mut(c[1] - c[0]);
         rest = tail;
-        if head.len() == 1 {
-            group.push((c[0], &mut *head[0]));
-            if group.len() == LANES {
-                work.push(Work::Lanes(std::mem::take(&mut group)));
-            }
+        let group = if head.len() == 1 {
+            &mut singles
         } else {
-            work.push(Work::Cluster(c[0], head));
+            &mut multiples
+        };
+        group.push((c[0], head));
+        if group.len() == LANES {
+            groups.push(std::mem::replace(group, Vec::with_capacity(LANES)));
         }
     }
-    if !group.is_empty() {
-        work.push(Work::Lanes(group));
-    }
-    let run = |item: &mut Work<'_, '_>| match item {
-        Work::Lanes(group) => job.lanes(group),
-        Work::Cluster(first, cols) => job.cluster(*first, cols),
-    };
+    groups.extend([singles, multiples].into_iter().filter(|g| !g.is_empty()));
     let ok = if parallel {
-        work.par_iter_mut().map(run).all(|r| r.is_some())
+        groups
+            .par_iter_mut()
+            .map(|g| job.lanes(g))
+            .all(|r| r.is_some())
     } else {
-        work.iter_mut().map(run).all(|r| r.is_some())
+        groups.iter_mut().map(|g| job.lanes(g)).all(|r| r.is_some())
     };
     ok.then_some(())
 }
 
-/// A unit of inverse-iteration work: up to LANES single-eigenvalue clusters (eigenvalue index,
-/// output column), or one cluster of close eigenvalues (first index, its columns).
-enum Work<'a, 'b> {
-    Lanes(Vec<(usize, &'a mut [f64])>),
-    Cluster(usize, &'a mut [&'b mut [f64]]),
-}
+/// A cluster of close eigenvalues: its first eigenvalue's index and its output columns.
+type Cluster<'a, 'b> = (usize, &'a mut [&'b mut [f64]]);
 
 /// What inverse iteration on one unreduced block needs: the block, the (separated) shifts, the
 /// block's row offset in the output columns and its norm, and dstein's convergence threshold.
@@ -390,7 +386,9 @@ struct Iteration<'a> {
 
 impl Iteration<'_> {
     /// The eigenvectors of one cluster, `cols[c]` for eigenvalue `first + c`, each
-    /// orthogonalised against the cluster's earlier ones.
+    /// orthogonalised against the cluster's earlier ones, one at a time (the reference for
+    /// `lanes` in the tests).
+    #[cfg(test)]
     fn cluster(&self, first: usize, cols: &mut [&mut [f64]]) -> Option<()> {
         let bs = self.d.len();
         let mut lu = ShiftedLu::new(bs);
@@ -445,31 +443,61 @@ impl Iteration<'_> {
         None
     }
 
-    /// The eigenvectors of up to LANES single-eigenvalue clusters at once: the same iteration
-    /// as `one`, lane by lane and with the same bits, but the recurrences of the factorisation
-    /// and the solves, bound by latency, advance LANES eigenvalues per step. A lane whose vector
-    /// vanishes under the solve, or that does not converge, is redone by `one`.
-    fn lanes(&self, group: &mut [(usize, &mut [f64])]) -> Option<()> {
+    /// The eigenvectors of up to LANES clusters at once: in round c, lane k finds the c-th
+    /// eigenvector of cluster k by the iteration of `one` (the same operations on each lane,
+    /// so the same bits), but the recurrences of the factorisation and the solves, bound by
+    /// latency, advance LANES eigenvalues per step. A lane whose vector vanishes under the
+    /// solve, or that does not converge, is redone by `one`.
+    fn lanes(&self, group: &mut [Cluster<'_, '_>]) -> Option<()> {
         let (bs, offset) = (self.d.len(), self.offset);
-        // padding lanes repeat the group's last eigenvalue; their results are dropped
-        let m = group.len();
-        let js: [usize; LANES] = std::array::from_fn(|k| group[k.min(m - 1)].0);
+        let rounds = group.iter().map(|(_, cols)| cols.len()).max().unwrap_or(0);
         let mut x = vec![[0.0; LANES]; bs];
         let mut column = vec![0.0; bs];
-        for (k, j) in js.iter().enumerate() {
-            start_vector(&mut column, (offset + j) as u64);
-            x.iter_mut().zip(&column).for_each(|(r, v)| r[k] = *v);
-        }
-        let lambda: Lanes = js.map(|j| self.shifts[j]);
         let mut kept = vec![0.0; LANES * bs];
-        let converged = iterate_lanes(self, &lambda, &mut x, &mut kept);
         let mut scalar = None;
-        for (k, (j, out)) in group.iter_mut().enumerate() {
-            if converged[k] {
-                store_normalised(&kept[k * bs..(k + 1) * bs], &mut out[offset..offset + bs]);
-            } else {
-                let (lu, x1) = scalar.get_or_insert_with(|| (ShiftedLu::new(bs), vec![0.0; bs]));
-                self.one(lu, x1, *j, &[], out)?;
+        for c in 0..rounds {
+            // lanes without a c-th eigenvalue (and padding lanes) repeat an active one; their
+            // results are dropped
+            let active: Vec<usize> = (0..group.len()).filter(|&k| c < group[k].1.len()).collect();
+            let lane_of = |k: usize| {
+                if k < group.len() && c < group[k].1.len() {
+                    k
+                } else {
+                    active[0]
+                }
+            };
+            let js: [usize; LANES] = std::array::from_fn(|k| group[lane_of(k)].0 + c);
+            for (k, j) in js.iter().enumerate() {
+                start_vector(&mut column, (offset + j) as u64);
+                x.iter_mut().zip(&column).for_each(|(r, v)| r[k] = *v);
+            }
+            let lambda: Lanes = js.map(|j| self.shifts[j]);
+            // modified Gram–Schmidt of each lane against its cluster's earlier vectors, after
+            // each solve, as `one` does
+            let orthogonalise = |x: &mut [Lanes], running: &[bool; LANES]| {
+                for &k in &active {
+                    if !running[k] {
+                        continue;
+                    }
+                    for p in group[k].1[..c].iter() {
+                        let z = &p[offset..offset + bs];
+                        let dot: f64 = x.iter().zip(z).map(|(a, b)| a[k] * b).sum();
+                        x.iter_mut().zip(z).for_each(|(a, b)| a[k] -= dot * b);
+                    }
+                }
+            };
+            let converged = iterate_lanes(self, &lambda, &mut x, &mut kept, &orthogonalise);
+            for &k in &active {
+                let (first, cols) = &mut group[k];
+                let (prev, this) = cols.split_at_mut(c);
+                let out = this.first_mut()?;
+                if converged[k] {
+                    store_normalised(&kept[k * bs..(k + 1) * bs], &mut out[offset..offset + bs]);
+                } else {
+                    let (lu, x1) =
+                        scalar.get_or_insert_with(|| (ShiftedLu::new(bs), vec![0.0; bs]));
+                    self.one(lu, x1, *first + c, prev, out)?;
+                }
             }
         }
         Some(())
@@ -505,15 +533,16 @@ fn iterate_lanes(
     lambda: &Lanes,
     x: &mut [Lanes],
     kept: &mut [f64],
+    orthogonalise: &dyn Fn(&mut [Lanes], &[bool; LANES]),
 ) -> [bool; LANES] {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked above).
-            return unsafe { iterate_lanes_avx2(job, lambda, x, kept) };
+            return unsafe { iterate_lanes_avx2(job, lambda, x, kept, orthogonalise) };
         }
     }
-    iterate_lanes_generic(job, lambda, x, kept)
+    iterate_lanes_generic(job, lambda, x, kept, orthogonalise)
 }
 
 /// `iterate_lanes_generic` in AVX2 intrinsics, two vectors of four lanes (the compiler does not
@@ -526,6 +555,7 @@ unsafe fn iterate_lanes_avx2(
     lambda: &Lanes,
     x: &mut [Lanes],
     kept: &mut [f64],
+    orthogonalise: &dyn Fn(&mut [Lanes], &[bool; LANES]),
 ) -> [bool; LANES] {
     use std::arch::x86_64::*;
     let (d, e) = (job.d, job.e);
@@ -675,6 +705,7 @@ unsafe fn iterate_lanes_avx2(
             x2 = x1;
             x1 = y;
         }
+        orthogonalise(x, &running);
         let norm = max_abs(x);
         for k in 0..LANES {
             if running[k] && norm[k] >= job.stopping {
@@ -701,6 +732,7 @@ fn iterate_lanes_generic(
     lambda: &Lanes,
     x: &mut [Lanes],
     kept: &mut [f64],
+    orthogonalise: &dyn Fn(&mut [Lanes], &[bool; LANES]),
 ) -> [bool; LANES] {
     let (d, e) = (job.d, job.e);
     let n = d.len();
@@ -793,6 +825,7 @@ fn iterate_lanes_generic(
                 x1[k] = xi;
             }
         }
+        orthogonalise(x, &running);
         let norm = max_abs_lanes(x);
         for k in 0..LANES {
             if running[k] && norm[k] >= job.stopping {
@@ -948,51 +981,69 @@ mod tests {
             onenrm: row_sum_norm(&d, &e),
             stopping: (0.1 / n as f64).sqrt(),
         };
-        // eight eigenvalues from across the spectrum, then a group of three (padded lanes)
-        for js in [vec![0, 3, 50, 99, 100, 150, 198, 199], vec![7, 8, 120]] {
-            let mut lanes = vec![vec![0.0; n]; js.len()];
-            let mut group: Vec<(usize, &mut [f64])> = js
+        // clusters (first eigenvalue, size) from across the spectrum: eight singles, then
+        // clusters of several (close or not, Gram–Schmidt runs all the same) with padded lanes
+        let groups = [
+            vec![
+                (0, 1),
+                (3, 1),
+                (50, 1),
+                (99, 1),
+                (100, 1),
+                (150, 1),
+                (198, 1),
+                (199, 1),
+            ],
+            vec![(5, 3), (40, 1), (120, 4), (180, 2)],
+        ];
+        for clusters in groups {
+            let mut store: Vec<Vec<Vec<f64>>> = clusters
                 .iter()
-                .copied()
-                .zip(lanes.iter_mut().map(|c| c.as_mut_slice()))
+                .map(|&(_, m)| vec![vec![0.0; n]; m])
+                .collect();
+            let mut views: Vec<Vec<&mut [f64]>> = store
+                .iter_mut()
+                .map(|c| c.iter_mut().map(|v| v.as_mut_slice()).collect())
+                .collect();
+            let mut group: Vec<Cluster<'_, '_>> = clusters
+                .iter()
+                .zip(views.iter_mut())
+                .map(|(&(j, _), v)| (j, v.as_mut_slice()))
                 .collect();
             job.lanes(&mut group).expect("converges");
-            for (j, got) in js.iter().zip(&lanes) {
-                let mut want = vec![0.0; n];
-                job.one(
-                    &mut ShiftedLu::new(n),
-                    &mut vec![0.0; n],
-                    *j,
-                    &[],
-                    &mut want,
-                )
-                .expect("converges");
-                assert!(
-                    got.iter()
-                        .zip(&want)
-                        .all(|(a, b)| a.to_bits() == b.to_bits()),
-                    "λ{j}"
-                );
-            }
-            // the portable version of the lanes, too
-            let lambda: Lanes = std::array::from_fn(|k| w[js[k.min(js.len() - 1)]]);
-            let start = |x: &mut Vec<Lanes>| {
-                let mut column = vec![0.0; n];
-                for k in 0..LANES {
-                    start_vector(&mut column, js[k.min(js.len() - 1)] as u64);
-                    x.iter_mut().zip(&column).for_each(|(r, v)| r[k] = *v);
+            for (&(j, m), got) in clusters.iter().zip(&store) {
+                let mut want = vec![vec![0.0; n]; m];
+                let mut want_views: Vec<&mut [f64]> =
+                    want.iter_mut().map(|v| v.as_mut_slice()).collect();
+                job.cluster(j, &mut want_views).expect("converges");
+                for (c, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        g.iter().zip(w).all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "λ{}",
+                        j + c
+                    );
                 }
-            };
-            let (mut x1, mut x2) = (vec![[0.0; LANES]; n], vec![[0.0; LANES]; n]);
-            start(&mut x1);
-            start(&mut x2);
-            let (mut k1, mut k2) = (vec![0.0; LANES * n], vec![0.0; LANES * n]);
-            let c1 = iterate_lanes(&job, &lambda, &mut x1, &mut k1);
-            let c2 = iterate_lanes_generic(&job, &lambda, &mut x2, &mut k2);
-            assert_eq!(c1, [true; LANES], "every lane converges");
-            assert_eq!(c1, c2);
-            assert!(k1.iter().zip(&k2).all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
         }
+        // the lanes themselves converge, and the portable version has the same bits
+        let js = [0, 3, 50, 99, 100, 150, 198, 199];
+        let lambda: Lanes = js.map(|j| w[j]);
+        let start = |x: &mut Vec<Lanes>| {
+            let mut column = vec![0.0; n];
+            for (k, j) in js.iter().enumerate() {
+                start_vector(&mut column, *j as u64);
+                x.iter_mut().zip(&column).for_each(|(r, v)| r[k] = *v);
+            }
+        };
+        let (mut x1, mut x2) = (vec![[0.0; LANES]; n], vec![[0.0; LANES]; n]);
+        start(&mut x1);
+        start(&mut x2);
+        let (mut k1, mut k2) = (vec![0.0; LANES * n], vec![0.0; LANES * n]);
+        let c1 = iterate_lanes(&job, &lambda, &mut x1, &mut k1, &|_, _| ());
+        let c2 = iterate_lanes_generic(&job, &lambda, &mut x2, &mut k2, &|_, _| ());
+        assert_eq!(c1, [true; LANES], "every lane converges");
+        assert_eq!(c1, c2);
+        assert!(k1.iter().zip(&k2).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]
