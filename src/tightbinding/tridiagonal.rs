@@ -488,7 +488,16 @@ impl Iteration<'_> {
                     }
                 }
             };
-            let converged = iterate_lanes(self, &lambda, &mut x, &mut kept, &orthogonalise);
+            let converged = iterate_lanes(
+                LaneKernels::detect(),
+                LaneProblem {
+                    job: self,
+                    lambda,
+                    x: &mut x,
+                    kept: &mut kept,
+                    orthogonalise: &orthogonalise,
+                },
+            );
             for &k in &active {
                 let (first, cols) = &mut group[k];
                 let (prev, this) = cols.split_at_mut(c);
@@ -511,82 +520,264 @@ impl Iteration<'_> {
 const LANES: usize = 8;
 type Lanes = [f64; LANES];
 
-/// `ShiftedLu` for LANES shifts at once, row-interleaved; `swap` as all-ones bit masks.
+/// `ShiftedLu` for LANES shifts at once, row-interleaved; `swap` holds doubles whose bits are
+/// all ones where rows i and i + 1 were swapped, all zeros elsewhere.
 struct LaneLu {
     l: Vec<Lanes>,
     inv_u0: Vec<Lanes>,
     u1: Vec<Lanes>,
     u2: Vec<Lanes>,
-    swap: Vec<[u64; LANES]>,
-    last_pivot: Lanes,
+    swap: Vec<Lanes>,
+}
+
+/// How the lanes' factorisation and solves run: AVX2 intrinsics where the CPU has them (the
+/// compiler does not vectorise the portable loops across lanes), else portable code. Both do
+/// the same operations in the same order, so they give the same bits.
+#[derive(Clone, Copy)]
+enum LaneKernels {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl LaneKernels {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return LaneKernels::Avx2;
+            }
+        }
+        LaneKernels::Portable
+    }
 }
 
 /// a where the mask is clear, b where it is set (bit for bit)
 #[inline(always)]
-fn select(mask: u64, a: f64, b: f64) -> f64 {
-    f64::from_bits((a.to_bits() & !mask) | (b.to_bits() & mask))
+fn select(mask: f64, a: f64, b: f64) -> f64 {
+    let m = mask.to_bits();
+    f64::from_bits((a.to_bits() & !m) | (b.to_bits() & m))
 }
 
-/// Inverse iteration on LANES shifts (`Iteration::one` without Gram–Schmidt, lane by lane):
-/// `x` holds the start vectors; a lane's vector is copied to `kept` (lane k at k·bs) when it
-/// converges. Returns which lanes converged.
-fn iterate_lanes(
-    job: &Iteration<'_>,
-    lambda: &Lanes,
-    x: &mut [Lanes],
-    kept: &mut [f64],
-    orthogonalise: &dyn Fn(&mut [Lanes], &[bool; LANES]),
-) -> [bool; LANES] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked above).
-            return unsafe { iterate_lanes_avx2(job, lambda, x, kept, orthogonalise) };
-        }
+/// Inverse iteration on LANES shifts (`Iteration::one`, lane by lane): `x` holds the start
+/// vectors; after each solve `orthogonalise` gets the vectors and the lanes still running; a
+/// lane's vector is copied to `kept` (lane k at k·bs) when it converges.
+struct LaneProblem<'a> {
+    job: &'a Iteration<'a>,
+    lambda: Lanes,
+    x: &'a mut [Lanes],
+    kept: &'a mut [f64],
+    orthogonalise: &'a dyn Fn(&mut [Lanes], &[bool; LANES]),
+}
+
+/// Runs a `LaneProblem`; returns which lanes converged.
+fn iterate_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] {
+    match kernels {
+        LaneKernels::Portable => drive_lanes(kernels, problem),
+        // SAFETY: `Avx2` is only chosen where the CPU has AVX2.
+        #[cfg(target_arch = "x86_64")]
+        LaneKernels::Avx2 => unsafe { drive_lanes_avx2(problem) },
     }
-    iterate_lanes_generic(job, lambda, x, kept, orthogonalise)
 }
 
-/// `iterate_lanes_generic` in AVX2 intrinsics, two vectors of four lanes (the compiler does not
-/// vectorise the generic one across lanes): the same operations in the same order, so the
-/// same bits.
+/// `drive_lanes` compiled for AVX2 (its scaling and norm loops vectorise then).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn iterate_lanes_avx2(
-    job: &Iteration<'_>,
-    lambda: &Lanes,
-    x: &mut [Lanes],
-    kept: &mut [f64],
-    orthogonalise: &dyn Fn(&mut [Lanes], &[bool; LANES]),
-) -> [bool; LANES] {
-    use std::arch::x86_64::*;
-    let (d, e) = (job.d, job.e);
-    let n = d.len();
+unsafe fn drive_lanes_avx2(problem: LaneProblem<'_>) -> [bool; LANES] {
+    drive_lanes(LaneKernels::Avx2, problem)
+}
+
+#[inline(always)]
+fn drive_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] {
+    let LaneProblem {
+        job,
+        lambda,
+        x,
+        kept,
+        orthogonalise,
+    } = problem;
+    let lambda = &lambda;
+    let n = job.d.len();
     let tiny = f64::EPSILON * job.onenrm;
-    // rows of LANES values as two vectors of four
-    let load = |r: &Lanes| unsafe {
+    let mut lu = LaneLu {
+        l: vec![[0.0; LANES]; n],
+        inv_u0: vec![[0.0; LANES]; n],
+        u1: vec![[0.0; LANES]; n],
+        u2: vec![[0.0; LANES]; n],
+        swap: vec![[0.0; LANES]; n],
+    };
+    let diag = match kernels {
+        LaneKernels::Portable => factor_lanes(job.d, job.e, lambda, tiny, &mut lu),
+        // SAFETY: `Avx2` is only chosen where the CPU has AVX2.
+        #[cfg(target_arch = "x86_64")]
+        LaneKernels::Avx2 => unsafe { factor_lanes_avx2(job.d, job.e, lambda, tiny, &mut lu) },
+    };
+    let mut last_pivot = [0.0; LANES];
+    for k in 0..LANES {
+        let dk = diag[k];
+        let last = if dk.abs() < tiny {
+            tiny.copysign(dk)
+        } else {
+            dk
+        };
+        lu.inv_u0[n - 1][k] = 1.0 / last;
+        last_pivot[k] = last;
+    }
+    let mut running = [true; LANES];
+    let mut converged = [false; LANES];
+    let mut extra = [0u8; LANES];
+    for _ in 0..5 {
+        // scale as `one` does; a lane whose vector vanished is left to `one`, and finished
+        // lanes are zeroed (their values no longer matter)
+        let big = max_abs_lanes(x);
+        let mut scl = [0.0; LANES];
+        for k in 0..LANES {
+            if running[k] && big[k] == 0.0 {
+                running[k] = false;
+            }
+            if running[k] {
+                scl[k] = n as f64 * job.onenrm * f64::EPSILON.max(last_pivot[k].abs()) / big[k];
+            }
+        }
+        for r in x.iter_mut() {
+            for k in 0..LANES {
+                r[k] *= scl[k];
+            }
+        }
+        match kernels {
+            LaneKernels::Portable => solve_lanes(&lu, x),
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            LaneKernels::Avx2 => unsafe { solve_lanes_avx2(&lu, x) },
+        }
+        orthogonalise(x, &running);
+        let norm = max_abs_lanes(x);
+        for k in 0..LANES {
+            if running[k] && norm[k] >= job.stopping {
+                extra[k] += 1;
+                if extra[k] == 2 {
+                    running[k] = false;
+                    converged[k] = true;
+                    for (v, r) in kept[k * n..(k + 1) * n].iter_mut().zip(x.iter()) {
+                        *v = r[k];
+                    }
+                }
+            }
+        }
+        if !running.contains(&true) {
+            break;
+        }
+    }
+    converged
+}
+
+/// The factorisation of `ShiftedLu::factor` on LANES shifts, its branch as selects (all but the
+/// last pivot); returns the last diagonal entries.
+fn factor_lanes(d: &[f64], e: &[f64], lambda: &Lanes, tiny: f64, lu: &mut LaneLu) -> Lanes {
+    let n = d.len();
+    let mut diag: Lanes = lambda.map(|l| d[0] - l);
+    let mut sup: Lanes = [if n > 1 { e[0] } else { 0.0 }; LANES];
+    for i in 0..n - 1 {
+        let sub = e[i];
+        let next_sup = if i + 2 < n { e[i + 1] } else { 0.0 };
+        for k in 0..LANES {
+            let next_diag = d[i + 1] - lambda[k];
+            let dk = diag[k];
+            let swap = if dk.abs() >= sub.abs() {
+                0.0
+            } else {
+                f64::from_bits(u64::MAX)
+            };
+            let piv = if dk.abs() < tiny {
+                tiny.copysign(dk)
+            } else {
+                dk
+            };
+            let f = select(swap, sub, dk) / select(swap, piv, sub);
+            lu.inv_u0[i][k] = 1.0 / select(swap, piv, sub);
+            lu.u1[i][k] = select(swap, sup[k], next_diag);
+            lu.u2[i][k] = select(swap, 0.0, next_sup);
+            lu.l[i][k] = f;
+            lu.swap[i][k] = swap;
+            diag[k] = select(swap, next_diag - f * sup[k], sup[k] - f * next_diag);
+            sup[k] = select(swap, next_sup, -f * next_sup);
+        }
+    }
+    diag
+}
+
+/// x ← (T − λI)⁻¹ x on each lane, as `ShiftedLu::solve`.
+fn solve_lanes(lu: &LaneLu, x: &mut [Lanes]) {
+    let n = x.len();
+    let mut carry = x[0];
+    for i in 0..n - 1 {
+        let b = x[i + 1];
+        for k in 0..LANES {
+            let m = lu.swap[i][k];
+            let p = select(m, carry[k], b[k]);
+            let q = select(m, b[k], carry[k]);
+            x[i][k] = p;
+            carry[k] = q - lu.l[i][k] * p;
+        }
+    }
+    for k in 0..LANES {
+        x[n - 1][k] = carry[k] * lu.inv_u0[n - 1][k];
+    }
+    let (mut x2, mut x1) = ([0.0; LANES], x[n - 1]);
+    for i in (0..n - 1).rev() {
+        for k in 0..LANES {
+            let xi = (x[i][k] - lu.u1[i][k] * x1[k] - lu.u2[i][k] * x2[k]) * lu.inv_u0[i][k];
+            x[i][k] = xi;
+            x2[k] = x1[k];
+            x1[k] = xi;
+        }
+    }
+}
+
+/// A row of LANES values as two AVX vectors of four.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn load4x2(r: &Lanes) -> [std::arch::x86_64::__m256d; 2] {
+    use std::arch::x86_64::*;
+    // SAFETY: a row holds eight f64; the caller has AVX.
+    unsafe {
         [
             _mm256_loadu_pd(r.as_ptr()),
             _mm256_loadu_pd(r.as_ptr().add(4)),
         ]
-    };
-    let store = |r: &mut Lanes, v: [__m256d; 2]| unsafe {
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn store4x2(r: &mut Lanes, v: [std::arch::x86_64::__m256d; 2]) {
+    use std::arch::x86_64::*;
+    // SAFETY: as for `load4x2`.
+    unsafe {
         _mm256_storeu_pd(r.as_mut_ptr(), v[0]);
         _mm256_storeu_pd(r.as_mut_ptr().add(4), v[1]);
-    };
-    let mut l = vec![[0.0; LANES]; n];
-    let mut inv_u0 = vec![[0.0; LANES]; n];
-    let mut u1 = vec![[0.0; LANES]; n];
-    let mut u2 = vec![[0.0; LANES]; n];
-    // the swap masks, as doubles whose bits are all ones or all zeros
-    let mut swaps = vec![[0.0; LANES]; n];
+    }
+}
+
+/// `factor_lanes` in AVX2 intrinsics: the same operations in the same order.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn factor_lanes_avx2(
+    d: &[f64],
+    e: &[f64],
+    lambda: &Lanes,
+    tiny: f64,
+    lu: &mut LaneLu,
+) -> Lanes {
+    use std::arch::x86_64::*;
+    let n = d.len();
     let sign = _mm256_set1_pd(-0.0);
     let (vtiny, one, zero) = (
         _mm256_set1_pd(tiny),
         _mm256_set1_pd(1.0),
         _mm256_setzero_pd(),
     );
-    let lam = load(lambda);
+    let lam = unsafe { load4x2(lambda) };
     let d0 = _mm256_set1_pd(d[0]);
     let mut diag = [_mm256_sub_pd(d0, lam[0]), _mm256_sub_pd(d0, lam[1])];
     let mut sup = [_mm256_set1_pd(if n > 1 { e[0] } else { 0.0 }); 2];
@@ -623,229 +814,67 @@ unsafe fn iterate_lanes_avx2(
                 swap,
             );
         }
-        store(&mut l[i], fs);
-        store(&mut inv_u0[i], invs);
-        store(&mut u1[i], u1s);
-        store(&mut u2[i], u2s);
-        store(&mut swaps[i], sws);
-    }
-    let mut dl = [0.0; LANES];
-    store(&mut dl, diag);
-    let mut last_pivot = [0.0; LANES];
-    for k in 0..LANES {
-        let dk = dl[k];
-        let last = if dk.abs() < tiny {
-            tiny.copysign(dk)
-        } else {
-            dk
-        };
-        inv_u0[n - 1][k] = 1.0 / last;
-        last_pivot[k] = last;
-    }
-    let max_abs = |x: &[Lanes]| {
-        let mut m = [zero; 2];
-        for r in x {
-            let v = load(r);
-            for h in 0..2 {
-                m[h] = _mm256_max_pd(m[h], _mm256_andnot_pd(sign, v[h]));
-            }
-        }
-        let mut out = [0.0; LANES];
-        store(&mut out, m);
-        out
-    };
-    let mut running = [true; LANES];
-    let mut converged = [false; LANES];
-    let mut extra = [0u8; LANES];
-    for _ in 0..5 {
-        let big = max_abs(x);
-        let mut scl = [0.0; LANES];
-        for k in 0..LANES {
-            if running[k] && big[k] == 0.0 {
-                running[k] = false;
-            }
-            if running[k] {
-                scl[k] = n as f64 * job.onenrm * f64::EPSILON.max(last_pivot[k].abs()) / big[k];
-            }
-        }
-        let scl = load(&scl);
-        for r in x.iter_mut() {
-            let v = load(r);
-            store(
-                r,
-                [_mm256_mul_pd(v[0], scl[0]), _mm256_mul_pd(v[1], scl[1])],
-            );
-        }
-        // forward: the row swaps and multipliers
-        let mut carry = load(&x[0]);
-        for i in 0..n - 1 {
-            let (b, m, li) = (load(&x[i + 1]), load(&swaps[i]), load(&l[i]));
-            let mut p = [zero; 2];
-            for h in 0..2 {
-                p[h] = _mm256_blendv_pd(carry[h], b[h], m[h]);
-                let q = _mm256_blendv_pd(b[h], carry[h], m[h]);
-                carry[h] = _mm256_sub_pd(q, _mm256_mul_pd(li[h], p[h]));
-            }
-            store(&mut x[i], p);
-        }
-        let last = load(&inv_u0[n - 1]);
-        let mut x1 = [
-            _mm256_mul_pd(carry[0], last[0]),
-            _mm256_mul_pd(carry[1], last[1]),
-        ];
-        store(&mut x[n - 1], x1);
-        // backward: U has two superdiagonals
-        let mut x2 = [zero; 2];
-        for i in (0..n - 1).rev() {
-            let (xi, a, b, inv) = (load(&x[i]), load(&u1[i]), load(&u2[i]), load(&inv_u0[i]));
-            let mut y = [zero; 2];
-            for h in 0..2 {
-                let t = _mm256_sub_pd(xi[h], _mm256_mul_pd(a[h], x1[h]));
-                y[h] = _mm256_mul_pd(_mm256_sub_pd(t, _mm256_mul_pd(b[h], x2[h])), inv[h]);
-            }
-            store(&mut x[i], y);
-            x2 = x1;
-            x1 = y;
-        }
-        orthogonalise(x, &running);
-        let norm = max_abs(x);
-        for k in 0..LANES {
-            if running[k] && norm[k] >= job.stopping {
-                extra[k] += 1;
-                if extra[k] == 2 {
-                    running[k] = false;
-                    converged[k] = true;
-                    for (v, r) in kept[k * n..(k + 1) * n].iter_mut().zip(x.iter()) {
-                        *v = r[k];
-                    }
-                }
-            }
-        }
-        if !running.contains(&true) {
-            break;
+        // SAFETY: rows of eight f64; AVX2 is enabled here.
+        unsafe {
+            store4x2(&mut lu.l[i], fs);
+            store4x2(&mut lu.inv_u0[i], invs);
+            store4x2(&mut lu.u1[i], u1s);
+            store4x2(&mut lu.u2[i], u2s);
+            store4x2(&mut lu.swap[i], sws);
         }
     }
-    converged
+    let mut last = [0.0; LANES];
+    // SAFETY: as above.
+    unsafe { store4x2(&mut last, diag) };
+    last
 }
 
-#[inline(always)]
-fn iterate_lanes_generic(
-    job: &Iteration<'_>,
-    lambda: &Lanes,
-    x: &mut [Lanes],
-    kept: &mut [f64],
-    orthogonalise: &dyn Fn(&mut [Lanes], &[bool; LANES]),
-) -> [bool; LANES] {
-    let (d, e) = (job.d, job.e);
-    let n = d.len();
-    let tiny = f64::EPSILON * job.onenrm;
-    let mut lu = LaneLu {
-        l: vec![[0.0; LANES]; n],
-        inv_u0: vec![[0.0; LANES]; n],
-        u1: vec![[0.0; LANES]; n],
-        u2: vec![[0.0; LANES]; n],
-        swap: vec![[0; LANES]; n],
-        last_pivot: [0.0; LANES],
-    };
-    // the factorisation of ShiftedLu::factor, with its branch as selects
-    let mut diag: Lanes = lambda.map(|l| d[0] - l);
-    let mut sup: Lanes = [if n > 1 { e[0] } else { 0.0 }; LANES];
+/// `solve_lanes` in AVX2 intrinsics: the same operations in the same order.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn solve_lanes_avx2(lu: &LaneLu, x: &mut [Lanes]) {
+    use std::arch::x86_64::*;
+    let n = x.len();
+    let zero = _mm256_setzero_pd();
+    // SAFETY (every load and store below): rows of eight f64; AVX2 is enabled here.
+    // forward: the row swaps and multipliers
+    let mut carry = unsafe { load4x2(&x[0]) };
     for i in 0..n - 1 {
-        let sub = e[i];
-        let next_sup = if i + 2 < n { e[i + 1] } else { 0.0 };
-        for k in 0..LANES {
-            let next_diag = d[i + 1] - lambda[k];
-            let dk = diag[k];
-            let swap = if dk.abs() >= sub.abs() { 0 } else { u64::MAX };
-            let piv = if dk.abs() < tiny {
-                tiny.copysign(dk)
-            } else {
-                dk
-            };
-            let f = select(swap, sub, dk) / select(swap, piv, sub);
-            lu.inv_u0[i][k] = 1.0 / select(swap, piv, sub);
-            lu.u1[i][k] = select(swap, sup[k], next_diag);
-            lu.u2[i][k] = select(swap, 0.0, next_sup);
-            lu.l[i][k] = f;
-            lu.swap[i][k] = swap;
-            diag[k] = select(swap, next_diag - f * sup[k], sup[k] - f * next_diag);
-            sup[k] = select(swap, next_sup, -f * next_sup);
+        let (b, m, li) = unsafe { (load4x2(&x[i + 1]), load4x2(&lu.swap[i]), load4x2(&lu.l[i])) };
+        let mut p = [zero; 2];
+        for h in 0..2 {
+            p[h] = _mm256_blendv_pd(carry[h], b[h], m[h]);
+            let q = _mm256_blendv_pd(b[h], carry[h], m[h]);
+            carry[h] = _mm256_sub_pd(q, _mm256_mul_pd(li[h], p[h]));
         }
+        unsafe { store4x2(&mut x[i], p) };
     }
-    for k in 0..LANES {
-        let dk = diag[k];
-        let last = if dk.abs() < tiny {
-            tiny.copysign(dk)
-        } else {
-            dk
+    let last = unsafe { load4x2(&lu.inv_u0[n - 1]) };
+    let mut x1 = [
+        _mm256_mul_pd(carry[0], last[0]),
+        _mm256_mul_pd(carry[1], last[1]),
+    ];
+    unsafe { store4x2(&mut x[n - 1], x1) };
+    // backward: U has two superdiagonals
+    let mut x2 = [zero; 2];
+    for i in (0..n - 1).rev() {
+        let (xi, a, b, inv) = unsafe {
+            (
+                load4x2(&x[i]),
+                load4x2(&lu.u1[i]),
+                load4x2(&lu.u2[i]),
+                load4x2(&lu.inv_u0[i]),
+            )
         };
-        lu.inv_u0[n - 1][k] = 1.0 / last;
-        lu.last_pivot[k] = last;
+        let mut y = [zero; 2];
+        for h in 0..2 {
+            let t = _mm256_sub_pd(xi[h], _mm256_mul_pd(a[h], x1[h]));
+            y[h] = _mm256_mul_pd(_mm256_sub_pd(t, _mm256_mul_pd(b[h], x2[h])), inv[h]);
+        }
+        unsafe { store4x2(&mut x[i], y) };
+        x2 = x1;
+        x1 = y;
     }
-    let mut running = [true; LANES];
-    let mut converged = [false; LANES];
-    let mut extra = [0u8; LANES];
-    for _ in 0..5 {
-        // scale as `one` does; a lane whose vector vanished is left to `one`, and finished
-        // lanes are zeroed (their values no longer matter)
-        let big = max_abs_lanes(x);
-        let mut scl = [0.0; LANES];
-        for k in 0..LANES {
-            if running[k] && big[k] == 0.0 {
-                running[k] = false;
-            }
-            if running[k] {
-                scl[k] = n as f64 * job.onenrm * f64::EPSILON.max(lu.last_pivot[k].abs()) / big[k];
-            }
-        }
-        for r in x.iter_mut() {
-            for k in 0..LANES {
-                r[k] *= scl[k];
-            }
-        }
-        // the solve of ShiftedLu::solve
-        let mut carry = x[0];
-        for i in 0..n - 1 {
-            let b = x[i + 1];
-            for k in 0..LANES {
-                let m = lu.swap[i][k];
-                let p = select(m, carry[k], b[k]);
-                let q = select(m, b[k], carry[k]);
-                x[i][k] = p;
-                carry[k] = q - lu.l[i][k] * p;
-            }
-        }
-        for k in 0..LANES {
-            x[n - 1][k] = carry[k] * lu.inv_u0[n - 1][k];
-        }
-        let (mut x2, mut x1) = ([0.0; LANES], x[n - 1]);
-        for i in (0..n - 1).rev() {
-            for k in 0..LANES {
-                let xi = (x[i][k] - lu.u1[i][k] * x1[k] - lu.u2[i][k] * x2[k]) * lu.inv_u0[i][k];
-                x[i][k] = xi;
-                x2[k] = x1[k];
-                x1[k] = xi;
-            }
-        }
-        orthogonalise(x, &running);
-        let norm = max_abs_lanes(x);
-        for k in 0..LANES {
-            if running[k] && norm[k] >= job.stopping {
-                extra[k] += 1;
-                if extra[k] == 2 {
-                    running[k] = false;
-                    converged[k] = true;
-                    for (v, r) in kept[k * n..(k + 1) * n].iter_mut().zip(x.iter()) {
-                        *v = r[k];
-                    }
-                }
-            }
-        }
-        if !running.contains(&true) {
-            break;
-        }
-    }
-    converged
 }
 
 /// ‖x‖∞ of each lane, folded in row order as `max_abs` does.
@@ -1041,8 +1070,15 @@ mod tests {
         start(&mut x1);
         start(&mut x2);
         let (mut k1, mut k2) = (vec![0.0; LANES * n], vec![0.0; LANES * n]);
-        let c1 = iterate_lanes(&job, &lambda, &mut x1, &mut k1, &|_, _| ());
-        let c2 = iterate_lanes_generic(&job, &lambda, &mut x2, &mut k2, &|_, _| ());
+        let problem = |x, kept| LaneProblem {
+            job: &job,
+            lambda,
+            x,
+            kept,
+            orthogonalise: &|_, _| (),
+        };
+        let c1 = iterate_lanes(LaneKernels::detect(), problem(&mut x1, &mut k1));
+        let c2 = iterate_lanes(LaneKernels::Portable, problem(&mut x2, &mut k2));
         assert_eq!(c1, [true; LANES], "every lane converges");
         assert_eq!(c1, c2);
         assert!(k1.iter().zip(&k2).all(|(a, b)| a.to_bits() == b.to_bits()));
