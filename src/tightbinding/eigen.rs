@@ -51,12 +51,9 @@ pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
 /// iteration declines (large clusters of close eigenvalues, as in clean lattices), faer's divide
 /// and conquer solves the whole problem instead.
 pub fn eigh_dense_par(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum, String> {
-    // A parallel eigh called from outside rayon's pool (the script's thread) moves onto it as a
-    // whole. From outside, every join of the reduction's panels was injected into the pool, the
-    // caller woken after it, and a worker that had gone to sleep meanwhile took over a
-    // millisecond to take up its half: at n = 1000 the median eigh took 80 ms, on the pool 75.
+    // on rayon's pool as a whole (`on_pool`): the reduction's panels each join the pool
     if par != faer::Par::Seq && rayon::current_thread_index().is_none() {
-        return rayon::scope(|_| eigh_dense_par(m, par));
+        return crate::progress::on_pool(|| eigh_dense_par(m, par));
     }
     if m.nrows() >= 3 {
         if let Some(s) = eigh_by_inverse_iteration(m, par) {
@@ -244,7 +241,7 @@ pub fn eigh_divide_and_conquer(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum,
 
 /// Eigenvalues only of a dense symmetric matrix (faster).
 pub fn eigvalsh_dense(m: &Mat<f64>) -> Result<Vec<f64>, String> {
-    m.self_adjoint_eigenvalues(Side::Lower)
+    crate::progress::on_pool(|| m.self_adjoint_eigenvalues(Side::Lower))
         .map_err(|e| format!("the eigensolver did not converge: {e:?}"))
 }
 
@@ -310,6 +307,10 @@ pub fn eigs_near(
     let n = h.n();
     if k == 0 || k > n {
         return Err(format!("k must be in 1..={n}, got {k}"));
+    }
+    // faer's sparse LU and solves are parallel inside: on the pool (`on_pool`)
+    if rayon::current_thread_index().is_none() {
+        return crate::progress::on_pool(|| eigs_near(h, sigma, k, tol, seed));
     }
     // If σ hits an eigenvalue exactly the factorisation is singular: nudge it.
     let mut shift = sigma;
