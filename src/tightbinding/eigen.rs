@@ -92,8 +92,7 @@ fn with_workspace<R>(
 
 /// The tridiagonal route of `eigh_dense_par`; None where inverse iteration declines.
 fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
-    use faer::dyn_stack::StackReq;
-    use faer::linalg::{evd::tridiag, householder};
+    use faer::linalg::householder;
     let n = m.nrows();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
     // below ≈ 400 rows, threads cost more than they save (n = 256: 3.9 ms sequential, 4.6 ms on
@@ -103,60 +102,12 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
     } else {
         par
     };
-    let params: tridiag::TridiagParams = faer::Auto::<f64>::auto();
-    let params = params.into();
-    let req = StackReq::any_of(&[
-        tridiag::tridiag_in_place_scratch::<f64>(n, faer::Par::Seq, params),
-        householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
-            n - 1,
-            bs,
-            n,
-        ),
-    ]);
-    // the reduced matrix: d, e and the reflectors below the subdiagonal (faer's layout), in
-    // `ours` (column-major) after our reduction, in `faers` after faer's
-    let mut ours = Vec::new();
-    let mut faers = Mat::<f64>::zeros(0, 0);
+    let req = tridiagonal_route_scratch(n, bs);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(req, |stack| {
         let blocked = par != faer::Par::Seq && n >= BLOCKED_FROM;
-        let (d, e) = if blocked {
-            // our blocked reduction on two threads (`tridiagonalize.rs`)
-            // the lower triangle, copied on both threads (which also wakes rayon's workers
-            // before the first panel hands half its columns to one)
-            use rayon::prelude::*;
-            ours = vec![0.0; n * n];
-            ours.par_chunks_mut(n).enumerate().for_each(|(j, dst)| {
-                let col = m.col(j);
-                match col.try_as_col_major() {
-                    Some(c) => dst[j..].copy_from_slice(&c.as_slice()[j..]),
-                    None => dst[j..]
-                        .iter_mut()
-                        .zip(col.iter().skip(j))
-                        .for_each(|(x, v)| *x = *v),
-                }
-            });
-            let mut tau = vec![0.0; n - 1];
-            let (d, e) = super::tridiagonalize::tridiagonalize(&mut ours, n, &mut tau, true);
-            for (k, t) in tau.iter().enumerate() {
-                hh[(0, k)] = *t;
-            }
-            (d, e)
-        } else {
-            faers = Mat::<f64>::zeros(n, n);
-            faers.as_mut().copy_from_triangular_lower(m.as_ref());
-            // faer's reduction runs sequentially: on two threads it was slower up to n ≈ 1200
-            // (n = 1000: 57 ms against 70 ms), and from n = 800 a parallel eigh uses ours
-            tridiag::tridiag_in_place(faers.as_mut(), hh.as_mut(), faer::Par::Seq, stack, params);
-            let d: Vec<f64> = (0..n).map(|i| faers[(i, i)]).collect();
-            let e: Vec<f64> = (0..n - 1).map(|i| faers[(i + 1, i)]).collect();
-            (d, e)
-        };
-        let trid = if blocked {
-            faer::MatRef::from_column_major_slice(&ours, n, n)
-        } else {
-            faers.as_ref()
-        };
+        let (d, e, reduced) = tridiagonal_form(m, blocked, &mut hh, stack);
+        let trid = reduced.matrix(n);
         // faer's blocked form of our reflector sequence (as its tridiag_in_place ends), formed
         // on the other thread while the QL iteration, sequential, finds the eigenvalues
         let upgrade = |hh: &mut Mat<f64>| {
@@ -205,6 +156,103 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
     })
 }
 
+/// The Householder reduction T = Qᵀ A Q of a dense symmetric matrix (lower triangle): our
+/// blocked one on two threads (`blocked`, `tridiagonalize.rs`) or faer's, sequential. Returns
+/// T's diagonal and subdiagonal and the reduced matrix (the reflectors below the subdiagonal, in
+/// faer's layout); the reflectors' τ go to row 0 of `hh` (ours) or `hh` holds faer's block
+/// factors (faer's).
+fn tridiagonal_form(
+    m: &Mat<f64>,
+    blocked: bool,
+    hh: &mut Mat<f64>,
+    stack: &mut faer::dyn_stack::MemStack,
+) -> (Vec<f64>, Vec<f64>, Reduced) {
+    use faer::linalg::evd::tridiag;
+    let n = m.nrows();
+    if blocked {
+        // the lower triangle, copied on both threads (which also wakes rayon's workers
+        // before the first panel hands half its columns to one)
+        use rayon::prelude::*;
+        let mut ours = vec![0.0; n * n];
+        ours.par_chunks_mut(n).enumerate().for_each(|(j, dst)| {
+            let col = m.col(j);
+            match col.try_as_col_major() {
+                Some(c) => dst[j..].copy_from_slice(&c.as_slice()[j..]),
+                None => dst[j..]
+                    .iter_mut()
+                    .zip(col.iter().skip(j))
+                    .for_each(|(x, v)| *x = *v),
+            }
+        });
+        let mut tau = vec![0.0; n - 1];
+        let (d, e) = super::tridiagonalize::tridiagonalize(&mut ours, n, &mut tau, true);
+        for (k, t) in tau.iter().enumerate() {
+            hh[(0, k)] = *t;
+        }
+        (d, e, Reduced::Ours(ours))
+    } else {
+        let mut faers = Mat::<f64>::zeros(n, n);
+        faers.as_mut().copy_from_triangular_lower(m.as_ref());
+        // faer's reduction runs sequentially: on two threads it was slower up to n ≈ 1200
+        // (n = 1000: 57 ms against 70 ms), and from n = 800 a parallel eigh uses ours
+        let params: tridiag::TridiagParams = faer::Auto::<f64>::auto();
+        tridiag::tridiag_in_place(
+            faers.as_mut(),
+            hh.as_mut(),
+            faer::Par::Seq,
+            stack,
+            params.into(),
+        );
+        let d: Vec<f64> = (0..n).map(|i| faers[(i, i)]).collect();
+        let e: Vec<f64> = (0..n - 1).map(|i| faers[(i + 1, i)]).collect();
+        (d, e, Reduced::Faer(faers))
+    }
+}
+
+/// The reduced matrix of `tridiagonal_form`: column-major after our reduction, faer's matrix
+/// after faer's.
+enum Reduced {
+    Ours(Vec<f64>),
+    Faer(Mat<f64>),
+}
+
+impl Reduced {
+    fn matrix(&self, n: usize) -> faer::MatRef<'_, f64> {
+        match self {
+            Reduced::Ours(a) => faer::MatRef::from_column_major_slice(a, n, n),
+            Reduced::Faer(a) => a.as_ref(),
+        }
+    }
+}
+
+/// Workspace of the tridiagonal route for an n×n matrix (faer's reduction, then the
+/// back-transformation with block size `bs`).
+fn tridiagonal_route_scratch(n: usize, bs: usize) -> faer::dyn_stack::StackReq {
+    use faer::linalg::{evd::tridiag, householder};
+    let params: tridiag::TridiagParams = faer::Auto::<f64>::auto();
+    faer::dyn_stack::StackReq::any_of(&[
+        tridiag::tridiag_in_place_scratch::<f64>(n, faer::Par::Seq, params.into()),
+        householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
+            n - 1,
+            bs,
+            n,
+        ),
+    ])
+}
+
+/// Eigenvalues only, by the tridiagonal route of `eigh` (the same bits as `eigh`'s values);
+/// None where QL does not converge.
+fn eigvalsh_by_ql(m: &Mat<f64>, par: faer::Par) -> Option<Vec<f64>> {
+    let n = m.nrows();
+    let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
+    let blocked = par != faer::Par::Seq && n >= BLOCKED_FROM;
+    let mut hh = Mat::<f64>::zeros(bs, n - 1);
+    with_workspace(tridiagonal_route_scratch(n, bs), |stack| {
+        let (d, e, _) = tridiagonal_form(m, blocked, &mut hh, stack);
+        super::tridiagonal::eigenvalues(&d, &e)
+    })
+}
+
 /// From this size on, `eigh` uses the caller's parallelism.
 const PARALLEL_FROM: usize = 400;
 /// From this size on, a parallel `eigh` reduces with our blocked two-thread tridiagonalization
@@ -241,8 +289,16 @@ pub fn eigh_divide_and_conquer(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum,
 
 /// Eigenvalues only of a dense symmetric matrix (faster).
 pub fn eigvalsh_dense(m: &Mat<f64>) -> Result<Vec<f64>, String> {
-    crate::progress::on_pool(|| m.self_adjoint_eigenvalues(Side::Lower))
-        .map_err(|e| format!("the eigensolver did not converge: {e:?}"))
+    let par = faer::get_global_parallelism();
+    crate::progress::on_pool(|| {
+        if m.nrows() >= 3 {
+            if let Some(values) = eigvalsh_by_ql(m, par) {
+                return Ok(values);
+            }
+        }
+        m.self_adjoint_eigenvalues(Side::Lower)
+            .map_err(|e| format!("the eigensolver did not converge: {e:?}"))
+    })
 }
 
 /// Residual ‖Hψ − Eψ‖ of each eigenpair.
@@ -484,6 +540,39 @@ mod tests {
             resid < 1e-13 * norm,
             "{what}: |HV − VΛ| = {resid:e} (‖H‖ {norm})"
         );
+    }
+
+    #[test]
+    fn eigvalsh_has_the_bits_of_eighs_values_and_agrees_with_faer() {
+        // n = 300: faer's reduction on one thread; n = 900 on two threads: ours
+        for (n, par) in [(300, faer::Par::Seq), (900, faer::Par::rayon(2))] {
+            let mut r = stream(5);
+            let mut g = Mat::<f64>::zeros(n, n);
+            for i in 0..n {
+                for j in 0..=i {
+                    let v = r();
+                    g[(i, j)] = v;
+                    g[(j, i)] = v;
+                }
+            }
+            let values = eigvalsh_by_ql(&g, par).expect("QL converges");
+            let spectrum = eigh_dense_par(&g, par).expect("eigh");
+            assert!(
+                values
+                    .iter()
+                    .zip(&spectrum.values)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "n = {n}: eigvalsh and eigh's values differ"
+            );
+            let faers = g.self_adjoint_eigenvalues(Side::Lower).expect("faer");
+            let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (a, b) in values.iter().zip(&faers) {
+                assert!(
+                    (a - b).abs() < 1e-12 * scale,
+                    "n = {n}: {a} against faer's {b}"
+                );
+            }
+        }
     }
 
     #[test]
