@@ -51,6 +51,22 @@ impl Operator {
             Operator::Sparse { diag, off, .. } => diag.len() + 2 * off.len(),
         }
     }
+    /// ‖H‖∞, the largest absolute row sum (a bound on the spectral radius).
+    pub fn norm_inf(&self) -> f64 {
+        match self {
+            Operator::Dense(m) => (0..m.nrows())
+                .map(|i| m.row(i).iter().map(|v| v.abs()).sum::<f64>())
+                .fold(0.0, f64::max),
+            Operator::Sparse { diag, off, .. } => {
+                let mut rows: Vec<f64> = diag.iter().map(|d| d.abs()).collect();
+                for &(i, j, v) in off {
+                    rows[i] += v.abs();
+                    rows[j] += v.abs();
+                }
+                rows.into_iter().fold(0.0, f64::max)
+            }
+        }
+    }
     /// The dense matrix, borrowed when the operator is dense already.
     pub fn as_dense(&self) -> std::borrow::Cow<'_, Mat<f64>> {
         match self {
