@@ -666,24 +666,30 @@ impl Optimizer {
             t: 0,
         })
     }
-    /// One step with learning rate `lr` from the gradients in `grads`.
+    /// One step with learning rate `lr` from the gradients in `grads`, plus the gradient l2·w of
+    /// the L2 penalty ½ l2 Σ w² on weight matrices and kernels (not biases). Added here, in the
+    /// fused update, rather than as a loss term: through autograd the penalty cost a square, a
+    /// sum and their backward over every weight, each step (L2D at 15 M weights: 72 → 50
+    /// samples/s).
     pub fn step(
         &mut self,
         vars: &[Var],
         grads: &candle_core::backprop::GradStore,
         lr: f64,
+        l2: f64,
     ) -> MlResult<()> {
         self.t += 1;
-        let rule = UpdateRule {
-            adam: self.adam,
-            lr: lr as f32,
-            momentum: self.momentum as f32,
-            c1: 1.0 / (1.0 - 0.9f64.powi(self.t)) as f32,
-            c2: 1.0 / (1.0 - 0.999f64.powi(self.t)) as f32,
-        };
         for (i, var) in vars.iter().enumerate() {
             let Some(g) = grads.get(var.as_tensor()) else {
                 continue;
+            };
+            let rule = UpdateRule {
+                adam: self.adam,
+                lr: lr as f32,
+                momentum: self.momentum as f32,
+                decay: if var.rank() > 1 { l2 as f32 } else { 0.0 },
+                c1: 1.0 / (1.0 - 0.9f64.powi(self.t)) as f32,
+                c2: 1.0 / (1.0 - 0.999f64.powi(self.t)) as f32,
             };
             let (m, v) = (self.m[i].as_mut_slice(), self.v[i].as_mut_slice());
             if var.device().is_cpu() {
@@ -710,12 +716,13 @@ impl Optimizer {
 }
 
 /// The fused update of one variable: Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8, bias corrections
-/// c1, c2) or SGD with momentum.
+/// c1, c2) or SGD with momentum, on the gradient g + decay·w (decay: the L2 penalty's λ).
 #[derive(Clone, Copy)]
 struct UpdateRule {
     adam: bool,
     lr: f32,
     momentum: f32,
+    decay: f32,
     c1: f32,
     c2: f32,
 }
@@ -739,10 +746,13 @@ impl UpdateRule {
         let UpdateRule {
             lr,
             momentum,
+            decay,
             c1,
             c2,
             ..
         } = *self;
+        // the gradient with the L2 penalty's l2·w (exactly g without a penalty)
+        let grad = |g: f32, w: f32| if decay != 0.0 { g + decay * w } else { g };
         if self.adam {
             w.par_chunks_mut(CH)
                 .zip(m.par_chunks_mut(CH))
@@ -750,7 +760,7 @@ impl UpdateRule {
                 .zip(g.par_chunks(CH))
                 .for_each(|(((w, m), v), g)| {
                     for k in 0..w.len() {
-                        let gk = flush(g[k], TINY);
+                        let gk = flush(grad(g[k], w[k]), TINY);
                         // g² of a gradient below 10⁻¹⁵ would be below TINY
                         let g2 = flush(gk, 1e-15) * gk;
                         m[k] = flush(b1 * m[k] + (1.0 - b1) * gk, TINY);
@@ -764,7 +774,7 @@ impl UpdateRule {
                 .zip(g.par_chunks(CH))
                 .for_each(|((w, m), g)| {
                     for k in 0..w.len() {
-                        m[k] = flush(momentum * m[k] + flush(g[k], TINY), TINY);
+                        m[k] = flush(momentum * m[k] + flush(grad(g[k], w[k]), TINY), TINY);
                         w[k] -= lr * m[k];
                     }
                 });
@@ -994,17 +1004,14 @@ fn shard_count(model: &Model, batch: usize) -> usize {
     }
 }
 
-/// Loss (unweighted, for the history) and gradients of `share` × the mean loss of samples `idx`,
-/// plus the L2 penalty ½ l2 Σ w² over weight matrices and kernels.
-#[allow(clippy::too_many_arguments)]
+/// Loss (unweighted, for the history) and gradients of `share` × the mean loss of samples `idx`
+/// (the L2 penalty's gradient is added by the optimizer, `Optimizer::step`).
 fn batch_gradients<R: Rng>(
     model: &Model,
     tr: &Data,
     idx: &[usize],
     share: f64,
     cfg: &TrainConfig,
-    l2: f64,
-    vars: &[Var],
     rng: &mut R,
 ) -> MlResult<(f64, candle_core::backprop::GradStore)> {
     let (xb, yb) = tr.batch(idx, &model.device)?;
@@ -1019,16 +1026,6 @@ fn batch_gradients<R: Rng>(
     let value = l.to_scalar::<f32>().map_err(ce)? as f64;
     if share != 1.0 {
         l = l.affine(share, 0.0).map_err(ce)?;
-    }
-    if l2 > 0.0 {
-        let mut pen = Tensor::zeros((), DType::F32, &model.device).map_err(ce)?;
-        for v in vars {
-            if v.rank() > 1 {
-                pen = (pen + v.as_tensor().sqr().and_then(|t| t.sum_all()).map_err(ce)?)
-                    .map_err(ce)?;
-            }
-        }
-        l = (l + pen.affine(l2 / 2.0, 0.0).map_err(ce)?).map_err(ce)?;
     }
     Ok((value, l.backward().map_err(ce)?))
 }
@@ -1117,8 +1114,7 @@ pub fn train(
             }
             let shards = shard_count(model, chunk.len());
             let grads = if shards == 1 {
-                let (l, grads) =
-                    batch_gradients(model, tr, chunk, 1.0, cfg, cfg.l2, &vars, &mut rng)?;
+                let (l, grads) = batch_gradients(model, tr, chunk, 1.0, cfg, &mut rng)?;
                 total += l * chunk.len() as f64;
                 grads
             } else {
@@ -1132,13 +1128,10 @@ pub fn train(
                     .collect();
                 let results: Vec<MlResult<(f64, candle_core::backprop::GradStore)>> = parts
                     .par_iter()
-                    .enumerate()
-                    .map(|(i, (c, s))| {
+                    .map(|(c, s)| {
                         let mut r = crate::rng::stream(*s, 0);
                         let share = c.len() as f64 / chunk.len() as f64;
-                        // the L2 penalty enters once, with the first shard
-                        let l2 = if i == 0 { cfg.l2 } else { 0.0 };
-                        batch_gradients(model, tr, c, share, cfg, l2, &vars, &mut r)
+                        batch_gradients(model, tr, c, share, cfg, &mut r)
                     })
                     .collect();
                 let mut stores = Vec::with_capacity(parts.len());
@@ -1150,7 +1143,7 @@ pub fn train(
                 sum_gradients(&vars, stores)?
             };
             count += chunk.len();
-            opt.step(&vars, &grads, lr)?;
+            opt.step(&vars, &grads, lr, cfg.l2)?;
         }
         h.train_loss.push(total / count.max(1) as f64);
         let (vl, vm) = match val {
@@ -1228,12 +1221,42 @@ mod tests {
     /// than f32's subnormal range (where each step takes a slow microcode path); gradients too
     /// small to square are flushed too.
     #[test]
+    fn the_l2_penalty_enters_the_update_of_weight_matrices_only() {
+        // loss Σ W + Σ b: every gradient is 1; plain SGD (no momentum) with lr 0.1, l2 0.5
+        let w = Var::from_vec(vec![1f32, -2.0, 3.0, 4.0], (2, 2), &Device::Cpu).expect("W");
+        let b = Var::from_vec(vec![1f32, -2.0], 2, &Device::Cpu).expect("b");
+        let loss = (w.as_tensor().sum_all().expect("ΣW") + b.as_tensor().sum_all().expect("Σb"))
+            .expect("loss");
+        let grads = loss.backward().expect("backward");
+        let vars = [w.clone(), b.clone()];
+        let mut opt = Optimizer::new(&vars, false, 0.0).expect("SGD");
+        opt.step(&vars, &grads, 0.1, 0.5).expect("step");
+        let host = |v: &Var| -> Vec<f32> {
+            v.as_tensor()
+                .flatten_all()
+                .and_then(|t| t.to_vec1())
+                .expect("host")
+        };
+        // W − lr (1 + l2 W); b − lr · 1 (no penalty on biases)
+        for (got, w0) in host(&w).iter().zip([1f32, -2.0, 3.0, 4.0]) {
+            assert!(
+                (got - (w0 - 0.1 * (1.0 + 0.5 * w0))).abs() < 1e-6,
+                "{got} from {w0}"
+            );
+        }
+        for (got, b0) in host(&b).iter().zip([1f32, -2.0]) {
+            assert!((got - (b0 - 0.1)).abs() < 1e-6, "{got} from {b0}");
+        }
+    }
+
+    #[test]
     fn adam_moments_never_become_subnormal() {
         for adam in [true, false] {
             let rule = UpdateRule {
                 adam,
                 lr: 1e-3,
                 momentum: 0.9,
+                decay: 0.0,
                 c1: 1.0,
                 c2: 1.0,
             };
@@ -1323,13 +1346,13 @@ mod tests {
             let vars = model.trainable();
             let idx: Vec<usize> = (0..n).collect();
             let mut r = crate::rng::from_seed(0);
-            let (l, full) = batch_gradients(&model, &data, &idx, 1.0, &cfg, 0.3, &vars, &mut r)
-                .expect("full batch");
+            let (l, full) =
+                batch_gradients(&model, &data, &idx, 1.0, &cfg, &mut r).expect("full batch");
             let (a, b) = idx.split_at(24);
-            let (la, ga) = batch_gradients(&model, &data, a, 0.6, &cfg, 0.3, &vars, &mut r)
-                .expect("first shard");
-            let (lb, gb) = batch_gradients(&model, &data, b, 0.4, &cfg, 0.0, &vars, &mut r)
-                .expect("second shard");
+            let (la, ga) =
+                batch_gradients(&model, &data, a, 0.6, &cfg, &mut r).expect("first shard");
+            let (lb, gb) =
+                batch_gradients(&model, &data, b, 0.4, &cfg, &mut r).expect("second shard");
             assert!((l - (0.6 * la + 0.4 * lb)).abs() < 1e-5 * l.abs().max(1.0));
             for v in &vars {
                 let flat = |g: &candle_core::backprop::GradStore| -> Vec<f32> {
