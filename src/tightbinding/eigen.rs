@@ -570,19 +570,24 @@ mod tests {
         );
     }
 
+    /// A symmetric n×n matrix of uniform entries from `r` (a GOE-like sample).
+    fn goe(r: &mut impl FnMut() -> f64, n: usize) -> Mat<f64> {
+        let mut g = Mat::<f64>::zeros(n, n);
+        for i in 0..n {
+            for j in 0..=i {
+                let v = r();
+                g[(i, j)] = v;
+                g[(j, i)] = v;
+            }
+        }
+        g
+    }
+
     #[test]
     fn eigvalsh_has_the_bits_of_eighs_values_and_agrees_with_faer() {
         // n = 300: faer's reduction on one thread; n = 900 on two threads: ours
         for (n, par) in [(300, faer::Par::Seq), (900, faer::Par::rayon(2))] {
-            let mut r = stream(5);
-            let mut g = Mat::<f64>::zeros(n, n);
-            for i in 0..n {
-                for j in 0..=i {
-                    let v = r();
-                    g[(i, j)] = v;
-                    g[(j, i)] = v;
-                }
-            }
+            let g = goe(&mut stream(5), n);
             let values = eigvalsh_by_ql(&g, par).expect("QL converges");
             let spectrum = eigh_dense_par(&g, par).expect("eigh");
             assert!(
@@ -607,20 +612,9 @@ mod tests {
     fn eigh_by_inverse_iteration_agrees_with_divide_and_conquer() {
         // GOE
         let mut r = stream(1);
-        let mut goe = |n: usize| {
-            let mut g = Mat::<f64>::zeros(n, n);
-            for i in 0..n {
-                for j in 0..=i {
-                    let v = r();
-                    g[(i, j)] = v;
-                    g[(j, i)] = v;
-                }
-            }
-            g
-        };
-        agrees_with_divide_and_conquer(&goe(300), "GOE", Some(()));
+        agrees_with_divide_and_conquer(&goe(&mut r, 300), "GOE", Some(()));
         // GOE at n = 900 on two threads: the blocked two-thread reduction (`tridiagonalize.rs`)
-        let g = goe(900);
+        let g = goe(&mut r, 900);
         agrees_with_divide_and_conquer_par(
             &g,
             "GOE n = 900, two threads",
