@@ -97,7 +97,7 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
     // below ≈ 400 rows, threads cost more than they save (n = 256: 3.9 ms sequential, 4.6 ms on
     // two threads)
-    let par = if n < PARALLEL_FROM {
+    let par = if n < PARALLEL_FROM || par.degree() < 2 {
         faer::Par::Seq
     } else {
         par
@@ -105,6 +105,8 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
     let req = tridiagonal_route_scratch(n, bs);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(req, |stack| {
+        // (with one thread in the pool `par` is Seq here: the two-thread reduction would wait
+        // for a helper that never comes, a millisecond per panel)
         let blocked = par != faer::Par::Seq && n >= BLOCKED_FROM;
         let (d, e, reduced) = tridiagonal_form(m, blocked, &mut hh, stack);
         let trid = reduced.matrix(n);
@@ -245,7 +247,7 @@ fn tridiagonal_route_scratch(n: usize, bs: usize) -> faer::dyn_stack::StackReq {
 fn eigvalsh_by_ql(m: &Mat<f64>, par: faer::Par) -> Option<Vec<f64>> {
     let n = m.nrows();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
-    let blocked = par != faer::Par::Seq && n >= BLOCKED_FROM;
+    let blocked = par.degree() >= 2 && n >= BLOCKED_FROM;
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(tridiagonal_route_scratch(n, bs), |stack| {
         let (d, e, _) = tridiagonal_form(m, blocked, &mut hh, stack);

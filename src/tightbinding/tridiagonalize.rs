@@ -50,6 +50,18 @@ pub fn tridiagonalize(
     tau: &mut [f64],
     two_threads: bool,
 ) -> (Vec<f64>, Vec<f64>) {
+    reduce_panels(a, n, tau, two_threads, false)
+}
+
+/// `tridiagonalize`; `busy`: run both shares of every split panel on this thread from the start,
+/// as after a helper lost its core.
+fn reduce_panels(
+    a: &mut [f64],
+    n: usize,
+    tau: &mut [f64],
+    two_threads: bool,
+    mut busy: bool,
+) -> (Vec<f64>, Vec<f64>) {
     debug_assert_eq!(a.len(), n * n);
     debug_assert!(tau.len() + 1 >= n);
     let mut d = vec![0.0; n];
@@ -67,6 +79,7 @@ pub fn tridiagonalize(
         Mat::<f64>::zeros(n, 2 * PANEL),
     );
     let mut j0 = 0;
+    // `busy`: set once a helper was seen to lose its core (see below)
     while j0 + 1 < n {
         let pb = PANEL.min(n - 1 - j0);
         let mut panel = Panel {
@@ -86,13 +99,23 @@ pub fn tridiagonalize(
         if two_threads && trailing >= SPLIT_FROM && split > j0 + pb {
             panel.split = split;
             let (mine, theirs) = a.split_at_mut(split * n);
-            let helper = Helper::new(theirs, n - split);
-            rayon::join(
-                || panel.reduce_with_helper(mine, &mut pq, &helper),
-                || helper.serve(n, split, pb),
-            );
-            if let Some(back) = helper.pq.into_inner() {
-                pq = back;
+            if busy {
+                // the same split, both shares on this thread: the same bits
+                panel.reduce(mine, &mut pq, Share::Alone(theirs));
+            } else {
+                let helper = Helper::new(theirs, n - split);
+                rayon::join(
+                    || panel.reduce_with_helper(mine, &mut pq, &helper),
+                    || helper.serve(n, split, pb),
+                );
+                // this thread had to yield the core while waiting for the helper: the machine
+                // is busy, and each of the 33 hand-overs of a panel could then cost a time
+                // slice (on a loaded machine a two-thread n = 1000 reduction took up to a
+                // second). The remaining panels run both shares on this thread.
+                busy = helper.slow.load(Ordering::Relaxed);
+                if let Some(back) = helper.pq.into_inner() {
+                    pq = back;
+                }
             }
         } else {
             panel.reduce(a, &mut pq, Share::Alone(&mut []));
@@ -281,7 +304,7 @@ impl Panel<'_> {
                 let pq = h.request_update(std::mem::replace(pq, empty));
                 let (p, q) = pq_rows(pq, c0, pb);
                 rank_update_lower(trailing_cols, n, c0, split, p, q);
-                h.wait(pb + 1);
+                let _ = h.wait(pb + 1);
             }
             Share::Alone(theirs) => {
                 let (p, q) = pq_rows(pq, c0, pb);
@@ -321,6 +344,9 @@ struct Helper<'s> {
     y: Mutex<Vec<f64>>,
     /// [V W] and [W V] for the trailing update.
     pq: OnceLock<(Mat<f64>, Mat<f64>)>,
+    /// The panel thread had to yield while waiting for a product's other share: the machine
+    /// is busy.
+    slow: AtomicBool,
 }
 
 impl<'s> Helper<'s> {
@@ -334,6 +360,7 @@ impl<'s> Helper<'s> {
             x: Mutex::new(vec![0.0; len]),
             y: Mutex::new(vec![0.0; len]),
             pq: OnceLock::new(),
+            slow: AtomicBool::new(false),
         }
     }
 
@@ -343,7 +370,11 @@ impl<'s> Helper<'s> {
     }
 
     fn add_product(&self, i: usize, y_theirs: &mut [f64]) {
-        self.wait(i + 1);
+        // the two shares of a product are balanced to microseconds: a wait long enough to
+        // yield means the helper's core was taken from it
+        if self.wait(i + 1) {
+            self.slow.store(true, Ordering::Relaxed);
+        }
         for (a, b) in y_theirs.iter_mut().zip(lock(&self.y).iter()) {
             *a += b;
         }
@@ -357,8 +388,9 @@ impl<'s> Helper<'s> {
         pq
     }
 
-    fn wait(&self, count: usize) {
-        spin_until(|| self.done.load(Ordering::Acquire) >= count);
+    /// Wait for the helper's `count`-th result; whether it had to yield the core.
+    fn wait(&self, count: usize) -> bool {
+        spin_until(|| self.done.load(Ordering::Acquire) >= count)
     }
 
     /// The helper thread's side, on columns [split, n).
@@ -413,7 +445,8 @@ fn lock(m: &Mutex<Vec<f64>>) -> std::sync::MutexGuard<'_, Vec<f64>> {
 }
 
 /// Spin until `ready`, yielding the core after a while (the other thread may be descheduled).
-fn spin_until(ready: impl Fn() -> bool) {
+/// Returns whether it had to yield.
+fn spin_until(ready: impl Fn() -> bool) -> bool {
     let mut spins = 0u32;
     while !ready() {
         if spins < 20_000 {
@@ -421,8 +454,10 @@ fn spin_until(ready: impl Fn() -> bool) {
             spins += 1;
         } else {
             std::thread::yield_now();
+            spins += 1;
         }
     }
+    spins > 20_000
 }
 
 /// The lower-triangle columns [c0, c1) of the matrix (held in `cols`, leading dimension n, from
@@ -713,14 +748,14 @@ mod tests {
     /// The two-thread reduction gives the same bits whether the helper thread takes its share
     /// or, with no idle worker to run it, the panel thread does the helper's work itself.
     #[test]
-    fn the_same_bits_with_or_without_the_helper() {
+    fn the_same_bits_with_or_without_the_helper_or_on_a_busy_machine() {
         let n = 400;
         let g = goe(n, 7);
         let a0: Vec<f64> = g
             .col_iter()
             .flat_map(|c| c.iter().copied().collect::<Vec<_>>())
             .collect();
-        let run = |threads: usize| {
+        let run = |threads: usize, busy: bool| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
@@ -728,16 +763,25 @@ mod tests {
             pool.install(|| {
                 let mut a = a0.clone();
                 let mut tau = vec![0.0; n - 1];
-                let (d, e) = tridiagonalize(&mut a, n, &mut tau, true);
+                let (d, e) = reduce_panels(&mut a, n, &mut tau, true, busy);
                 (a, tau, d, e)
             })
         };
-        let two = run(2);
-        let one = run(1); // the helper job never finds a free thread: the alone path
+        let two = run(2, false);
+        let one = run(1, false); // the helper job never finds a free thread: the alone path
+        let busy = run(2, true); // as on a busy machine: both shares on the panel's thread
         let same = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits());
         assert!(same(&two.0, &one.0), "reflectors differ");
         assert!(same(&two.1, &one.1), "τ differ");
         assert!(same(&two.2, &one.2), "d differs");
         assert!(same(&two.3, &one.3), "e differs");
+        assert!(
+            same(&two.0, &busy.0) && same(&two.1, &busy.1),
+            "busy: reflectors differ"
+        );
+        assert!(
+            same(&two.2, &busy.2) && same(&two.3, &busy.3),
+            "busy: d, e differ"
+        );
     }
 }
