@@ -52,7 +52,9 @@ pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
 /// and conquer solves the whole problem instead.
 pub fn eigh_dense_par(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum, String> {
     // on rayon's pool as a whole (`on_pool`): the reduction's panels each join the pool
-    if par != faer::Par::Seq && rayon::current_thread_index().is_none() {
+    if route_parallelism(m.nrows(), par) != faer::Par::Seq
+        && rayon::current_thread_index().is_none()
+    {
         return crate::progress::on_pool(|| eigh_dense_par(m, par));
     }
     if m.nrows() >= 3 {
@@ -95,19 +97,11 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
     use faer::linalg::householder;
     let n = m.nrows();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
-    // below ≈ 400 rows, threads cost more than they save (n = 256: 3.9 ms sequential, 4.6 ms on
-    // two threads)
-    let par = if n < PARALLEL_FROM || par.degree() < 2 {
-        faer::Par::Seq
-    } else {
-        par
-    };
+    let par = route_parallelism(n, par);
     let req = tridiagonal_route_scratch(n, bs);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(req, |stack| {
-        // (with one thread in the pool `par` is Seq here: the two-thread reduction would wait
-        // for a helper that never comes, a millisecond per panel)
-        let blocked = par != faer::Par::Seq && n >= BLOCKED_FROM;
+        let blocked = blocked_reduction(n, par);
         let (d, e, reduced) = tridiagonal_form(m, blocked, &mut hh, stack);
         let trid = reduced.matrix(n);
         // faer's blocked form of our reflector sequence (as its tridiag_in_place ends), formed
@@ -247,12 +241,29 @@ fn tridiagonal_route_scratch(n: usize, bs: usize) -> faer::dyn_stack::StackReq {
 fn eigvalsh_by_ql(m: &Mat<f64>, par: faer::Par) -> Option<Vec<f64>> {
     let n = m.nrows();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
-    let blocked = par.degree() >= 2 && n >= BLOCKED_FROM;
+    let blocked = blocked_reduction(n, par);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(tridiagonal_route_scratch(n, bs), |stack| {
         let (d, e, _) = tridiagonal_form(m, blocked, &mut hh, stack);
         super::tridiagonal::eigenvalues(&d, &e)
     })
+}
+
+/// The parallelism of the tridiagonal route for an n×n matrix: the caller's, but none below
+/// PARALLEL_FROM (threads cost more than they save: n = 256 took 3.9 ms sequential, 4.6 ms on
+/// two threads) or with one thread in the pool.
+fn route_parallelism(n: usize, par: faer::Par) -> faer::Par {
+    if n < PARALLEL_FROM || par.degree() < 2 {
+        faer::Par::Seq
+    } else {
+        par
+    }
+}
+
+/// Whether the route reduces with our two-thread blocked tridiagonalization (with one thread it
+/// would wait for a helper that never comes, a millisecond per panel).
+fn blocked_reduction(n: usize, par: faer::Par) -> bool {
+    route_parallelism(n, par) != faer::Par::Seq && n >= BLOCKED_FROM
 }
 
 /// From this size on, `eigh` uses the caller's parallelism.
@@ -292,15 +303,19 @@ pub fn eigh_divide_and_conquer(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum,
 /// Eigenvalues only of a dense symmetric matrix (faster).
 pub fn eigvalsh_dense(m: &Mat<f64>) -> Result<Vec<f64>, String> {
     let par = faer::get_global_parallelism();
-    crate::progress::on_pool(|| {
-        if m.nrows() >= 3 {
-            if let Some(values) = eigvalsh_by_ql(m, par) {
-                return Ok(values);
-            }
+    // on rayon's pool as a whole when parallel (`on_pool`), as `eigh`
+    if route_parallelism(m.nrows(), par) != faer::Par::Seq
+        && rayon::current_thread_index().is_none()
+    {
+        return crate::progress::on_pool(|| eigvalsh_dense(m));
+    }
+    if m.nrows() >= 3 {
+        if let Some(values) = eigvalsh_by_ql(m, par) {
+            return Ok(values);
         }
-        m.self_adjoint_eigenvalues(Side::Lower)
-            .map_err(|e| format!("the eigensolver did not converge: {e:?}"))
-    })
+    }
+    m.self_adjoint_eigenvalues(Side::Lower)
+        .map_err(|e| format!("the eigensolver did not converge: {e:?}"))
 }
 
 /// Residual ‖Hψ − Eψ‖ of each eigenpair.

@@ -486,6 +486,7 @@ impl Iteration<'_> {
         let mut x = vec![[0.0; LANES]; bs];
         let mut column = vec![0.0; bs];
         let mut kept = vec![0.0; LANES * bs];
+        let mut lu = LaneLu::new(bs);
         let mut scalar = None;
         for c in 0..rounds {
             // lanes without a c-th eigenvalue (and padding lanes) repeat an active one; their
@@ -526,6 +527,7 @@ impl Iteration<'_> {
                     x: &mut x,
                     kept: &mut kept,
                     orthogonalise: &orthogonalise,
+                    lu: &mut lu,
                 },
             );
             for &k in &active {
@@ -558,6 +560,18 @@ struct LaneLu {
     u1: Vec<Lanes>,
     u2: Vec<Lanes>,
     swap: Vec<Lanes>,
+}
+
+impl LaneLu {
+    fn new(n: usize) -> Self {
+        LaneLu {
+            l: vec![[0.0; LANES]; n],
+            inv_u0: vec![[0.0; LANES]; n],
+            u1: vec![[0.0; LANES]; n],
+            u2: vec![[0.0; LANES]; n],
+            swap: vec![[0.0; LANES]; n],
+        }
+    }
 }
 
 /// How the lanes' factorisation and solves run: AVX2 intrinsics where the CPU has them (the
@@ -598,6 +612,8 @@ struct LaneProblem<'a> {
     x: &'a mut [Lanes],
     kept: &'a mut [f64],
     orthogonalise: &'a dyn Fn(&mut [Lanes], &[bool; LANES]),
+    /// Space for the factors (every entry is written before it is read).
+    lu: &'a mut LaneLu,
 }
 
 /// Runs a `LaneProblem`; returns which lanes converged.
@@ -625,22 +641,16 @@ fn drive_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] 
         x,
         kept,
         orthogonalise,
+        lu,
     } = problem;
     let lambda = &lambda;
     let n = job.d.len();
     let tiny = f64::EPSILON * job.onenrm;
-    let mut lu = LaneLu {
-        l: vec![[0.0; LANES]; n],
-        inv_u0: vec![[0.0; LANES]; n],
-        u1: vec![[0.0; LANES]; n],
-        u2: vec![[0.0; LANES]; n],
-        swap: vec![[0.0; LANES]; n],
-    };
     let diag = match kernels {
-        LaneKernels::Portable => factor_lanes(job.d, job.e, lambda, tiny, &mut lu),
+        LaneKernels::Portable => factor_lanes(job.d, job.e, lambda, tiny, lu),
         // SAFETY: `Avx2` is only chosen where the CPU has AVX2.
         #[cfg(target_arch = "x86_64")]
-        LaneKernels::Avx2 => unsafe { factor_lanes_avx2(job.d, job.e, lambda, tiny, &mut lu) },
+        LaneKernels::Avx2 => unsafe { factor_lanes_avx2(job.d, job.e, lambda, tiny, lu) },
     };
     let mut last_pivot = [0.0; LANES];
     for k in 0..LANES {
@@ -675,10 +685,10 @@ fn drive_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] 
             }
         }
         match kernels {
-            LaneKernels::Portable => solve_lanes(&lu, x),
+            LaneKernels::Portable => solve_lanes(lu, x),
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
-            LaneKernels::Avx2 => unsafe { solve_lanes_avx2(&lu, x) },
+            LaneKernels::Avx2 => unsafe { solve_lanes_avx2(lu, x) },
         }
         orthogonalise(x, &running);
         let norm = max_abs_lanes(x);
@@ -1100,15 +1110,17 @@ mod tests {
         start(&mut x1);
         start(&mut x2);
         let (mut k1, mut k2) = (vec![0.0; LANES * n], vec![0.0; LANES * n]);
-        let problem = |x, kept| LaneProblem {
+        let (mut lu1, mut lu2) = (LaneLu::new(n), LaneLu::new(n));
+        let problem = |x, kept, lu| LaneProblem {
             job: &job,
             lambda,
             x,
             kept,
             orthogonalise: &|_, _| (),
+            lu,
         };
-        let c1 = iterate_lanes(LaneKernels::detect(), problem(&mut x1, &mut k1));
-        let c2 = iterate_lanes(LaneKernels::Portable, problem(&mut x2, &mut k2));
+        let c1 = iterate_lanes(LaneKernels::detect(), problem(&mut x1, &mut k1, &mut lu1));
+        let c2 = iterate_lanes(LaneKernels::Portable, problem(&mut x2, &mut k2, &mut lu2));
         assert_eq!(c1, [true; LANES], "every lane converges");
         assert_eq!(c1, c2);
         assert!(k1.iter().zip(&k2).all(|(a, b)| a.to_bits() == b.to_bits()));
