@@ -221,3 +221,49 @@ fn fits_crossings_and_collapse() {
     );
     assert!((num(&m, &["jk"]) - 0.5).abs() < 1e-12);
 }
+
+#[test]
+fn the_log_normal_on_its_power_law_ridge_is_reported_as_degenerate() {
+    // a pure power law (α = 2.5): the log-normal fit runs down μ → −∞ and says so
+    let m: Map = eval("seed(5); powerlaw_fit(pow(uniform(20000, 0, 1), -1.0 / 1.5))").cast();
+    let ln: Map = m["compare"].clone().cast::<Map>()["lognormal"]
+        .clone()
+        .cast();
+    assert!(ln["degenerate"].as_bool().unwrap(), "{ln:?}");
+    let params: Map = ln["params"].clone().cast();
+    assert!(
+        !params.contains_key("mu"),
+        "no μ that looks like a parameter: {params:?}"
+    );
+    let limit = params["alpha_limit"].as_float().unwrap();
+    assert!((limit - 2.5).abs() < 0.15, "α of the limit {limit}");
+    assert!(ln["limit"].to_string().contains("power-law limit"));
+    // a true log-normal keeps μ and σ, near the generating 0 and 1
+    let m: Map = eval("seed(2); powerlaw_fit(exp(normal(100000, 0, 1)), #{xmin: 1.0})").cast();
+    let ln: Map = m["compare"].clone().cast::<Map>()["lognormal"]
+        .clone()
+        .cast();
+    assert!(!ln["degenerate"].as_bool().unwrap(), "{ln:?}");
+    let (mu, sigma) = (
+        num(&m, &["compare", "lognormal", "params", "mu"]),
+        num(&m, &["compare", "lognormal", "params", "sigma"]),
+    );
+    assert!(
+        mu.abs() < 0.1 && (sigma - 1.0).abs() < 0.05,
+        "μ {mu}, σ {sigma}"
+    );
+}
+
+#[test]
+fn discrete_comparisons_use_the_closed_form_exponential() {
+    // geometric data p(k) = (1 − q) q^(k − 1), q = 0.6, with x_min fixed at 1: the discrete
+    // exponential's MLE is q = m/(1 + m) (m the mean excess), i.e. λ = ln(1 + 1/m) per unit
+    let m: Map = eval(
+        "seed(6); let u = uniform(50000, 0, 1); \
+         powerlaw_fit(1.0 + floor(log(1.0 - u) / log(0.6)), #{xmin: 1.0, discrete: true})",
+    )
+    .cast();
+    let lam = num(&m, &["compare", "exponential", "params", "lambda"]);
+    assert!((lam - (1.0f64 / 0.6).ln()).abs() < 0.01, "λ {lam}");
+    assert!(num(&m, &["compare", "exponential", "R"]) < 0.0);
+}

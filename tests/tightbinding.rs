@@ -274,3 +274,36 @@ fn bad_input_errors() {
         e("hamiltonian(lattice(\"square\", [3, 3]), #{hoping: 1})").contains("valid options are")
     );
 }
+
+#[test]
+fn eigensolvers_scale_extreme_matrices_and_refuse_what_overflows() {
+    // 10³⁰⁰·J (J all ones, 40×40): eigenvalues 40·10³⁰⁰ once and 0 39 times, no NaN
+    let m: Map = eval(
+        r#"let v = eigvalsh(ones([40, 40]) * 1e300);
+           let s = eigh(ones([30, 30]) * 1e-300);
+           #{top: v.max(), rest: v.abs().sum() - v.max(), nan: v.sum(),
+             stop: s.values.max(), vn: s.vectors.sum()}"#,
+    )
+    .cast();
+    assert!(
+        (f(&m, "top") / 4e301 - 1.0).abs() < 1e-12,
+        "{}",
+        f(&m, "top")
+    );
+    assert!(f(&m, "rest") < 1e-11 * 4e301);
+    assert!(f(&m, "nan").is_finite());
+    assert!(
+        (f(&m, "stop") / 3e-299 - 1.0).abs() < 1e-12,
+        "{}",
+        f(&m, "stop")
+    );
+    assert!(f(&m, "vn").is_finite());
+    // 400·10³⁰⁸ is beyond f64: an error, not [1e308, nan, …]
+    let msg = e("eigvalsh(ones([400, 400]) * 1e308)");
+    assert!(
+        msg.contains("eigvalsh") && msg.contains("beyond the range"),
+        "{msg}"
+    );
+    let msg = e("eigh(ones([3, 3]) / 0.0)");
+    assert!(msg.contains("eigh") && msg.contains("not finite"), "{msg}");
+}

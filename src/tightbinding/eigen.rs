@@ -1,14 +1,14 @@
 //! Eigensolvers. `eigh`: every eigenpair of a dense real symmetric matrix, eigenvalues in
 //! nondecreasing order (a Householder tridiagonalization — faer's, or from n = 800 our blocked
 //! one on two threads, `tridiagonalize.rs` — and faer's back-transformation around our QL and
-//! inverse iteration, `tridiagonal.rs`; faer's divide and conquer as the fallback). `eigs_near`: the k eigenpairs closest to an energy σ of a large sparse
-//! operator, by shift-invert Lanczos — a sparse LU of (H − σ) turns the wanted interior
-//! eigenvalues into the largest ones of (H − σ)⁻¹, which Lanczos finds in few steps.
+//! inverse iteration, `tridiagonal.rs`; faer's divide and conquer as the fallback).
+//! `eigs_near` (`shift_invert.rs`): the k eigenpairs closest to an energy σ of a large sparse
+//! operator, by shift-invert block Lanczos with locking and deflation.
 
 use super::Operator;
-use faer::linalg::solvers::Solve;
-use faer::sparse::{SparseColMat, Triplet};
 use faer::{Mat, Side};
+
+pub use super::shift_invert::{eigs_near, eigs_near_with, EigsNearParams};
 
 /// Eigenvalues and eigenvectors; vectors are the columns of an n×k matrix, normalised.
 #[derive(Clone, Debug)]
@@ -51,6 +51,12 @@ pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
 /// iteration declines (large clusters of close eigenvalues, as in clean lattices), faer's divide
 /// and conquer solves the whole problem instead.
 pub fn eigh_dense_par(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum, String> {
+    let (scaled, scale) = balanced(m)?;
+    if let Some(scaled) = scaled {
+        let mut s = eigh_dense_par(&scaled, par)?;
+        unscale(&mut s.values, scale)?;
+        return Ok(s);
+    }
     // on rayon's pool as a whole (`on_pool`): the reduction's panels each join the pool
     if route_parallelism(m.nrows(), par) != faer::Par::Seq
         && rayon::current_thread_index().is_none()
@@ -83,7 +89,13 @@ fn with_workspace<R>(
     if need > KEEP_WORKSPACE_BYTES {
         return solve(MemStack::new(&mut MemBuffer::new(req)));
     }
-    WORK.with_borrow_mut(|(size, buf)| {
+    WORK.with(|cell| {
+        // a solve on this thread may wait in a rayon join and meanwhile run another task that
+        // solves too (a stolen job): that one gets a buffer of its own
+        let Ok(mut kept) = cell.try_borrow_mut() else {
+            return solve(MemStack::new(&mut MemBuffer::new(req)));
+        };
+        let (size, buf) = &mut *kept;
         if *size < need {
             *buf = MemBuffer::new(req);
             *size = need;
@@ -302,6 +314,12 @@ pub fn eigh_divide_and_conquer(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum,
 
 /// Eigenvalues only of a dense symmetric matrix (faster).
 pub fn eigvalsh_dense(m: &Mat<f64>) -> Result<Vec<f64>, String> {
+    let (scaled, scale) = balanced(m)?;
+    if let Some(scaled) = scaled {
+        let mut values = eigvalsh_dense(&scaled)?;
+        unscale(&mut values, scale)?;
+        return Ok(values);
+    }
     let par = faer::get_global_parallelism();
     // on rayon's pool as a whole when parallel (`on_pool`), as `eigh`
     if route_parallelism(m.nrows(), par) != faer::Par::Seq
@@ -316,6 +334,41 @@ pub fn eigvalsh_dense(m: &Mat<f64>) -> Result<Vec<f64>, String> {
     }
     m.self_adjoint_eigenvalues(Side::Lower)
         .map_err(|e| format!("the eigensolver did not converge: {e:?}"))
+}
+
+/// Entries beyond 2^±400 in size: Householder's squares and the QL iteration overflow or
+/// underflow there (a 400×400 matrix of 10³⁰⁸ gave NaN eigenvalues, one of 450 never returned).
+/// The matrix scaled by a power of two (exact) when its largest entry is out of that range, and
+/// the factor to divide the eigenvalues by; an error for entries that are not finite.
+fn balanced(m: &Mat<f64>) -> Result<(Option<Mat<f64>>, f64), String> {
+    let mut big = 0.0f64;
+    for j in 0..m.ncols() {
+        for v in m.col(j).iter() {
+            if !v.is_finite() {
+                return Err(format!("the matrix has an entry that is not finite ({v})"));
+            }
+            big = big.max(v.abs());
+        }
+    }
+    if big == 0.0 || (big < 2f64.powi(400) && big > 2f64.powi(-400)) {
+        return Ok((None, 1.0));
+    }
+    let scale = 2f64.powi(-(big.log2().round() as i32));
+    Ok((
+        Some(Mat::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)] * scale)),
+        scale,
+    ))
+}
+
+/// Eigenvalues of the scaled matrix back to the original's, or an error where they leave f64.
+fn unscale(values: &mut [f64], scale: f64) -> Result<(), String> {
+    for v in values.iter_mut() {
+        *v /= scale;
+        if !v.is_finite() {
+            return Err("an eigenvalue is beyond the range of f64 (scale the matrix down)".into());
+        }
+    }
+    Ok(())
 }
 
 /// Residual ‖Hψ − Eψ‖ of each eigenpair.
@@ -333,195 +386,6 @@ pub fn residuals(h: &Operator, s: &Spectrum) -> Vec<f64> {
                 .sqrt()
         })
         .collect()
-}
-
-fn shifted_lu(
-    h: &Operator,
-    sigma: f64,
-) -> Result<faer::sparse::linalg::solvers::Lu<usize, f64>, String> {
-    let n = h.n();
-    let mut trips: Vec<Triplet<usize, usize, f64>> = Vec::with_capacity(h.nnz());
-    match h {
-        Operator::Sparse { diag, off, .. } => {
-            for (i, &d) in diag.iter().enumerate() {
-                trips.push(Triplet::new(i, i, d - sigma));
-            }
-            for &(i, j, v) in off {
-                trips.push(Triplet::new(i, j, v));
-                trips.push(Triplet::new(j, i, v));
-            }
-        }
-        Operator::Dense(m) => {
-            for j in 0..n {
-                for i in 0..n {
-                    let v = m[(i, j)] - if i == j { sigma } else { 0.0 };
-                    if v != 0.0 || i == j {
-                        trips.push(Triplet::new(i, j, v));
-                    }
-                }
-            }
-        }
-    }
-    let a = SparseColMat::<usize, f64>::try_new_from_triplets(n, n, &trips)
-        .map_err(|e| format!("cannot assemble the sparse matrix: {e:?}"))?;
-    a.sp_lu()
-        .map_err(|e| format!("sparse LU of (H − σ) failed: {e:?}"))
-}
-
-/// The k eigenpairs of H closest to σ, by shift-invert Lanczos with full reorthogonalisation.
-/// Converged when every residual ‖Hψ − Eψ‖ is below `tol` (relative to max(1, |E|)).
-pub fn eigs_near(
-    h: &Operator,
-    sigma: f64,
-    k: usize,
-    tol: f64,
-    seed: u64,
-) -> Result<Spectrum, String> {
-    let n = h.n();
-    if k == 0 || k > n {
-        return Err(format!("k must be in 1..={n}, got {k}"));
-    }
-    // faer's sparse LU and solves are parallel inside: on the pool (`on_pool`)
-    if rayon::current_thread_index().is_none() {
-        return crate::progress::on_pool(|| eigs_near(h, sigma, k, tol, seed));
-    }
-    // If σ hits an eigenvalue exactly the factorisation is singular: nudge it.
-    let mut shift = sigma;
-    let mut lu = shifted_lu(h, shift);
-    let mut tries = 0;
-    while lu.is_err() && tries < 3 {
-        shift += 1e-8 * (1.0 + sigma.abs()) * (tries as f64 + 1.0);
-        lu = shifted_lu(h, shift);
-        tries += 1;
-    }
-    let lu = lu?;
-    let apply_inv = |v: &[f64]| -> Vec<f64> {
-        let mut rhs = Mat::<f64>::from_fn(n, 1, |i, _| v[i]);
-        lu.solve_in_place(rhs.as_mut());
-        (0..n).map(|i| rhs[(i, 0)]).collect()
-    };
-    // Lanczos stops early once the k wanted Ritz pairs meet the residual test, estimated: a
-    // Ritz pair (θ, y) of (H − σ)⁻¹ with residual ‖r‖ = β|s_last| has ‖(H − σ − 1/θ) y‖ ≤
-    // ‖H − σ‖ ‖r‖ / |θ|. Checked every other step; the final test with H itself still decides.
-    let h_norm = h.norm_inf() + sigma.abs();
-    let ritz_pairs_converged = |alpha: &[f64], beta: &[f64], b: f64| -> bool {
-        let m = alpha.len();
-        if m < k + 4 || m % 2 == 1 {
-            return false;
-        }
-        let t = lanczos_matrix(alpha, beta);
-        let Ok(small) = eigh_dense_par(&t, faer::Par::Seq) else {
-            return false;
-        };
-        let mut order: Vec<usize> = (0..m).collect();
-        order.sort_by(|&a, &b| small.values[b].abs().total_cmp(&small.values[a].abs()));
-        order.iter().take(k).all(|&i| {
-            let theta = small.values[i];
-            let estimate = h_norm * (b * small.vectors[(m - 1, i)]).abs() / theta.abs();
-            // a tenth of the tolerance: the estimate is a bound, but rounding is not in it
-            theta != 0.0 && estimate <= 0.1 * tol * (shift + 1.0 / theta).abs().max(1.0)
-        })
-    };
-    let mut rng = crate::rng::from_seed(seed);
-    use rand::Rng;
-    let mut m_steps = (2 * k + 20).min(n);
-    loop {
-        // Lanczos on (H − σ)⁻¹ with full reorthogonalisation (m ≤ a few hundred here).
-        let mut q: Vec<Vec<f64>> = Vec::with_capacity(m_steps);
-        let mut alpha = Vec::with_capacity(m_steps);
-        let mut beta: Vec<f64> = Vec::with_capacity(m_steps);
-        let mut v: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
-        let nv = norm(&v);
-        v.iter_mut().for_each(|x| *x /= nv);
-        q.push(v);
-        for j in 0..m_steps {
-            let mut w = apply_inv(&q[j]);
-            let a = dot(&w, &q[j]);
-            alpha.push(a);
-            // twice-iterated classical Gram–Schmidt against all previous vectors
-            for _ in 0..2 {
-                for qi in &q {
-                    let c = dot(&w, qi);
-                    w.iter_mut().zip(qi).for_each(|(x, y)| *x -= c * y);
-                }
-            }
-            let b = norm(&w);
-            if j + 1 == m_steps || b < 1e-13 || ritz_pairs_converged(&alpha, &beta, b) {
-                break;
-            }
-            beta.push(b);
-            w.iter_mut().for_each(|x| *x /= b);
-            q.push(w);
-        }
-        let m = alpha.len();
-        let t = lanczos_matrix(&alpha, &beta);
-        let small = eigh_dense(&t)?;
-        // Largest |θ| of (H − σ)⁻¹ ↔ eigenvalues σ + 1/θ closest to σ.
-        let mut order: Vec<usize> = (0..m).collect();
-        order.sort_by(|&a, &b| small.values[b].abs().total_cmp(&small.values[a].abs()));
-        let take = k.min(m);
-        let mut values = Vec::with_capacity(take);
-        let mut vectors = Mat::<f64>::zeros(n, take);
-        for (c, &idx) in order.iter().take(take).enumerate() {
-            let theta = small.values[idx];
-            values.push(shift + 1.0 / theta);
-            for (j, qj) in q.iter().enumerate().take(m) {
-                let s = small.vectors[(j, idx)];
-                for i in 0..n {
-                    vectors[(i, c)] += s * qj[i];
-                }
-            }
-            let nrm = (0..n).map(|i| vectors[(i, c)].powi(2)).sum::<f64>().sqrt();
-            for i in 0..n {
-                vectors[(i, c)] /= nrm;
-            }
-        }
-        // Sort by distance to σ, then check residuals with H itself.
-        let mut idx: Vec<usize> = (0..take).collect();
-        idx.sort_by(|&a, &b| {
-            (values[a] - sigma)
-                .abs()
-                .total_cmp(&(values[b] - sigma).abs())
-        });
-        let spec = Spectrum {
-            values: idx.iter().map(|&i| values[i]).collect(),
-            vectors: Mat::from_fn(n, take, |i, c| vectors[(i, idx[c])]),
-        };
-        let res = residuals(h, &spec);
-        let ok = res
-            .iter()
-            .zip(&spec.values)
-            .all(|(r, e)| *r <= tol * e.abs().max(1.0));
-        if (ok && take == k) || m_steps >= n {
-            return Ok(spec);
-        }
-        m_steps = (m_steps * 2).min(n);
-        crate::progress::check_interrupt("eigs_near").map_err(|e| e.to_string())?;
-    }
-}
-
-/// The Lanczos tridiagonal matrix: α on the diagonal, β beside it.
-fn lanczos_matrix(alpha: &[f64], beta: &[f64]) -> Mat<f64> {
-    let m = alpha.len();
-    Mat::<f64>::from_fn(m, m, |i, j| {
-        if i == j {
-            alpha[i]
-        } else if i + 1 == j {
-            beta[i]
-        } else if j + 1 == i {
-            beta[j]
-        } else {
-            0.0
-        }
-    })
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod eigen;
 pub mod measures;
 pub mod script;
+pub mod shift_invert;
 pub mod tridiagonal;
 pub mod tridiagonalize;
 

@@ -56,8 +56,13 @@ fn operator_arg(v: &Dynamic, func: &str) -> Res<Operator> {
     }
     if let Some((i, j)) = first {
         let (x, y) = (d[i * n + j], d[j * n + i]);
+        if !(x.is_finite() && y.is_finite()) {
+            return err(format!(
+                "{func}: matrix element ({i}, {j}) is not finite: {x} (and ({j}, {i}) is {y})"
+            ));
+        }
         return err(format!(
-            "{func}: matrix is not symmetric (or has NaN) at ({i}, {j}): {x} vs {y}"
+            "{func}: matrix is not symmetric at ({i}, {j}): {x} vs {y}"
         ));
     }
     if let Some(i) = (0..n).find(|&i| !d[i * n + i].is_finite()) {
@@ -474,7 +479,7 @@ pub fn register(engine: &mut Engine) {
         let tol = o.f64_or("tol", 1e-10)?;
         eigs_near(&h, e, k, tol, o.seed()?).map_err(|e| format!("eigs_near: {e}").into())
     };
-    reg(engine, "eigs_near", &["H: operator", "E: float", "k: int", "spectrum"], "The k eigenpairs closest to energy E of a large sparse H (shift-invert Lanczos on a sparse LU), sorted by |λ − E|.", move |v: Dynamic, e: Dynamic, k: Dynamic| near(v, e, k, Map::new()));
+    reg(engine, "eigs_near", &["H: operator", "E: float", "k: int", "spectrum"], "The k eigenpairs closest to energy E of a large sparse H, sorted by |λ − E| (shift-invert block Lanczos on a sparse LU, with locking: a degenerate level comes with its full multiplicity; E exactly on an eigenvalue, or far outside the spectrum, works). Every residual ‖Hψ − λψ‖ ≤ tol·max(1, |λ|), else an error. Below n = 300 the dense solver is used.", move |v: Dynamic, e: Dynamic, k: Dynamic| near(v, e, k, Map::new()));
     reg(
         engine,
         "eigs_near",
