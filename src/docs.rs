@@ -139,11 +139,28 @@ pub fn overview() -> String {
     s
 }
 
+/// The doc's first sentence: up to a ". " that is followed by a capital letter and does not end
+/// an abbreviation ("Seed 000 Eq. (1)", "e.g. a lattice", "Rev. Mod. Phys.").
 fn first_sentence(doc: &str) -> &str {
-    match doc.find(". ") {
-        Some(i) => &doc[..=i],
-        None => doc,
+    const ABBREVIATIONS: [&str; 16] = [
+        "eq", "eqs", "e.g", "i.e", "cf", "ref", "refs", "fig", "figs", "al", "vs", "phys", "rev",
+        "mod", "sec", "no",
+    ];
+    let mut from = 0;
+    while let Some(k) = doc[from..].find(". ") {
+        let i = from + k;
+        let word = doc[..i]
+            .rsplit(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        let next = doc[i + 2..].chars().next();
+        if next.is_some_and(|c| c.is_uppercase()) && !ABBREVIATIONS.contains(&word.as_str()) {
+            return &doc[..=i];
+        }
+        from = i + 2;
     }
+    doc
 }
 
 /// The Markdown reference (`disco doc --markdown`, committed as `docs/functions.md`).
@@ -161,4 +178,19 @@ pub fn markdown() -> String {
         s.push_str(&format!("- `{}` — {}\n", d.signature, d.doc));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn first_sentences_do_not_stop_at_abbreviations() {
+        assert_eq!(
+            first_sentence("Seed 000 Eq. (1) mode areas, e.g. of H. Sorted by energy."),
+            "Seed 000 Eq. (1) mode areas, e.g. of H."
+        );
+        assert_eq!(first_sentence("One line only"), "One line only");
+        assert_eq!(first_sentence("Ratio 2. Then more."), "Ratio 2.");
+    }
 }

@@ -275,3 +275,31 @@ pub fn build_engine() -> Engine {
     crate::docs::install(crate::docs::collect(&engine));
     engine
 }
+
+/// Text of a script value as the REPL and `disco eval` echo it: `show`, with native values
+/// (spectra, lattices, operators, models, figures, networks) by their registered `to_string`
+/// summary instead of their Rust type name.
+pub fn display(engine: &rhai::Engine, v: &rhai::Dynamic) -> String {
+    crate::array::script::show_with(v, &|x| {
+        // `call_fn` reaches script functions only: evaluate the call instead
+        let mut scope = rhai::Scope::new();
+        scope.push_dynamic("value", x.clone());
+        engine
+            .eval_expression_with_scope::<String>(&mut scope, "to_string(value)")
+            .ok()
+            .filter(|s| !s.contains("::"))
+    })
+}
+
+/// The script-level name of a value's type: `ndarray`, `spectrum`, `int`, `float`, `map`, …
+pub fn type_label(engine: &rhai::Engine, v: &rhai::Dynamic) -> String {
+    match engine.map_type_name(v.type_name()) {
+        "i64" => "int",
+        "f64" => "float",
+        "rhai::Array" | "array" => "array",
+        "rhai::Map" | "map" => "map",
+        "rhai::ImmutableString" | "string" => "string",
+        other => other,
+    }
+    .to_string()
+}

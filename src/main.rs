@@ -124,7 +124,7 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
     match result {
         Ok(v) => {
             if print_result && !v.is_unit() {
-                println!("{}", disco::array::script::show(&v));
+                println!("{}", disco::engine::display(&engine, &v));
             }
             ExitCode::SUCCESS
         }

@@ -57,7 +57,7 @@ impl Session {
         match r {
             Ok(v) if v.is_unit() => Ok(None),
             Ok(v) if v.is_string() => Ok(Some(format!("{:?}", v.to_string()))),
-            Ok(v) => Ok(Some(crate::array::script::show(&v))),
+            Ok(v) => Ok(Some(crate::engine::display(&self.engine, &v))),
             Err(e) => Err(format_error(&e, input, name)),
         }
     }
@@ -78,12 +78,20 @@ impl Session {
                 Err(e) => eprintln!(":load: cannot read '{arg}': {e}"),
             },
             ":vars" => {
-                for (name, _, value) in self.scope.iter() {
-                    println!(
-                        "{name}: {} = {}",
-                        value.type_name(),
-                        short(&crate::array::script::show(&value))
-                    );
+                // a shadowed variable once, with its newest value
+                let mut seen = std::collections::HashSet::new();
+                let mut rows: Vec<String> = Vec::new();
+                for (name, _, value) in self.scope.iter().collect::<Vec<_>>().into_iter().rev() {
+                    if seen.insert(name.to_string()) {
+                        rows.push(format!(
+                            "{name}: {} = {}",
+                            crate::engine::type_label(&self.engine, &value),
+                            short(&crate::engine::display(&self.engine, &value))
+                        ));
+                    }
+                }
+                for r in rows.iter().rev() {
+                    println!("{r}");
                 }
             }
             ":help" => println!("{BANNER}"),

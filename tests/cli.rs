@@ -324,3 +324,44 @@ fn output_into_a_closed_pipe_ends_quietly() {
         out.status
     );
 }
+
+#[test]
+fn the_repl_and_eval_show_summaries_not_rust_types() {
+    let (code, out, err) = run(&[
+        "eval",
+        "let s = eigh(hamiltonian(lattice(\"chain\", [4]), #{hopping: -1})); [s, lattice(\"square\", [2, 2])]",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("disco::"), "{out}");
+    assert!(
+        out.contains("spectrum(4 levels") && out.contains("lattice(square"),
+        "{out}"
+    );
+    // :vars: script type names, a shadowed variable once with its newest value
+    let (_, out, _) = repl("let a = 1;\nlet a = 2.5;\nlet s = figure();\n:vars\n");
+    assert!(!out.contains("disco::") && !out.contains("i64"), "{out}");
+    assert_eq!(out.matches("a: ").count(), 1, "{out}");
+    assert!(out.contains("a: float = 2.5"), "{out}");
+    assert!(out.contains("s: figure = figure("), "{out}");
+}
+
+#[test]
+fn save_takes_the_value_first_keeps_the_old_order_and_warns_about_nan_in_json() {
+    let d = tmpdir("save");
+    let p = |f: &str| d.join(f).display().to_string();
+    let script = format!(
+        "let a = ndarray([1.0, 0.0 / 0.0, 3.0]); a.save(\"{}\"); save(\"{}\", a); \
+         #{{x: 1.5}}.save(\"{}\"); [load(\"{}\")[0], load(\"{}\").x]",
+        p("a.npy"),
+        p("b.json"),
+        p("m.json"),
+        p("a.npy"),
+        p("m.json")
+    );
+    let (code, out, err) = run(&["eval", &script]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1.5"), "{out}");
+    assert!(err.contains("1 value(s)") && err.contains("NaN"), "{err}");
+    let json = std::fs::read_to_string(d.join("b.json")).unwrap();
+    assert!(json.contains("null"), "{json}");
+}

@@ -307,3 +307,25 @@ fn eigensolvers_scale_extreme_matrices_and_refuse_what_overflows() {
     let msg = e("eigh(ones([3, 3]) / 0.0)");
     assert!(msg.contains("eigh") && msg.contains("not finite"), "{msg}");
 }
+
+#[test]
+fn per_mode_measures_are_all_in_energy_order() {
+    // mode_area used to come sorted by value while ipr came in energy order
+    let m: Map = eval(
+        r#"let lat = displace(lattice("square", [8, 8]), #{kind: "yu2020", rho_max: 0.6, sigma_max: 0.6, seed: 3});
+           let s = eigh(hamiltonian(lat, #{hopping: #{kind: "exp"}, onsite: 1.0}));
+           let w = mode_area(s);
+           let n = lat.n;
+           #{d: (w - 1.0 / (n * ipr(s))).abs().max(),
+             sorted: (mode_area(s, #{order: "ascending"}) - w.sort()).abs().max(),
+             unsorted: (w - w.sort()).abs().max()}"#,
+    )
+    .cast();
+    // w_m = 1/(N·IPR_m) mode by mode
+    assert!(f(&m, "d") < 1e-12, "{}", f(&m, "d"));
+    assert!(
+        f(&m, "unsorted") > 0.0,
+        "the energy order is not the sorted order here"
+    );
+    assert_eq!(f(&m, "sorted"), 0.0);
+}

@@ -128,31 +128,42 @@ fn to_rhai(a: &NdArray) -> Dynamic {
 
 /// Text of any script value, showing ndarrays (also inside arrays and maps) numpy-style.
 pub fn show(v: &Dynamic) -> String {
+    show_with(v, &|_| None)
+}
+
+/// `show`, with `custom` giving the text of other native values (the engine's `to_string`:
+/// a spectrum's summary rather than its Rust type name), also inside arrays and maps.
+pub fn show_with(v: &Dynamic, custom: &dyn Fn(&Dynamic) -> Option<String>) -> String {
     if let Some(a) = v.read_lock::<NdArray>() {
         return a.to_string();
     }
     if let Some(a) = v.read_lock::<Array>() {
-        let items: Vec<String> = a.iter().map(show_item).collect();
+        let items: Vec<String> = a.iter().map(|x| show_item(x, custom)).collect();
         return format!("[{}]", items.join(", "));
     }
     if let Some(m) = v.read_lock::<Map>() {
         let items: Vec<String> = m
             .iter()
-            .map(|(k, x)| format!("{k}: {}", show_item(x)))
+            .map(|(k, x)| format!("{k}: {}", show_item(x, custom)))
             .collect();
         return format!("#{{{}}}", items.join(", "));
     }
     if let Ok(x) = v.as_float() {
         return format!("{x:?}");
     }
+    if v.is_variant() {
+        if let Some(s) = custom(v) {
+            return s;
+        }
+    }
     v.to_string()
 }
 
-fn show_item(v: &Dynamic) -> String {
+fn show_item(v: &Dynamic, custom: &dyn Fn(&Dynamic) -> Option<String>) -> String {
     if v.is_string() {
         format!("{:?}", v.to_string())
     } else {
-        show(v)
+        show_with(v, custom)
     }
 }
 

@@ -33,6 +33,21 @@ pub fn to_json(v: &Dynamic) -> serde_json::Value {
     }
 }
 
+/// How many numbers in a value (nested arrays, maps and ndarrays included) are NaN or ±inf.
+fn non_finite(v: &Dynamic) -> usize {
+    if let Ok(x) = v.as_float() {
+        usize::from(!x.is_finite())
+    } else if let Some(a) = v.read_lock::<Array>() {
+        a.iter().map(non_finite).sum()
+    } else if let Some(m) = v.read_lock::<Map>() {
+        m.values().map(non_finite).sum()
+    } else if let Some(a) = v.read_lock::<NdArray>() {
+        a.view().iter().filter(|x| !x.is_finite()).count()
+    } else {
+        0
+    }
+}
+
 fn nd_json(a: ndarray::ArrayViewD<f64>) -> serde_json::Value {
     use serde_json::Value;
     let num = |x: f64| {
@@ -97,6 +112,13 @@ fn save_impl(path: &str, value: &Dynamic, header: Option<Vec<String>>) -> Res<()
         "json" => {
             let t =
                 serde_json::to_string_pretty(&to_json(value)).map_err(|e| format!("save: {e}"))?;
+            let lost = non_finite(value);
+            if lost > 0 {
+                eprintln!(
+                    "warning: save: {lost} value(s) in '{path}' are NaN or ±inf, which JSON cannot \
+                     hold: written as null, and load gives () for them (.npy keeps them)"
+                );
+            }
             write(f, path, t.as_bytes())
         }
         e => err(format!(
@@ -131,12 +153,59 @@ fn load_impl(path: &str) -> Res<Dynamic> {
 
 /// Register the data-file functions.
 pub fn register(engine: &mut Engine) {
-    reg(engine, "save", &["path: string", "value: any", "()"], "Write a file atomically, format by extension: .npy (ndarray, numpy-readable), .csv (1D/2D array), .json (any map/array/number).", |p: &str, v: Dynamic| save_impl(p, &v, None));
+    // One convention for every value, as for figures and models: the value first, so that
+    // `x.save(path)` reads as a method. `save(path, value)`, the order of earlier releases, is
+    // kept as an alias.
+    reg(engine, "save", &["value: ndarray", "path: string", "()"], "Write a file atomically (`a.save(\"a.npy\")`), format by extension: .npy (numpy-readable), .csv (1D/2D), .json. Every value takes `value.save(path)`: ndarrays, maps, arrays, numbers, figures, models.", |v: NdArray, p: &str| save_impl(p, &Dynamic::from(v), None));
+    reg(
+        engine,
+        "save",
+        &["value: map", "path: string", "()"],
+        "Write a map as .json atomically (`results.save(\"out/results.json\")`).",
+        |v: Map, p: &str| save_impl(p, &Dynamic::from_map(v), None),
+    );
+    reg(
+        engine,
+        "save",
+        &["value: array", "path: string", "()"],
+        "Write an array as .json, .csv or .npy atomically.",
+        |v: Array, p: &str| save_impl(p, &Dynamic::from_array(v), None),
+    );
+    reg(
+        engine,
+        "save",
+        &["value: float", "path: string", "()"],
+        "Write a number as .json atomically.",
+        |v: f64, p: &str| save_impl(p, &Dynamic::from_float(v), None),
+    );
+    reg(
+        engine,
+        "save",
+        &["value: int", "path: string", "()"],
+        "Write an integer as .json atomically.",
+        |v: rhai::INT, p: &str| save_impl(p, &Dynamic::from_int(v), None),
+    );
+    reg(
+        engine,
+        "save",
+        &["value: ndarray", "path: string", "header: array", "()"],
+        "Write a 2D array as CSV with a header line of column names: `a.save(\"t.csv\", [\"x\", \"y\"])`.",
+        |v: NdArray, p: &str, h: Array| -> Res<()> {
+            save_impl(p, &Dynamic::from(v), Some(h.iter().map(|x| x.to_string()).collect()))
+        },
+    );
+    reg(
+        engine,
+        "save",
+        &["path: string", "value: any", "()"],
+        "The earlier argument order, kept as an alias: save(path, value) = value.save(path).",
+        |p: &str, v: Dynamic| save_impl(p, &v, None),
+    );
     reg(
         engine,
         "save",
         &["path: string", "value: ndarray", "header: array", "()"],
-        "Write a 2D array as CSV with a header line of column names.",
+        "The earlier argument order, kept as an alias: save(path, a, header) = a.save(path, header).",
         |p: &str, v: Dynamic, h: Array| -> Res<()> {
             save_impl(p, &v, Some(h.iter().map(|x| x.to_string()).collect()))
         },

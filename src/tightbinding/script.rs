@@ -546,7 +546,9 @@ pub fn register(engine: &mut Engine) {
         let s = spectrum_arg(&s, f)?;
         need_vectors(&s, f)?;
         let mut w = mode_areas(&s.vectors);
-        if o.choice_or("order", "ascending", &["ascending", "energy"])? == "ascending" {
+        // energy order by default, as every per-mode measure (ipr, participation_ratio):
+        // sorting is the caller's choice
+        if o.choice_or("order", "energy", &["energy", "ascending"])? == "ascending" {
             w.sort_by(|a, b| a.total_cmp(b));
         }
         Ok(NdArray::from_vec(w))
@@ -555,14 +557,14 @@ pub fn register(engine: &mut Engine) {
         engine,
         "mode_area",
         &["s: spectrum", "ndarray"],
-        "Seed 000 Eq. (2): w_m = (1/N)(Σψ²)²/Σψ⁴ ∈ [1/N, 1] per mode, sorted ascending.",
+        "Mode area w_m = (1/N)(Σψ²)²/Σψ⁴ ∈ [1/N, 1] of each mode (seed 000 Eq. (2)), in energy order like ipr (the order of s.values).",
         move |s: Dynamic| area(s, Map::new()),
     );
     reg(
         engine,
         "mode_area",
         &["s: spectrum", "opts: map", "ndarray"],
-        "Mode areas; opts order: \"ascending\" (default, as in seed 000) or \"energy\".",
+        "Mode areas; opts order: \"energy\" (default, the order of s.values) or \"ascending\" (sorted, as seed 000's network inputs).",
         area,
     );
     reg(
