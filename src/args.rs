@@ -144,17 +144,75 @@ pub fn boolean(v: &Dynamic, func: &str, arg: &str) -> Res<bool> {
     })
 }
 
-/// Largest allocation a native function may make, in bytes: 80 % of the memory available now
-/// (from /proc/meminfo), or 16 GiB where that cannot be read.
+/// Largest allocation a native function may make, in bytes: 80 % of the memory available now,
+/// the least of the machine's (MemAvailable), the cgroup's (memory.max − memory.current: a
+/// container or a Slurm job) and the process limits (RLIMIT_AS, RLIMIT_DATA, less what is
+/// mapped); 16 GiB where none can be read.
 pub fn memory_budget() -> u64 {
-    let avail = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+    let read = |p: &str| std::fs::read_to_string(p).ok();
+    let machine = read("/proc/meminfo").and_then(|s| {
         s.lines()
             .find(|l| l.starts_with("MemAvailable:"))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|kb| kb.parse::<u64>().ok())
             .map(|kb| kb * 1024)
     });
-    avail.map(|b| b / 10 * 8).unwrap_or(16 << 30)
+    let cgroup = cgroup_dir().and_then(|d| {
+        let max = read(&format!("{d}/memory.max"))?
+            .trim()
+            .parse::<u64>()
+            .ok()?;
+        let cur = read(&format!("{d}/memory.current"))?
+            .trim()
+            .parse::<u64>()
+            .ok()?;
+        Some(max.saturating_sub(cur))
+    });
+    let mapped = process_bytes().map(|(size, _)| size).unwrap_or(0);
+    let rlimit = rlimit_bytes().map(|l| l.saturating_sub(mapped));
+    [machine, cgroup, rlimit]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|b| b / 10 * 8)
+        .unwrap_or(16 << 30)
+}
+
+/// This process's cgroup (v2) directory, when it has one.
+fn cgroup_dir() -> Option<String> {
+    let s = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let rel = s.lines().find_map(|l| l.strip_prefix("0::"))?;
+    Some(format!("/sys/fs/cgroup{}", rel.trim_end_matches('/')))
+}
+
+/// The smaller of RLIMIT_AS and RLIMIT_DATA, where either is set.
+fn rlimit_bytes() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let get = |res| {
+            let mut r = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit writes the struct it is given
+            let ok = unsafe { libc::getrlimit(res, &mut r) } == 0;
+            (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur)
+        };
+        [get(libc::RLIMIT_AS), get(libc::RLIMIT_DATA)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// (mapped, resident) bytes of this process, from /proc/self/statm.
+pub fn process_bytes() -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let mut it = s.split_whitespace().map(|x| x.parse::<u64>().ok());
+    let (size, rss) = (it.next()??, it.next()??);
+    Some((size * 4096, rss * 4096))
 }
 
 /// Check that `n` elements of `bytes_each` bytes fit in memory before allocating them.

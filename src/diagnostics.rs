@@ -9,6 +9,8 @@ pub fn format_error(err: &EvalAltResult, source: &str, file: &str) -> String {
     // The outermost position is in this source (a call site); the message carries the rest.
     let pos = err.position();
     let mut msg = match err {
+        // the engine's progress hook stops a script with a reason (Ctrl-C, the memory budget)
+        EvalAltResult::ErrorTerminated(token, _) if token.is_string() => token.to_string(),
         EvalAltResult::ErrorTerminated(..) => "interrupted".to_string(),
         EvalAltResult::ErrorRuntime(d, _) => d.to_string(),
         _ => strip_position(&err.to_string()),
@@ -60,35 +62,80 @@ pub fn signatures_hint(sig: &str) -> String {
 /// Whether a compile error means the input is unfinished (an open `{`, `(` or `[`, or a string),
 /// so the REPL should read another line instead of reporting it.
 pub fn is_incomplete(engine: &rhai::Engine, input: &str) -> bool {
+    // rhai compiles an unclosed block comment as the end of the script: wait for its end
+    if matches!(scan(input), Scan::InComment) {
+        return true;
+    }
     match engine.compile(input) {
         Ok(_) => false,
         Err(e) => {
             use rhai::ParseErrorType as P;
-            open_brackets(input) > 0
-                || matches!(
-                    &*e.0,
-                    P::UnexpectedEOF | P::BadInput(rhai::LexError::UnterminatedString)
-                )
+            match scan(input) {
+                // a "…" string cannot span lines: the error is final, say it now
+                Scan::BrokenString => false,
+                Scan::InComment => true,
+                Scan::Open(depth) => {
+                    depth > 0
+                        || matches!(
+                            &*e.0,
+                            P::UnexpectedEOF | P::BadInput(rhai::LexError::UnterminatedString)
+                        )
+                }
+            }
         }
     }
 }
 
-/// Net count of unclosed brackets outside strings and comments.
-fn open_brackets(input: &str) -> i64 {
+/// What `scan` found at the end of the input.
+enum Scan {
+    /// Unclosed brackets, a backtick string or a block comment still open (count > 0), or none.
+    Open(i64),
+    /// A "…" string ran into the end of a line (rhai's "…" strings cannot span lines, unless
+    /// the line ends in a backslash).
+    BrokenString,
+    /// A block comment is still open.
+    InComment,
+}
+
+/// Net count of unclosed brackets outside strings, characters and comments (`//`, nested
+/// `/* */`); an open backtick string or block comment counts as one.
+fn scan(input: &str) -> Scan {
     let mut depth = 0i64;
     let mut in_str: Option<char> = None;
+    let mut comment = 0i64;
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
+        if comment > 0 {
+            if c == '*' && chars.peek() == Some(&'/') {
+                chars.next();
+                comment -= 1;
+            } else if c == '/' && chars.peek() == Some(&'*') {
+                chars.next();
+                comment += 1;
+            }
+            continue;
+        }
         if let Some(q) = in_str {
             if c == '\\' {
                 chars.next();
             } else if c == q {
                 in_str = None;
+            } else if c == '\n' && q == '"' {
+                return Scan::BrokenString;
             }
             continue;
         }
         match c {
             '"' | '`' => in_str = Some(c),
+            // a character literal: '(' or '\''
+            '\'' => {
+                if chars.next() == Some('\\') {
+                    chars.next();
+                }
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                }
+            }
             '/' if chars.peek() == Some(&'/') => {
                 for c2 in chars.by_ref() {
                     if c2 == '\n' {
@@ -96,10 +143,22 @@ fn open_brackets(input: &str) -> i64 {
                     }
                 }
             }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                comment = 1;
+            }
             '{' | '(' | '[' => depth += 1,
             '}' | ')' | ']' => depth -= 1,
             _ => {}
         }
     }
-    depth + i64::from(in_str.is_some())
+    if in_str == Some('"') {
+        // the last line's "…" string: a line end would break it, but more input may close it
+        // only with a backslash continuation; rhai reports it as unterminated either way
+        return Scan::BrokenString;
+    }
+    if comment > 0 {
+        return Scan::InComment;
+    }
+    Scan::Open(depth + i64::from(in_str.is_some()))
 }

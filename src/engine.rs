@@ -87,7 +87,11 @@ pub fn parse_params(words: &[String]) -> Result<BTreeMap<String, String>, String
         if k.is_empty() || !rhai::is_valid_identifier(k) {
             return Err(format!("parameter name '{k}' is not a valid identifier"));
         }
-        m.insert(k.to_string(), v.to_string());
+        if let Some(old) = m.insert(k.to_string(), v.to_string()) {
+            return Err(format!(
+                "parameter '{k}' is given twice ({k}={old} and {k}={v}); give it once"
+            ));
+        }
     }
     Ok(m)
 }
@@ -250,17 +254,34 @@ pub fn build_engine() -> Engine {
     // Limits so that a runaway script errors out instead of exhausting memory or the stack.
     engine.set_max_call_levels(128);
     engine.set_max_expr_depths(256, 128);
-    engine.set_max_string_size(256 << 20);
-    engine.set_max_array_size(50_000_000);
-    engine.set_max_map_size(10_000_000);
+    // No string, array or map size limit: with any of them set, rhai walks the whole value after
+    // every call that may change it, which made `a.push(x)` in a loop quadratic (10⁵ pushes: 2.5 s). The
+    // protection it gave, a runaway loop stopped with an error before memory runs out, is the
+    // progress hook's memory check below.
     engine.set_max_variables(100_000);
     engine.set_strict_variables(true);
-    engine.on_progress(|_| {
+    // Ctrl-C, and every 4096 operations the memory the script has grown by against the budget
+    // of when the engine was built (a loop that grows an array or map until memory runs out
+    // ends with an error naming the sizes, not with the allocator's abort)
+    let start = crate::args::process_bytes().map_or(0, |(_, rss)| rss);
+    let budget = crate::args::memory_budget();
+    engine.on_progress(move |ops| {
         if crate::progress::interrupted() {
-            Some(Dynamic::from("interrupted"))
-        } else {
-            None
+            return Some(Dynamic::from("interrupted"));
         }
+        if ops % 4096 == 0 {
+            if let Some((_, rss)) = crate::args::process_bytes() {
+                if rss.saturating_sub(start) > budget {
+                    return Some(Dynamic::from(format!(
+                        "out of memory: the script has grown to {} resident, over the {} that \
+                         were available when it started",
+                        crate::args::human_bytes(rss as u128),
+                        crate::args::human_bytes(budget as u128)
+                    )));
+                }
+            }
+        }
+        None
     });
     engine.set_module_resolver(DiscoResolver {
         files: FileModuleResolver::new(),

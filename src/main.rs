@@ -100,6 +100,8 @@ enum Command {
 }
 
 fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> ExitCode {
+    // a UTF-8 byte-order mark (editors on Windows write one) is no part of the script
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     match parse_params(params) {
         Ok(p) => set_params(p),
         Err(e) => {
@@ -183,6 +185,7 @@ fn main() -> ExitCode {
                 }
             };
             let engine = disco::build_engine();
+            let src = src.strip_prefix('\u{feff}').unwrap_or(&src).to_string();
             match engine.compile(&src) {
                 Ok(_) => {
                     println!("{file}: ok");

@@ -70,7 +70,7 @@ impl Session {
         match cmd {
             ":quit" | ":q" | ":exit" => return false,
             ":load" => match std::fs::read_to_string(arg) {
-                Ok(src) => match self.eval(&src, arg) {
+                Ok(src) => match self.eval(src.strip_prefix('\u{feff}').unwrap_or(&src), arg) {
                     Ok(Some(v)) => println!("{v}"),
                     Ok(None) => println!("loaded {arg}"),
                     Err(e) => eprint!("{e}"),

@@ -365,3 +365,98 @@ fn save_takes_the_value_first_keeps_the_old_order_and_warns_about_nan_in_json() 
     let json = std::fs::read_to_string(d.join("b.json")).unwrap();
     assert!(json.contains("null"), "{json}");
 }
+
+/// The error message (stderr) of `disco eval EXPR`, which must fail with exit code 1.
+fn eval_fails(expr: &str) -> String {
+    let (code, _, err) = run(&["eval", expr]);
+    assert_eq!(code, 1, "{expr} should fail: {err}");
+    err
+}
+
+#[test]
+fn bad_input_from_the_robustness_report_is_refused_with_a_message() {
+    for (expr, want) in [
+        ("ndarray([1, [2]])", "ragged"),
+        ("ndarray([[1], 2])", "ragged"),
+        ("clusters(ndarray([[0, 2], [3, 1]]))", "only 0 (empty) and 1"),
+        (
+            "let m = model(#{input: [2], layers: [#{layer: \"dense\", units: 1}]}); \
+             cnn_train(m, #{x: zeros([0, 2]), y: zeros([0, 1])}, #{epochs: 1})",
+            "no samples",
+        ),
+        (
+            "let m = model(#{input: [2], layers: [#{layer: \"dense\", units: 1}]}); \
+             cnn_train(m, #{x: ones([4, 2]), y: ones([4, 1]), val: 1}, #{epochs: 1})",
+            "not 'val'",
+        ),
+        (
+            "let m = model(#{input: [2], layers: [#{layer: \"dense\", units: 1}]}); \
+             cnn_train(m, #{x: ones([4, 2]), y: ones([4, 1])}, \
+             #{epochs: 1, val: #{x: ones([4, 2]), y: ones([4, 1]), z: 1}})",
+            "not 'z'",
+        ),
+        (
+            "let m = model(#{input: [2], layers: [#{layer: \"dense\", units: 1}]}); \
+             cnn_train(m, #{x: normal([64, 2], 0, 1), y: normal([64, 1], 0, 1)}, #{epochs: 3, lr: 1e300})",
+            "diverged",
+        ),
+        (
+            "curve_fit(|x, p| 1.0 / 0.0, linspace(0, 1, 5), linspace(0, 1, 5), [1.0])",
+            "not finite",
+        ),
+        (
+            "model(#{input: [1000000], layers: [#{layer: \"dense\", units: 10000000}]})",
+            "would need",
+        ),
+    ] {
+        let err = eval_fails(expr);
+        assert!(err.contains(want), "{expr}: {err}");
+        assert!(!err.contains("panicked"), "{expr}: {err}");
+    }
+}
+
+#[test]
+fn files_and_command_lines_from_the_robustness_report() {
+    let d = tmpdir("robust");
+    // a .npy whose header claims far more data than the file holds
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let mut hdr =
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000, 100000), }".to_string();
+    while !(10 + hdr.len() + 1).is_multiple_of(64) {
+        hdr.push(' ');
+    }
+    hdr.push('\n');
+    npy.extend((hdr.len() as u16).to_le_bytes());
+    npy.extend(hdr.as_bytes());
+    npy.extend([0u8; 64]);
+    std::fs::write(d.join("big.npy"), npy).unwrap();
+    let err = eval_fails(&format!("load(\"{}\")", d.join("big.npy").display()));
+    assert!(
+        err.contains("header claims") && err.contains("truncated"),
+        "{err}"
+    );
+    // a header-only CSV is an empty table with its columns
+    std::fs::write(d.join("h.csv"), "a,b,c\n").unwrap();
+    let (_, out, _) = run(&[
+        "eval",
+        &format!("load(\"{}\").shape", d.join("h.csv").display()),
+    ]);
+    assert_eq!(out.trim(), "[0, 3]");
+    // a byte-order mark before the script
+    std::fs::write(d.join("bom.rhai"), "\u{feff}print(1 + 2);\n").unwrap();
+    let (code, out, err) = run(&["run", &d.join("bom.rhai").display().to_string()]);
+    assert_eq!((code, out.trim()), (0, "3"), "{err}");
+    // a parameter given twice
+    let (code, _, err) = run(&["eval", "param(\"n\", 1)", "n=3", "n=4"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("given twice"), "{err}");
+}
+
+#[test]
+fn the_repl_reports_a_broken_string_at_once_and_skips_brackets_in_comments() {
+    let input = "let s = \"abc\n1 + 1\n/* ( [ */ 2 + 2\nlet c = '(';\n3 + 3\n/* open\n(\n*/ 5\n";
+    let (_, out, err) = repl(input);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines, ["2", "4", "6", "5"], "{out}\n{err}");
+    assert!(err.contains("not terminated"), "{err}");
+}

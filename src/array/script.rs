@@ -16,7 +16,7 @@ pub fn arr_like(v: &Dynamic, func: &str, arg: &str) -> Res<NdArray> {
     if v.is_array() {
         let mut shape = Vec::new();
         let mut data = Vec::new();
-        flatten_nested(v, 0, &mut shape, &mut data, func, arg)?;
+        flatten_nested(v, 0, &mut shape, &mut data, &mut None, (func, arg))?;
         return NdArray::from_shape(&shape, data)
             .map_err(|e| format!("{func}: argument '{arg}': {e}").into());
     }
@@ -29,14 +29,22 @@ pub fn arr_like(v: &Dynamic, func: &str, arg: &str) -> Res<NdArray> {
     ))
 }
 
+/// Numbers and rows of a nested array into `data` and `shape`. `leaf`: the depth at which the
+/// first number stood; numbers elsewhere, or rows at or below it ([1, [2]]), are ragged.
 fn flatten_nested(
     v: &Dynamic,
     depth: usize,
     shape: &mut Vec<usize>,
     data: &mut Vec<f64>,
-    func: &str,
-    arg: &str,
+    leaf: &mut Option<usize>,
+    (func, arg): (&str, &str),
 ) -> Res<()> {
+    let is_row = v.is_array() || v.is::<NdArray>();
+    if is_row && leaf.is_some_and(|l| depth >= l) || !is_row && leaf.is_some_and(|l| depth != l) {
+        return err(format!(
+            "{func}: argument '{arg}' is ragged (numbers and rows mixed at depth {depth})"
+        ));
+    }
     if let Some(a) = v.read_lock::<Array>() {
         if shape.len() == depth {
             shape.push(a.len());
@@ -46,7 +54,7 @@ fn flatten_nested(
             ));
         }
         for x in a.iter() {
-            flatten_nested(x, depth + 1, shape, data, func, arg)?;
+            flatten_nested(x, depth + 1, shape, data, leaf, (func, arg))?;
         }
         Ok(())
     } else if let Some(nd) = v.clone().try_cast::<NdArray>() {
@@ -63,6 +71,7 @@ fn flatten_nested(
             ));
         }
         data.extend(nd.view().iter());
+        *leaf = Some(depth + 1);
         Ok(())
     } else {
         if shape.len() > depth {
@@ -70,6 +79,7 @@ fn flatten_nested(
                 "{func}: argument '{arg}' is ragged at depth {depth}"
             ));
         }
+        *leaf = Some(depth);
         data.push(
             crate::args::num_any(v, func, arg).map_err(|_| -> Box<rhai::EvalAltResult> {
                 format!(

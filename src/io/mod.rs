@@ -47,6 +47,7 @@ pub fn npy_bytes(a: &NdArray) -> Result<Vec<u8>, String> {
 pub fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
     use ndarray::ArrayD;
     use ndarray_npy::ReadNpyExt;
+    check_npy_size(bytes)?;
     let first = match ArrayD::<f64>::read_npy(bytes) {
         Ok(a) => return Ok(NdArray::new(a)),
         Err(e) => e.to_string(),
@@ -69,6 +70,68 @@ pub fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
     Err(format!(
         "{first} (f8, f4, i8, i4, u1 and bool arrays are read)"
     ))
+}
+
+/// The header's shape and element size against the bytes that follow it: a header that claims
+/// more data than the file holds (a truncated or edited file) is an error before anything is
+/// allocated for it.
+fn check_npy_size(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not a .npy file (no \\x93NUMPY magic)".into());
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Err("truncated .npy header".into()),
+    };
+    let header = bytes
+        .get(start..start + len)
+        .map(String::from_utf8_lossy)
+        .ok_or("truncated .npy header")?;
+    let field = |key: &str| -> Option<String> {
+        let i = header.find(key)? + key.len();
+        Some(header[i..].trim_start_matches([':', ' ']).to_string())
+    };
+    let descr = field("'descr'").ok_or("the .npy header has no 'descr'")?;
+    let item: u128 = descr
+        .trim_start_matches(['\'', '<', '>', '|', '='])
+        .chars()
+        .skip_while(|c| c.is_alphabetic())
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .map_err(|_| format!("cannot read the element type {descr:.12}"))?;
+    let shape = field("'shape'").ok_or("the .npy header has no 'shape'")?;
+    let dims = shape
+        .trim_start_matches('(')
+        .split(')')
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.parse::<u128>()
+                .map_err(|_| format!("bad dimension '{d}' in the .npy header"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let need = dims
+        .iter()
+        .try_fold(item, |acc, d| acc.checked_mul(*d))
+        .ok_or("the .npy header's shape overflows")?;
+    let have = (bytes.len() - start - len) as u128;
+    if need > have {
+        return Err(format!(
+            "the header claims shape {dims:?} of {item}-byte elements ({}), but the file holds {} \
+             of data (truncated or edited?)",
+            crate::args::human_bytes(need),
+            crate::args::human_bytes(have)
+        ));
+    }
+    Ok(())
 }
 
 /// CSV text of a 1D (one column) or 2D array, full precision.
@@ -103,7 +166,7 @@ pub fn csv_text(a: &NdArray, header: Option<&[String]>) -> Result<String, String
 
 /// Parse CSV of numbers. A first line that is not numeric is taken as the header.
 pub fn parse_csv(text: &str) -> Result<(Option<Vec<String>>, NdArray), String> {
-    let mut header = None;
+    let mut header: Option<Vec<String>> = None;
     let mut rows: Vec<Vec<f64>> = Vec::new();
     for (ln, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -132,7 +195,12 @@ pub fn parse_csv(text: &str) -> Result<(Option<Vec<String>>, NdArray), String> {
             Err(e) => return Err(format!("line {}: not a number: {e}", ln + 1)),
         }
     }
-    let ncol = rows.first().map(|r| r.len()).unwrap_or(0);
+    // a header alone is an empty table with its columns: shape [0, ncol]
+    let ncol = rows
+        .first()
+        .map(|r| r.len())
+        .or(header.as_ref().map(|h| h.len()))
+        .unwrap_or(0);
     let nrow = rows.len();
     let data: Vec<f64> = rows.into_iter().flatten().collect();
     let arr = if ncol == 1 {

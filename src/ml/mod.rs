@@ -137,6 +137,27 @@ fn uniform_tensor<R: Rng>(shape: &[usize], bound: f64, rng: &mut R, dev: &Device
 }
 
 /// He-uniform weights (bound √(6/fan_in)) and biases U(±1/√fan_in), from a seeded generator.
+/// A layer's weights must fit in memory four times over (weights, gradients and Adam's two
+/// moments, f32 each) before they are allocated: a 10¹⁰-parameter layer is an error, not an
+/// allocator abort.
+fn check_weights(shape_w: &[usize]) -> MlResult<()> {
+    let n = shape_w
+        .iter()
+        .try_fold(1u128, |a, &d| a.checked_mul(d as u128))
+        .unwrap_or(u128::MAX);
+    let need = n.saturating_mul(16);
+    let budget = crate::args::memory_budget() as u128;
+    if need > budget {
+        return Err(format!(
+            "{n} weights of shape {shape_w:?} would need {} with their gradients and optimiser \
+             state, but only {} of memory is available",
+            crate::args::human_bytes(need),
+            crate::args::human_bytes(budget)
+        ));
+    }
+    Ok(())
+}
+
 fn init<R: Rng>(
     shape_w: &[usize],
     fan_in: usize,
@@ -144,6 +165,7 @@ fn init<R: Rng>(
     rng: &mut R,
     dev: &Device,
 ) -> MlResult<(Var, Var)> {
+    check_weights(shape_w)?;
     let w = uniform_tensor(shape_w, (6.0 / fan_in as f64).sqrt(), rng, dev)?;
     let b = uniform_tensor(&[nb], 1.0 / (fan_in as f64).sqrt(), rng, dev)?;
     Ok((w, b))
@@ -221,6 +243,7 @@ impl Part {
                             "needs a flat input (add a flatten layer), got {shape:?}"
                         )));
                     }
+                    check_weights(&[shape[0], *n]).map_err(at)?;
                     let (w, b) = if *zero_init {
                         let z = |s: &[usize]| Var::zeros(s, DType::F32, dev).map_err(ce);
                         (z(&[shape[0], *n])?, z(&[*n])?)
@@ -1146,6 +1169,15 @@ pub fn train(
             opt.step(&vars, &grads, lr, cfg.l2)?;
         }
         h.train_loss.push(total / count.max(1) as f64);
+        if !total.is_finite() {
+            // diverged (a learning rate far too large, say): every later epoch would be NaN
+            return Err(format!(
+                "the training loss became {} in epoch {} (lr {lr:e}): the weights diverged; \
+                 lower lr",
+                total / count.max(1) as f64,
+                epoch + 1
+            ));
+        }
         let (vl, vm) = match val {
             Some(v) => {
                 let (p, oshape) = predict(model, v)?;

@@ -178,6 +178,9 @@ fn data_of(x: &Dynamic, y: &Dynamic, model: &Model, f: &str) -> Res<Data> {
     let xa = arr_like(x, f, "x")?;
     let ya = arr_like(y, f, "y")?;
     let n = xa.len();
+    if n == 0 {
+        return err(format!("{f}: x holds no samples"));
+    }
     if ya.len() != n {
         return err(format!("{f}: x has {n} samples but y has {}", ya.len()));
     }
@@ -206,6 +209,16 @@ fn data_of(x: &Dynamic, y: &Dynamic, model: &Model, f: &str) -> Res<Data> {
 }
 
 fn xy(m: &Map, f: &str, what: &str) -> Res<(Dynamic, Dynamic)> {
+    if let Some(k) = m.keys().find(|k| k.as_str() != "x" && k.as_str() != "y") {
+        let hint = if k.as_str() == "val" {
+            ": validation data is an option, cnn_train(model, #{x, y}, #{val: #{x, y}})"
+        } else {
+            ""
+        };
+        return err(format!(
+            "{f}: {what} takes only the keys x and y, not '{k}'{hint}"
+        ));
+    }
     let x = m
         .get("x")
         .cloned()
@@ -322,8 +335,8 @@ fn cnn_train(model: Model, data: Map, m: Map) -> Res<Map> {
             None => None,
         },
     };
-    if cfg.lr.is_nan() || cfg.lr <= 0.0 {
-        return err("cnn_train: lr must be > 0");
+    if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
+        return err("cnn_train: lr must be a finite number > 0");
     }
     let h = train(&model, &tr, val.as_ref(), &cfg, &|line| eprintln!("{line}"))
         .map_err(|e| format!("cnn_train: {e}"))?;

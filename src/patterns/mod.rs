@@ -109,11 +109,15 @@ pub fn rsa<R: Rng>(
     pts
 }
 
-/// S(k) = |Σ_j e^(−ik·r_j)|²/n for each k, in parallel.
+/// S(k) = |Σ_j e^(−ik·r_j)|²/n for each k, in parallel. After Ctrl-C (`progress::interrupted`)
+/// the remaining k are skipped (NaN): callers check the flag and report the interrupt.
 pub fn structure_factor(pts: &[[f64; 2]], ks: &[[f64; 2]]) -> Vec<f64> {
     let n = pts.len() as f64;
     ks.par_iter()
         .map(|k| {
+            if crate::progress::interrupted() {
+                return f64::NAN;
+            }
             let (mut re, mut im) = (0.0, 0.0);
             for p in pts {
                 let (s, c) = (k[0] * p[0] + k[1] * p[1]).sin_cos();
@@ -130,7 +134,8 @@ pub fn k_annulus<R: Rng>(count: usize, kmin: f64, kmax: f64, rng: &mut R) -> Vec
     poisson(count, Region::Annulus(kmin, kmax), rng)
 }
 
-/// Link-weight matrix w_pq = ⟨cos k·(r_p − r_q)⟩_K over a k set (diagonal 0), n×n row-major.
+/// Link-weight matrix w_pq = ⟨cos k·(r_p − r_q)⟩_K over a k set (diagonal 0), n×n row-major
+/// (rows skipped after Ctrl-C, as `structure_factor`).
 pub fn link_weights_mc(pts: &[[f64; 2]], ks: &[[f64; 2]]) -> Vec<f64> {
     let n = pts.len();
     // cos k·(r_p − r_q) = cos_p cos_q + sin_p sin_q with phases per point
@@ -147,6 +152,10 @@ pub fn link_weights_mc(pts: &[[f64; 2]], ks: &[[f64; 2]]) -> Vec<f64> {
     let rows: Vec<Vec<f64>> = (0..n)
         .into_par_iter()
         .map(|p| {
+            // after Ctrl-C the remaining rows are skipped (callers report the interrupt)
+            if crate::progress::interrupted() {
+                return vec![f64::NAN; n];
+            }
             (0..n)
                 .map(|q| {
                     if p == q {

@@ -352,7 +352,9 @@ pub fn register(engine: &mut Engine) {
     reg(engine, "structure_factor", &["points: ndarray", "k: ndarray", "ndarray"], "S(k) = |Σ_j e^(−ik·r_j)|²/N for each row of the K×2 array k (seed 002 Eq. 1), in parallel.", |p: Dynamic, k: Dynamic| -> Res<NdArray> {
         let f = "structure_factor";
         let (p, k) = (nonempty_points(&p, f)?, points_arg(&k, f, "k")?);
-        Ok(NdArray::from_vec(structure_factor(&p, &k)))
+        let s = structure_factor(&p, &k);
+        crate::progress::check_interrupt(f)?;
+        Ok(NdArray::from_vec(s))
     });
     reg(
         engine,
@@ -366,6 +368,7 @@ pub fn register(engine: &mut Engine) {
                 return err(format!("{f}: need points and k points"));
             }
             let s = structure_factor(&p, &k);
+            crate::progress::check_interrupt(f)?;
             Ok(s.iter().sum::<f64>() / s.len() as f64)
         },
     );
@@ -383,7 +386,9 @@ pub fn register(engine: &mut Engine) {
             let ks: Vec<[f64; 2]> = (0..n * n)
                 .map(|q| [-kmax + (q % n) as f64 * step, kmax - (q / n) as f64 * step])
                 .collect();
-            Ok(NdArray::from_2d(n, n, structure_factor(&p, &ks))?)
+            let s = structure_factor(&p, &ks);
+            crate::progress::check_interrupt(f)?;
+            Ok(NdArray::from_2d(n, n, s)?)
         },
     );
     reg(
@@ -410,6 +415,7 @@ pub fn register(engine: &mut Engine) {
                 })
                 .collect();
             let s = structure_factor(&p, &ks);
+            crate::progress::check_interrupt(f)?;
             let sr: Vec<f64> = s
                 .chunks(na)
                 .map(|c| c.iter().sum::<f64>() / na as f64)
@@ -438,7 +444,9 @@ pub fn register(engine: &mut Engine) {
             return err(format!("{f}: empty k set"));
         }
         check_alloc(f, "the n×n weights", (p.len() as u128).pow(2), 8)?;
-        Ok(link_weights_mc(&p, &k))
+        let w = link_weights_mc(&p, &k);
+        crate::progress::check_interrupt(f)?;
+        Ok(w)
     };
     let exact = |p: Dynamic, a: Dynamic, b: Dynamic| -> Res<Vec<f64>> {
         let f = "link_weights";

@@ -48,6 +48,16 @@ fn grid_arg(v: &Dynamic, f: &str) -> Res<(Vec<bool>, usize)> {
             "{f}: expected an L×L array of 0/1, got shape {s:?}"
         ));
     }
+    if let Some((i, x)) = a
+        .view()
+        .iter()
+        .enumerate()
+        .find(|(_, &x)| x != 0.0 && x != 1.0)
+    {
+        return err(format!(
+            "{f}: the configuration must hold only 0 (empty) and 1 (occupied); element {i} is {x}"
+        ));
+    }
     Ok((a.view().iter().map(|&x| x != 0.0).collect(), s[0]))
 }
 

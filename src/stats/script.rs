@@ -303,6 +303,19 @@ pub fn register(engine: &mut Engine) {
         };
         let (p, e, chi2) = levenberg_marquardt(&mut model_fn, &x, &y, &sigma, &p0, iters)
             .map_err(|e| format!("curve_fit: {e}"))?;
+        if !chi2.is_finite() {
+            return err(format!(
+                "curve_fit: the model gives values that are not finite at the parameters {p:?} \
+                 (chi² = {chi2}): start p0 nearer, or guard the model"
+            ));
+        }
+        if e.iter().any(|v| v.is_nan()) {
+            return err(format!(
+                "curve_fit: the parameters {p:?} fit with chi² = {chi2}, but their errors are not \
+                 defined (the model does not depend on some parameter there, or the curvature \
+                 matrix is singular)"
+            ));
+        }
         let mut out = Map::new();
         out.insert("params".into(), nd(p));
         out.insert("errors".into(), nd(e));
