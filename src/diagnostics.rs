@@ -3,34 +3,111 @@
 
 use rhai::EvalAltResult;
 
-/// Format an error from running or compiling `source` (named `file`).
+/// Format an error from running or compiling `source` (named `file`): the innermost position
+/// (inside a user function or an imported module, where the error happened) with its line and a
+/// caret, then the chain of calls that led there, innermost first.
 pub fn format_error(err: &EvalAltResult, source: &str, file: &str) -> String {
-    let inner = err.unwrap_inner();
-    // The outermost position is in this source (a call site); the message carries the rest.
-    let pos = err.position();
-    let mut msg = match err {
+    // walk into function calls and modules: each level's position lies in the source of the
+    // level around it
+    let mut calls: Vec<(String, String, rhai::Position)> = Vec::new();
+    let mut here = file.to_string();
+    let mut e = err;
+    loop {
+        match e {
+            EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
+                let what = if name.starts_with("anon$") {
+                    "a closure".to_string()
+                } else {
+                    format!("'{name}'")
+                };
+                calls.push((format!("in {what}, called"), here.clone(), *pos));
+                if !src.is_empty() {
+                    here = src.clone();
+                }
+                e = inner;
+            }
+            EvalAltResult::ErrorInModule(module, inner, pos) => {
+                calls.push((
+                    format!("in module '{module}', imported"),
+                    here.clone(),
+                    *pos,
+                ));
+                here = module.clone();
+                e = inner;
+            }
+            _ => break,
+        }
+    }
+    let mut msg = match e {
         // the engine's progress hook stops a script with a reason (Ctrl-C, the memory budget)
         EvalAltResult::ErrorTerminated(token, _) if token.is_string() => token.to_string(),
         EvalAltResult::ErrorTerminated(..) => "interrupted".to_string(),
         EvalAltResult::ErrorRuntime(d, _) => d.to_string(),
-        _ => strip_position(&err.to_string()),
+        _ => strip_position(&e.to_string()),
     };
-    if let EvalAltResult::ErrorFunctionNotFound(sig, _) = inner {
+    if let EvalAltResult::ErrorFunctionNotFound(sig, _) = e {
         msg.push_str(&signatures_hint(sig));
     }
+    let text_of = |name: &str| -> Option<String> {
+        if name == file {
+            return Some(source.to_string());
+        }
+        // an imported module: beside the script, or from the working directory
+        let dir = std::path::Path::new(file).parent().map(|d| d.to_path_buf());
+        [
+            Some(std::path::PathBuf::from(name)),
+            Some(std::path::PathBuf::from(format!("{name}.rhai"))),
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|p| [dir.as_ref().map(|d| d.join(&p)), Some(p)])
+        .flatten()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+    };
     let mut out = String::new();
-    match (pos.line(), pos.position()) {
-        (Some(line), col) => {
-            let col = col.unwrap_or(1);
-            out.push_str(&format!("{file}:{line}:{col}: error: {msg}\n"));
-            if let Some(text) = source.lines().nth(line - 1) {
+    let pos = e.position();
+    let at = |name: &str, pos: rhai::Position| match (pos.line(), pos.position()) {
+        (Some(l), Some(c)) => format!("{name}:{l}:{c}"),
+        (Some(l), None) => format!("{name}:{l}"),
+        _ => name.to_string(),
+    };
+    match pos.line() {
+        Some(line) => {
+            let col = pos.position().unwrap_or(1);
+            out.push_str(&format!("{}: error: {msg}\n", at(&here, pos)));
+            if let Some(text) =
+                text_of(&here).and_then(|t| t.lines().nth(line - 1).map(String::from))
+            {
                 out.push_str(&format!("{line:>5} | {text}\n"));
-                out.push_str(&format!("      | {}^\n", " ".repeat(col.saturating_sub(1))));
+                out.push_str(&format!("      | {}^\n", caret_indent(&text, col)));
             }
         }
-        _ => out.push_str(&format!("{file}: error: {msg}\n")),
+        None => out.push_str(&format!("{here}: error: {msg}\n")),
+    }
+    for (what, src, pos) in calls.iter().rev() {
+        out.push_str(&format!("  {what} at {}\n", at(src, *pos)));
     }
     out
+}
+
+/// Whether an error (or the error inside a function call or module) is a syntax error: `disco
+/// run` exits 2 for those, as for a syntax error in the script itself.
+pub fn is_syntax_error(err: &EvalAltResult) -> bool {
+    match err {
+        EvalAltResult::ErrorParsing(..) => true,
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => is_syntax_error(inner),
+        _ => false,
+    }
+}
+
+/// The white space that puts a caret under column `col` (1-based) of `line`: tabs where the
+/// line has tabs, so that the caret lines up in a terminal.
+fn caret_indent(line: &str, col: usize) -> String {
+    line.chars()
+        .take(col.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect()
 }
 
 /// Drop rhai's trailing " (line N, position M)" from a message: the header carries it.

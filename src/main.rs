@@ -109,6 +109,7 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
             return ExitCode::from(2);
         }
     }
+    disco::io::remove_temps_on_signals();
     let engine = disco::build_engine();
     let mut ast = match engine.compile(src) {
         Ok(a) => a,
@@ -132,7 +133,12 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
         }
         Err(e) => {
             eprint!("{}", format_error(&e, src, name));
-            ExitCode::from(1)
+            // a syntax error in an imported module is a syntax error, as in the script
+            ExitCode::from(if disco::diagnostics::is_syntax_error(&e) {
+                2
+            } else {
+                1
+            })
         }
     }
 }

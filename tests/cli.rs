@@ -460,3 +460,91 @@ fn the_repl_reports_a_broken_string_at_once_and_skips_brackets_in_comments() {
     assert_eq!(lines, ["2", "4", "6", "5"], "{out}\n{err}");
     assert!(err.contains("not terminated"), "{err}");
 }
+
+#[test]
+fn writes_go_through_special_files_and_sweep_stale_temporaries() {
+    let d = tmpdir("special");
+    // a FIFO is written through, not replaced by a regular file
+    let fifo = d.join("pipe.json");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || std::fs::read_to_string(fifo).unwrap()
+    });
+    let (code, _, err) = run(&["eval", &format!("#{{a: 1}}.save(\"{}\")", fifo.display())]);
+    assert_eq!(code, 0, "{err}");
+    assert!(reader.join().unwrap().contains("\"a\": 1"));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    // a temporary file left by a killed run (no such process) is swept by the next write
+    let stale = d.join(".r.json.tmp999999999");
+    std::fs::write(&stale, "half").unwrap();
+    let (code, _, err) = run(&[
+        "eval",
+        &format!("#{{b: 2}}.save(\"{}\")", d.join("r.json").display()),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!stale.exists(), "the stale temporary file is still there");
+    // a directory is refused
+    std::fs::create_dir_all(d.join("dir.json")).unwrap();
+    let err = eval_fails(&format!(
+        "#{{c: 3}}.save(\"{}\")",
+        d.join("dir.json").display()
+    ));
+    assert!(err.contains("directory"), "{err}");
+}
+
+#[test]
+fn errors_inside_functions_and_modules_keep_their_positions() {
+    let d = tmpdir("positions");
+    std::fs::write(
+        d.join("a.rhai"),
+        "fn inner(x) {\n    let y = x + 1;\n    linspace(0, 1, -y)\n}\nfn outer(x) {\n\tinner(x)\n}\nouter(2);\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("m.rhai"), "fn bad(x) {\n    x.no_such_method()\n}\n").unwrap();
+    std::fs::write(d.join("b.rhai"), "import \"m\" as m;\n\nm::bad(1);\n").unwrap();
+    std::fs::write(d.join("s.rhai"), "fn broken( {\n").unwrap();
+    std::fs::write(d.join("c.rhai"), "import \"s\" as s;\n1\n").unwrap();
+    std::fs::write(d.join("t.rhai"), "let a = 1;\n\tlet b = a.nope();\n").unwrap();
+    let go = |f: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_disco"))
+            .current_dir(&d)
+            .args(["run", f])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = go("a.rhai");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("a.rhai:3:5: error: linspace"), "{err}");
+    assert!(err.contains("in 'inner', called at a.rhai:6:2"), "{err}");
+    assert!(err.contains("in 'outer', called at a.rhai:8:1"), "{err}");
+    let (code, err) = go("b.rhai");
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("m:2:7: error: Function not found: no_such_method"),
+        "{err}"
+    );
+    assert!(
+        err.contains("x.no_such_method()") && err.contains("called at b.rhai:3:4"),
+        "{err}"
+    );
+    // a syntax error in an imported module exits 2, as one in the script does
+    let (code, err) = go("c.rhai");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("fn broken(") && err.contains("imported at c.rhai:1:8"),
+        "{err}"
+    );
+    // the caret follows the tabs of the line
+    let (_, err) = go("t.rhai");
+    assert!(err.contains("\n      | \t          ^"), "{err:?}");
+}

@@ -9,7 +9,21 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Write `bytes` to `path` atomically (temp file + fsync + rename), creating parent directories.
+/// A target that exists and is not a regular file (a FIFO, `/dev/stdout`, `/dev/null`) is
+/// written through, never replaced; a directory is an error. The temporary file is
+/// `.NAME.tmpPID` beside the target: removed on SIGINT/SIGTERM (`remove_temps_on_signals`), and
+/// swept by the next write to the same target when its process is gone (after `kill -9`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(std::io::Error::other("it is a directory"));
+        }
+        if !meta.is_file() {
+            let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+            f.write_all(bytes)?;
+            return f.flush();
+        }
+    }
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir)?;
@@ -19,7 +33,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
+    sweep_stale_temps(path, &name);
     let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let slot = in_flight::register(&tmp);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -29,7 +45,104 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    in_flight::release(slot);
     result
+}
+
+/// Remove `.NAME.tmpPID` files beside `path` whose process no longer runs (left by a killed
+/// run).
+fn sweep_stale_temps(path: &Path, name: &str) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let prefix = format!(".{name}.tmp");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let alive =
+            pid == std::process::id().to_string() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The temporary files being written now, reachable from a signal handler: a few slots of
+/// leaked C strings behind atomic pointers (no lock, no allocation in the handler).
+mod in_flight {
+    use std::ffi::CString;
+    use std::sync::atomic::{AtomicPtr, Ordering};
+
+    const SLOTS: usize = 16;
+    static TEMPS: [AtomicPtr<libc::c_char>; SLOTS] =
+        [const { AtomicPtr::new(std::ptr::null_mut()) }; SLOTS];
+
+    /// Note a temporary file; the slot to release (None when all are taken: it then goes
+    /// unremoved on a signal, and is swept by the next write instead).
+    pub fn register(p: &std::path::Path) -> Option<usize> {
+        use std::os::unix::ffi::OsStrExt;
+        let c = CString::new(p.as_os_str().as_bytes()).ok()?.into_raw();
+        for (i, slot) in TEMPS.iter().enumerate() {
+            if slot
+                .compare_exchange(std::ptr::null_mut(), c, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                return Some(i);
+            }
+        }
+        // SAFETY: `c` came from `into_raw` above and was stored nowhere
+        drop(unsafe { CString::from_raw(c) });
+        None
+    }
+
+    /// The write is over: forget its temporary file.
+    pub fn release(slot: Option<usize>) {
+        if let Some(i) = slot {
+            let c = TEMPS[i].swap(std::ptr::null_mut(), Ordering::SeqCst);
+            if !c.is_null() {
+                // SAFETY: only `register` stores pointers, from `into_raw`
+                drop(unsafe { CString::from_raw(c) });
+            }
+        }
+    }
+
+    /// In a signal handler: unlink every noted temporary file (async-signal-safe calls only).
+    pub fn unlink_all() {
+        for slot in &TEMPS {
+            let c = slot.load(Ordering::SeqCst);
+            if !c.is_null() {
+                // SAFETY: a valid C string until `release`, which this process no longer reaches
+                unsafe { libc::unlink(c) };
+            }
+        }
+    }
+}
+
+/// On SIGINT and SIGTERM, remove the temporary files of writes under way, then die of the
+/// signal as before (`disco run` and `eval`; the REPL handles Ctrl-C itself).
+pub fn remove_temps_on_signals() {
+    extern "C" fn handler(sig: libc::c_int) {
+        in_flight::unlink_all();
+        // SAFETY: restoring the default disposition and re-raising are async-signal-safe
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+    // SAFETY: installs a handler that makes only async-signal-safe calls
+    unsafe {
+        libc::signal(libc::SIGINT, handler as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, handler as *const () as libc::sighandler_t);
+    }
 }
 
 /// Encode an array as `.npy` (little-endian f64, C order) with the `ndarray-npy` crate.
