@@ -12,6 +12,18 @@ pub fn err<T>(msg: impl Into<String>) -> Res<T> {
     Err(msg.into().into())
 }
 
+thread_local! {
+    /// The domain whose functions are being registered (`in_domain`), for the reference.
+    static DOMAIN: std::cell::Cell<&'static str> = const { std::cell::Cell::new("") };
+}
+
+/// Register a domain's functions under its name: the reference groups them by it.
+pub fn in_domain(engine: &mut Engine, domain: &'static str, register: impl FnOnce(&mut Engine)) {
+    let before = DOMAIN.with(|d| d.replace(domain));
+    register(engine);
+    DOMAIN.with(|d| d.set(before));
+}
+
 /// Register `f` under the script name `name`, with its signature (`["x: float", "ndarray"]`,
 /// return type last) and a one-line doc. The doc becomes `help(name)` and `docs/functions.md`.
 pub fn reg<A: 'static, const N: usize, const X: bool, R, const F: bool, FUNC>(
@@ -24,7 +36,12 @@ pub fn reg<A: 'static, const N: usize, const X: bool, R, const F: bool, FUNC>(
     R: Variant + Clone,
     FUNC: RhaiNativeFunc<A, N, X, R, F> + 'static,
 {
-    let comments: Vec<String> = doc.lines().map(|l| format!("/// {l}")).collect();
+    let mut comments: Vec<String> = doc.lines().map(|l| format!("/// {l}")).collect();
+    DOMAIN.with(|d| {
+        if !d.get().is_empty() {
+            comments.push(format!("/// @domain {}", d.get()));
+        }
+    });
     FuncRegistration::new(name)
         .with_params_info(sig)
         .with_comments([comments.join("\n")])

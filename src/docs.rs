@@ -15,13 +15,16 @@ pub struct FnDoc {
     pub signature: String,
     /// One-line (or short) documentation.
     pub doc: String,
+    /// The reference section: a domain of `crate::DOMAINS`.
+    pub domain: String,
 }
 
 static TABLE: OnceLock<Vec<FnDoc>> = OnceLock::new();
 
 /// Collect the docs of every function registered on `engine` outside rhai's standard packages.
 pub fn collect(engine: &Engine) -> Vec<FnDoc> {
-    let json = engine.gen_fn_metadata_to_json(false).unwrap_or_default();
+    // rhai's own packages too (PI(), sin, string and array methods): a script uses them as much
+    let json = engine.gen_fn_metadata_to_json(true).unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
     let mut out = Vec::new();
     for f in v["functions"].as_array().into_iter().flatten() {
@@ -29,7 +32,7 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
         if name.is_empty() || name.starts_with("anon$") {
             continue;
         }
-        let doc: Vec<String> = f["docComments"]
+        let lines: Vec<String> = f["docComments"]
             .as_array()
             .into_iter()
             .flatten()
@@ -38,6 +41,22 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
                 c.lines()
                     .map(|l| l.trim_start_matches("///").trim().to_string())
             })
+            .collect();
+        let domain = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("@domain "))
+            .map(str::to_string);
+        let builtin = domain.is_none();
+        if builtin && !name.chars().next().is_some_and(|c| c.is_alphabetic()) {
+            // rhai's operators (+, ==, …) are the language, not functions to look up
+            continue;
+        }
+        let doc: Vec<String> = lines
+            .iter()
+            .filter(|l| !l.starts_with("@domain "))
+            // rhai's own docs: their first paragraph
+            .take_while(|l| !(builtin && (l.is_empty() || l.starts_with('#'))))
+            .cloned()
             .collect();
         let params: Vec<String> = f["params"]
             .as_array()
@@ -57,10 +76,26 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
         if !ret.is_empty() && ret != "()" {
             signature.push_str(&format!(" -> {ret}"));
         }
+        // rhai's overloads for integer and float widths that scripts here never hold
+        const WIDTHS: [&str; 10] = [
+            "i8", "i16", "i32", "i128", "u8", "u16", "u32", "u64", "u128", "f32",
+        ];
+        if builtin
+            && signature
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| WIDTHS.contains(&w))
+        {
+            continue;
+        }
+        let mut doc = doc.join(" ");
+        if doc.is_empty() && builtin {
+            doc = format!("rhai's built-in `{shown}` (documented in the rhai book).");
+        }
         out.push(FnDoc {
             name: shown,
             signature,
-            doc: doc.join(" "),
+            doc,
+            domain: domain.unwrap_or_else(|| "rhai built-ins".into()),
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
@@ -124,19 +159,62 @@ pub fn help_text(name: &str) -> String {
         .join("\n")
 }
 
-/// Text for `help()`: one line per function name with its first doc line.
+/// Text for `help()`: one line per function name with its first sentence, grouped by domain
+/// in the order of `crate::DOMAINS` (rhai's built-ins by name only, they are many).
 pub fn overview() -> String {
-    let mut by_name: BTreeMap<&str, &FnDoc> = BTreeMap::new();
-    for d in table() {
-        if d.name.chars().next().is_some_and(|c| c.is_alphabetic()) {
-            by_name.entry(d.name.as_str()).or_insert(d);
+    let mut s =
+        String::from("disco functions by domain (help(\"name\") for signatures and examples):\n");
+    for domain in crate::DOMAINS {
+        let mut by_name: BTreeMap<&str, &FnDoc> = BTreeMap::new();
+        for d in table().iter().filter(|d| d.domain == domain) {
+            if d.name.chars().next().is_some_and(|c| c.is_alphabetic()) {
+                by_name.entry(d.name.as_str()).or_insert(d);
+            }
+        }
+        if by_name.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("\n{domain}\n"));
+        if domain == "rhai built-ins" {
+            let names: Vec<&str> = by_name.keys().copied().collect();
+            for chunk in names.chunks(8) {
+                s.push_str(&format!("  {}\n", chunk.join(", ")));
+            }
+            continue;
+        }
+        for (n, d) in by_name {
+            s.push_str(&format!("  {n:<24} {}\n", first_sentence(&d.doc)));
         }
     }
-    let mut s = String::from("disco functions (help(\"name\") for signatures):\n");
-    for (n, d) in by_name {
-        s.push_str(&format!("  {n:<22} {}\n", first_sentence(&d.doc)));
-    }
     s
+}
+
+/// Print long text through a pager (`$PAGER`, else `less -FRX`) when stdout is a terminal
+/// and the text is taller than it; otherwise print it.
+pub fn page(text: &str) {
+    use std::io::{IsTerminal, Write};
+    let rows: usize = std::env::var("LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    if std::io::stdout().is_terminal() && text.lines().count() > rows {
+        let pager = std::env::var("PAGER").unwrap_or_else(|_| "less -FRX".into());
+        let mut words = pager.split_whitespace();
+        if let Some(cmd) = words.next() {
+            if let Ok(mut child) = std::process::Command::new(cmd)
+                .args(words)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+            {
+                if let Some(mut stdin) = child.stdin.take() {
+                    let _ = stdin.write_all(text.as_bytes());
+                }
+                let _ = child.wait();
+                return;
+            }
+        }
+    }
+    print!("{text}");
 }
 
 /// The doc's first sentence: up to a ". " that is followed by a capital letter and does not end
@@ -163,21 +241,50 @@ fn first_sentence(doc: &str) -> &str {
     doc
 }
 
-/// The Markdown reference (`disco doc --markdown`, committed as `docs/functions.md`).
+/// The Markdown reference (`disco doc --markdown`, committed as `docs/functions.md`): a section
+/// per domain, functions by name within it.
 pub fn markdown() -> String {
     let mut s = String::from(
         "# disco function reference\n\nGenerated by `disco doc --markdown` from the registrations \
-         themselves; a test fails when this file is out of date.\n\n",
+         themselves; a test fails when this file is out of date. Sections follow the domains; \
+         `help(\"name\")` in a script or the REPL prints one entry.\n\n",
     );
-    let mut last = "";
-    for d in table() {
-        if d.name != last {
-            s.push_str(&format!("\n## `{}`\n\n", d.name));
-            last = &d.name;
+    for domain in crate::DOMAINS {
+        let entries: Vec<&FnDoc> = table().iter().filter(|d| d.domain == domain).collect();
+        if entries.is_empty() {
+            continue;
         }
-        s.push_str(&format!("- `{}` — {}\n", d.signature, d.doc));
+        s.push_str(&format!("- [{domain}](#{})\n", anchor(domain)));
+    }
+    for domain in crate::DOMAINS {
+        let entries: Vec<&FnDoc> = table().iter().filter(|d| d.domain == domain).collect();
+        if entries.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("\n## {domain}\n"));
+        let mut last = "";
+        for d in entries {
+            if d.name != last {
+                s.push_str(&format!("\n### `{}`\n\n", d.name));
+                last = &d.name;
+            }
+            s.push_str(&format!("- `{}` — {}\n", d.signature, d.doc));
+        }
     }
     s
+}
+
+/// GitHub's heading anchor for a section title.
+fn anchor(title: &str) -> String {
+    title
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' => Some(c),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

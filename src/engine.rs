@@ -178,8 +178,8 @@ fn register_core(engine: &mut Engine) {
         engine,
         "help",
         &["()"],
-        "List every function with a one-line description.",
-        || print!("{}", crate::docs::overview()),
+        "List every function by domain with a one-line description (paged in a terminal).",
+        || crate::docs::page(&crate::docs::overview()),
     );
     reg(
         engine,
@@ -225,6 +225,92 @@ fn register_core(engine: &mut Engine) {
         &["x: float", "bool"],
         "Whether x is NaN.",
         |x: f64| x.is_nan(),
+    );
+
+    // rhai's functions that allocate from a length argument, with the engine's size limits
+    // off (see `build_engine`): the same, after a memory check, so that `a.pad(10^12, 0)` is an
+    // error rather than a process that grows until it is killed
+    reg(engine, "pad", &["a: array", "len: int", "item: any", "()"], "Pad the array to at least len elements with copies of item (rhai's pad, with a memory check).", |a: &mut rhai::Array, len: INT, item: Dynamic| -> Res<()> {
+        if len > 0 && len as usize > a.len() {
+            crate::args::check_alloc("pad", "the array", len as u128, 32)?;
+            a.resize(len as usize, item);
+        }
+        Ok(())
+    });
+    reg(engine, "pad", &["s: string", "len: int", "fill: string", "()"], "Pad the string to at least len characters with copies of fill (rhai's pad, with a memory check).", |s: &mut rhai::ImmutableString, len: INT, fill: &str| -> Res<()> {
+        let have = s.chars().count();
+        if len > 0 && len as usize > have && !fill.is_empty() {
+            crate::args::check_alloc("pad", "the string", len as u128, 4)?;
+            let mut out = s.to_string();
+            while out.chars().count() < len as usize {
+                out.push_str(fill);
+            }
+            let cut: String = out.chars().take(len as usize).collect();
+            *s = cut.into();
+        }
+        Ok(())
+    });
+    reg(engine, "pad", &["s: string", "len: int", "fill: char", "()"], "Pad the string to at least len characters with copies of fill (rhai's pad, with a memory check).", |s: &mut rhai::ImmutableString, len: INT, fill: char| -> Res<()> {
+        let have = s.chars().count();
+        if len > 0 && len as usize > have {
+            crate::args::check_alloc("pad", "the string", len as u128, 4)?;
+            let mut out = s.to_string();
+            out.extend(std::iter::repeat_n(fill, len as usize - have));
+            *s = out.into();
+        }
+        Ok(())
+    });
+    reg(
+        engine,
+        "blob",
+        &["len: int", "blob"],
+        "A BLOB of len zero bytes (rhai's blob, with a memory check).",
+        |len: INT| -> Res<rhai::Blob> {
+            let n = crate::args::count(&Dynamic::from_int(len), "blob", "len", 0, i64::MAX)?;
+            crate::args::check_alloc("blob", "the BLOB", n as u128, 1)?;
+            Ok(vec![0u8; n])
+        },
+    );
+    reg(
+        engine,
+        "blob",
+        &["len: int", "value: int", "blob"],
+        "A BLOB of len bytes of value (rhai's blob, with a memory check).",
+        |len: INT, v: INT| -> Res<rhai::Blob> {
+            let n = crate::args::count(&Dynamic::from_int(len), "blob", "len", 0, i64::MAX)?;
+            crate::args::check_alloc("blob", "the BLOB", n as u128, 1)?;
+            Ok(vec![(v & 0xff) as u8; n])
+        },
+    );
+
+    // rhai's sleep panics on NaN or a huge value, and cannot be interrupted
+    let sleep = |secs: f64| -> Res<()> {
+        if !(secs.is_finite() && (0.0..=1e9).contains(&secs)) {
+            return err(format!(
+                "sleep: argument 'seconds' must be a number of seconds in [0, 1e9], got {secs}"
+            ));
+        }
+        let end = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
+        while std::time::Instant::now() < end {
+            crate::progress::check_interrupt("sleep")?;
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+        }
+        Ok(())
+    };
+    reg(
+        engine,
+        "sleep",
+        &["seconds: float", "()"],
+        "Wait this many seconds (Ctrl-C stops the wait).",
+        sleep,
+    );
+    reg(
+        engine,
+        "sleep",
+        &["seconds: int", "()"],
+        "Wait this many seconds (Ctrl-C stops the wait).",
+        move |s: INT| sleep(s as f64),
     );
 
     engine.register_type_with_name::<Progress>("progress");
@@ -288,9 +374,10 @@ pub fn build_engine() -> Engine {
         cache: Mutex::new(HashMap::new()),
     });
 
-    register_core(&mut engine);
-    crate::array::script::register(&mut engine);
-    crate::io::script::register(&mut engine);
+    use crate::args::in_domain;
+    in_domain(&mut engine, "scripts and sessions", register_core);
+    in_domain(&mut engine, "arrays", crate::array::script::register);
+    in_domain(&mut engine, "files", crate::io::script::register);
     crate::register_domains(&mut engine);
 
     crate::docs::install(crate::docs::collect(&engine));

@@ -30,16 +30,39 @@ pub use engine::build_engine;
 
 /// Register every physics domain (called by `build_engine`).
 pub(crate) fn register_domains(engine: &mut rhai::Engine) {
-    plot::script::register(engine);
-    lattice::script::register(engine);
-    tightbinding::script::register(engine);
-    stats::script::register(engine);
-    percolation::script::register(engine);
-    ising::script::register(engine);
-    patterns::script::register(engine);
-    ml::script::register(engine);
-    springs::script::register(engine);
+    use args::in_domain;
+    in_domain(engine, "figures", plot::script::register);
+    in_domain(engine, "lattices", lattice::script::register);
+    in_domain(engine, "tight binding", tightbinding::script::register);
+    in_domain(engine, "statistics and fits", stats::script::register);
+    in_domain(engine, "percolation", percolation::script::register);
+    in_domain(engine, "Ising model", ising::script::register);
+    in_domain(
+        engine,
+        "point patterns and evolving networks",
+        patterns::script::register,
+    );
+    in_domain(engine, "neural networks", ml::script::register);
+    in_domain(engine, "spring networks", springs::script::register);
 }
+
+/// The order of the reference's sections: the domains as `register_domains` and
+/// `build_engine` register them, rhai's own built-ins last.
+pub const DOMAINS: [&str; 13] = [
+    "scripts and sessions",
+    "arrays",
+    "files",
+    "figures",
+    "lattices",
+    "tight binding",
+    "statistics and fits",
+    "percolation",
+    "Ising model",
+    "point patterns and evolving networks",
+    "neural networks",
+    "spring networks",
+    "rhai built-ins",
+];
 
 fn cuda_devices() -> String {
     #[cfg(feature = "cuda")]

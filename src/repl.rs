@@ -196,7 +196,11 @@ pub fn run() -> i32 {
         parser: Engine::new(),
         names: names.clone(),
     };
-    let config = rustyline::Config::builder().auto_add_history(true).build();
+    // Tab lists every candidate at once (as bash and IPython do) instead of cycling through them
+    let config = rustyline::Config::builder()
+        .auto_add_history(true)
+        .completion_type(rustyline::CompletionType::List)
+        .build();
     let mut rl = match rustyline::Editor::with_config(config) {
         Ok(rl) => rl,
         Err(e) => {

@@ -408,6 +408,14 @@ fn bad_input_from_the_robustness_report_is_refused_with_a_message() {
             "model(#{input: [1000000], layers: [#{layer: \"dense\", units: 10000000}]})",
             "would need",
         ),
+        // found by tests/fuzz.rs: a metric of mismatched shapes indexed out of bounds
+        (
+            "accuracy(ones([2, 3]), ndarray([[0.0, 1.0], [1.0, 0.0]]))",
+            "shape",
+        ),
+        ("accuracy(ones([2, 3]), ndarray([0.0, 7.0]))", "class index"),
+        ("sleep(0.0 / 0.0)", "seconds"),
+        ("let a = []; a.pad(1000000000000, 0)", "would need"),
     ] {
         let err = eval_fails(expr);
         assert!(err.contains(want), "{expr}: {err}");

@@ -742,6 +742,32 @@ pub fn register(engine: &mut Engine) {
                 ));
             }
             let k = pa.size() / pa.len();
+            // y: per-sample values of pred's shape, or (accuracy) one class label per sample
+            let labels = matches!(kind, Metric::Accuracy) && ya.size() == pa.len();
+            if !labels && ya.size() != pa.size() {
+                return err(format!(
+                    "{name}: y has shape {:?} but pred has shape {:?}{}",
+                    ya.shape(),
+                    pa.shape(),
+                    if matches!(kind, Metric::Accuracy) {
+                        " (give one label per sample, or one-hot rows of pred's width)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            if labels {
+                let classes = k.max(2) as f64;
+                if let Some(l) = ya
+                    .view()
+                    .iter()
+                    .find(|l| !(l.fract() == 0.0 && **l >= 0.0 && **l < classes))
+                {
+                    return err(format!(
+                        "{name}: label {l} is not a class index in 0..{classes}"
+                    ));
+                }
+            }
             let pv: Vec<f32> = pa.view().iter().map(|v| *v as f32).collect();
             let yv: Vec<f32> = ya.view().iter().map(|v| *v as f32).collect();
             Ok(metric(kind, &pv, k, &yv))
