@@ -15,6 +15,7 @@ pub mod engine;
 pub mod io;
 pub mod ising;
 pub mod lattice;
+pub mod linalg;
 pub mod ml;
 pub mod patterns;
 pub mod percolation;
@@ -24,6 +25,7 @@ pub mod repl;
 pub mod rng;
 pub mod springs;
 pub mod stats;
+pub mod studies;
 pub mod tightbinding;
 
 pub use engine::build_engine;
@@ -44,11 +46,21 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     );
     in_domain(engine, "neural networks", ml::script::register);
     in_domain(engine, "spring networks", springs::script::register);
+    in_domain(
+        engine,
+        "studies: seed 000",
+        studies::yu2020::script::register,
+    );
+    in_domain(
+        engine,
+        "studies: seed 002",
+        studies::yu2023::script::register,
+    );
 }
 
 /// The order of the reference's sections: the domains as `register_domains` and
 /// `build_engine` register them, rhai's own built-ins last.
-pub const DOMAINS: [&str; 13] = [
+pub const DOMAINS: [&str; 15] = [
     "scripts and sessions",
     "arrays",
     "files",
@@ -61,6 +73,8 @@ pub const DOMAINS: [&str; 13] = [
     "point patterns and evolving networks",
     "neural networks",
     "spring networks",
+    "studies: seed 000",
+    "studies: seed 002",
     "rhai built-ins",
 ];
 

@@ -59,20 +59,6 @@ pub fn bar(len: u64, msg: &str) -> ProgressBar {
     pb
 }
 
-/// Run `f` on rayon's pool, as one job, when called from outside it (the script's thread).
-/// faer's parallel kernels split their work with `rayon::join`: from outside the pool every
-/// join is injected into it and the caller woken afterwards, and a worker that has gone to sleep
-/// meanwhile can take over a millisecond to take up its half. On the pool, joins stay local.
-/// (Measured: `eigh` at n = 1000, median 80 → 75 ms; `eigs_near` on the M = 12 Anderson
-/// model, 44–59 → 30 ms.)
-pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    if rayon::current_thread_index().is_some() {
-        f()
-    } else {
-        rayon::scope(|_| f())
-    }
-}
-
 /// Run `f(i)` for i in 0..count in parallel (one realization per task, faer sequential inside),
 /// with a progress bar and Ctrl-C checks. Results are in index order whatever the thread count.
 pub fn par_realizations<T: Send>(

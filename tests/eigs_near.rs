@@ -7,7 +7,7 @@ mod common;
 
 use common::eval_map;
 use disco::lattice::Lattice;
-use disco::tightbinding::eigen::{eigh_dense, eigs_near_with, residuals, EigsNearParams};
+use disco::linalg::{eigh_dense, eigs_near_with, residuals, EigsNearParams};
 use disco::tightbinding::{build, Hopping, Operator};
 use std::f64::consts::PI;
 

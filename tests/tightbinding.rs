@@ -5,7 +5,7 @@ mod common;
 
 use common::{eval, eval_err as e, num as f};
 use disco::lattice::Lattice;
-use disco::tightbinding::eigen::{eigh_dense, eigs_near, residuals};
+use disco::linalg::{eigh_dense, eigs_near, residuals};
 use disco::tightbinding::{build, Hopping, Operator};
 use rhai::Map;
 use std::f64::consts::PI;

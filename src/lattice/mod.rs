@@ -266,9 +266,14 @@ impl Lattice {
         self.nnn = nnn;
     }
 
-    /// Seed 000, Eq. (5): Δr_i = ρ(cos θ_i, sin θ_i) + (u_x, u_y), θ_i ~ U(0, 2π),
-    /// u ~ U(−σ, σ)²; returns (Δx, Δy) per site.
-    pub fn yu_displacements<R: Rng>(n: usize, rho: f64, sigma: f64, rng: &mut R) -> Vec<[f64; 2]> {
+    /// Ring-plus-box displacements (seed 000's Eq. (5)): Δr_i = ρ(cos θ_i, sin θ_i) + (u_x, u_y),
+    /// θ_i ~ U(0, 2π), u ~ U(−σ, σ)²; returns (Δx, Δy) per site.
+    pub fn ring_displacements<R: Rng>(
+        n: usize,
+        rho: f64,
+        sigma: f64,
+        rng: &mut R,
+    ) -> Vec<[f64; 2]> {
         (0..n)
             .map(|_| {
                 let th: f64 = rng.random_range(0.0..std::f64::consts::TAU);
@@ -403,9 +408,9 @@ mod tests {
     }
 
     #[test]
-    fn yu_displacements_are_bounded() {
+    fn ring_displacements_are_bounded() {
         let mut r = crate::rng::from_seed(1);
-        let d = Lattice::yu_displacements(10000, 0.6, 0.6, &mut r);
+        let d = Lattice::ring_displacements(10000, 0.6, 0.6, &mut r);
         let max = d
             .iter()
             .map(|v| (v[0] * v[0] + v[1] * v[1]).sqrt())

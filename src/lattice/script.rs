@@ -75,13 +75,19 @@ fn displace(lat: &mut Lattice, arg: Dynamic) -> Res<Lattice> {
                 "seed",
             ],
         )?;
-        let kind = o.choice_or("kind", "gaussian", &["yu2020", "gaussian", "uniform"])?;
+        // "ring" (a fixed length in a random direction plus box noise) was first named after the
+        // paper that uses it, "yu2020"; both names are accepted
+        let kind = o.choice_or(
+            "kind",
+            "gaussian",
+            &["ring", "yu2020", "gaussian", "uniform"],
+        )?;
         let mut rng = crate::rng::from_seed(o.seed()?);
         let n = lat.len();
         let disp: Vec<f64> = match kind.as_str() {
-            "yu2020" => {
+            "ring" | "yu2020" => {
                 if lat.dim != 2 {
-                    return err("displace: kind 'yu2020' needs a 2D lattice");
+                    return err("displace: kind 'ring' needs a 2D lattice");
                 }
                 use rand::Rng;
                 // Per realization ρ = ρ_max·U(0,1), σ = σ_max·U(0,1) unless given directly.
@@ -96,7 +102,7 @@ fn displace(lat: &mut Lattice, arg: Dynamic) -> Res<Lattice> {
                 if rho < 0.0 || sigma < 0.0 {
                     return err("displace: rho and sigma must be >= 0");
                 }
-                Lattice::yu_displacements(n, rho, sigma, &mut rng)
+                Lattice::ring_displacements(n, rho, sigma, &mut rng)
                     .into_iter()
                     .flatten()
                     .collect()
@@ -251,7 +257,7 @@ pub fn register(engine: &mut Engine) {
             Ok(l.distance(i as usize, j as usize))
         },
     );
-    reg(engine, "displace", &["lat: lattice", "disorder: map|ndarray", "lattice"], "A displaced copy: an N×dim array of displacements, or #{kind: \"yu2020\" (seed 000 Eq. 5; rho_max, sigma_max or rho, sigma), \"gaussian\" (sigma), \"uniform\" (width), seed}.", displace);
+    reg(engine, "displace", &["lat: lattice", "disorder: map|ndarray", "lattice"], "A displaced copy: an N×dim array of displacements, or #{kind: \"ring\" (alias \"yu2020\": Δr = ρ(cos θ, sin θ) + U(−σ, σ)², seed 000 Eq. 5; rho_max, sigma_max or rho, sigma), \"gaussian\" (sigma), \"uniform\" (width), seed}.", displace);
     reg(
         engine,
         "onsite_disorder",

@@ -1,6 +1,6 @@
 //! rhai API of point patterns and scattering networks: `poisson_points`, `crystal_points`,
 //! `rsa_points`, `perturbed_lattice`, `k_points`, `structure_factor(_grid, _radial)`,
-//! `mean_structure_factor`, `yu_scales`, `link_weights`, `node_degrees`, `evolve`,
+//! `mean_structure_factor`, `link_weights`, `node_degrees`, `evolve`,
 //! `evolve_ensemble`.
 
 use super::{
@@ -426,17 +426,6 @@ pub fn register(engine: &mut Engine) {
             Ok(out)
         },
     );
-    reg(engine, "yu_scales", &["n: int", "R: float", "map"], "Seed 002 scales for n particles in a disk of radius R: #{r_c = R/√n, d_c = 2r_c, k_c = 2π/d_c, n_B1 (k_c(n) = 0.5·k_c)}.", |n: Dynamic, r: Dynamic| -> Res<Map> {
-        let n = count(&n, "yu_scales", "n", 1, i64::MAX)? as f64;
-        let r = positive(&r, "yu_scales", "R")?;
-        let rc = r / n.sqrt();
-        let mut out = Map::new();
-        out.insert("r_c".into(), Dynamic::from_float(rc));
-        out.insert("d_c".into(), Dynamic::from_float(2.0 * rc));
-        out.insert("k_c".into(), Dynamic::from_float(std::f64::consts::PI / rc));
-        out.insert("n_B1".into(), Dynamic::from_int((n / 4.0).round() as INT));
-        Ok(out)
-    });
     let weights = |p: Dynamic, k: Dynamic| -> Res<Vec<f64>> {
         let f = "link_weights";
         let (p, k) = (points_arg(&p, f, "points")?, points_arg(&k, f, "k")?);

@@ -584,7 +584,7 @@ pub fn modes(net: &SpringNetwork) -> Result<ModeAnalysis, String> {
     }
     let el = elasticity(net)?;
     let h = dynamical_matrix(net);
-    let spec = crate::tightbinding::eigen::eigh_dense(&h)?;
+    let spec = crate::linalg::eigh_dense(&h)?;
     let n2 = h.nrows();
     let lmax = spec.values.iter().cloned().fold(0.0, f64::max);
     let zero: Vec<bool> = spec.values.iter().map(|&l| l < 1e-9 * lmax).collect();

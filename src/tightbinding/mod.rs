@@ -3,12 +3,12 @@
 //! the 3D Anderson model: ε_i ~ U(−W/2, W/2), nearest-neighbour hopping (sparse).
 //! Matrix elements are used as given (Kwant's convention): pass hopping −1 for the −t sign.
 
-pub mod eigen;
 pub mod measures;
 pub mod script;
-pub mod shift_invert;
-pub mod tridiagonal;
-pub mod tridiagonalize;
+
+/// The operator type lives with the linear algebra (`src/linalg/`); re-exported here, where
+/// Hamiltonians are built.
+pub use crate::linalg::Operator;
 
 use crate::lattice::Lattice;
 use faer::Mat;
@@ -22,100 +22,6 @@ pub enum Hopping {
     Exp { t0: f64, alpha: f64, cutoff: f64 },
     /// t0·d^(−p) for every pair within the cutoff.
     Power { t0: f64, p: f64, cutoff: f64 },
-}
-
-/// A real symmetric operator, dense or sparse (upper + lower triplets stored once as (i<j)).
-#[derive(Clone, Debug)]
-pub enum Operator {
-    /// Dense n×n.
-    Dense(Mat<f64>),
-    /// Sparse: diagonal and off-diagonal pairs (i < j, value), symmetric.
-    Sparse {
-        n: usize,
-        diag: Vec<f64>,
-        off: Vec<(usize, usize, f64)>,
-    },
-}
-
-impl Operator {
-    /// Dimension.
-    pub fn n(&self) -> usize {
-        match self {
-            Operator::Dense(m) => m.nrows(),
-            Operator::Sparse { n, .. } => *n,
-        }
-    }
-    /// Stored non-zeros (both triangles counted).
-    pub fn nnz(&self) -> usize {
-        match self {
-            Operator::Dense(m) => m.nrows() * m.ncols(),
-            Operator::Sparse { diag, off, .. } => diag.len() + 2 * off.len(),
-        }
-    }
-    /// ‖H‖∞, the largest absolute row sum (a bound on the spectral radius).
-    pub fn norm_inf(&self) -> f64 {
-        match self {
-            Operator::Dense(m) => (0..m.nrows())
-                .map(|i| m.row(i).iter().map(|v| v.abs()).sum::<f64>())
-                .fold(0.0, f64::max),
-            Operator::Sparse { diag, off, .. } => {
-                let mut rows: Vec<f64> = diag.iter().map(|d| d.abs()).collect();
-                for &(i, j, v) in off {
-                    rows[i] += v.abs();
-                    rows[j] += v.abs();
-                }
-                rows.into_iter().fold(0.0, f64::max)
-            }
-        }
-    }
-    /// The dense matrix, borrowed when the operator is dense already.
-    pub fn as_dense(&self) -> std::borrow::Cow<'_, Mat<f64>> {
-        match self {
-            Operator::Dense(m) => std::borrow::Cow::Borrowed(m),
-            sparse => std::borrow::Cow::Owned(sparse.to_dense()),
-        }
-    }
-    /// Dense copy.
-    pub fn to_dense(&self) -> Mat<f64> {
-        match self {
-            Operator::Dense(m) => m.clone(),
-            Operator::Sparse { n, diag, off } => {
-                let mut m = Mat::<f64>::zeros(*n, *n);
-                for (i, &d) in diag.iter().enumerate() {
-                    m[(i, i)] = d;
-                }
-                for &(i, j, v) in off {
-                    m[(i, j)] += v;
-                    m[(j, i)] += v;
-                }
-                m
-            }
-        }
-    }
-    /// y = H x.
-    pub fn apply(&self, x: &[f64], y: &mut [f64]) {
-        match self {
-            Operator::Dense(m) => {
-                let n = m.nrows();
-                for (i, yi) in y.iter_mut().enumerate().take(n) {
-                    let mut s = 0.0;
-                    for (j, xj) in x.iter().enumerate().take(n) {
-                        s += m[(i, j)] * xj;
-                    }
-                    *yi = s;
-                }
-            }
-            Operator::Sparse { diag, off, .. } => {
-                for (i, yi) in y.iter_mut().enumerate() {
-                    *yi = diag[i] * x[i];
-                }
-                for &(i, j, v) in off {
-                    y[i] += v * x[j];
-                    y[j] += v * x[i];
-                }
-            }
-        }
-    }
 }
 
 /// Hopping amplitude at distance d, or None outside the range.
@@ -185,9 +91,10 @@ pub fn build(lat: &Lattice, onsite: &[f64], hop: &Hopping, dense: Option<bool>) 
     }
 }
 
-/// Seed 000's dense H for displaced positions of an L×L open square lattice (period 1):
-/// H_ii = ε, H_ij = t0·e^(−α d_ij) for all pairs. Written directly for the batch generator.
-pub fn yu_hamiltonian(pos: &[[f64; 2]], eps: f64, t0: f64, alpha: f64) -> Mat<f64> {
+/// Dense H for 2D positions with all-pairs exponential hopping (seed 000's Eq. (1)):
+/// H_ii = ε, H_ij = t0·e^(−α d_ij). `build` with `Hopping::Exp` gives the same on a lattice; this
+/// one takes positions directly, for batch generators that make thousands of them.
+pub fn exp_hopping_dense(pos: &[[f64; 2]], eps: f64, t0: f64, alpha: f64) -> Mat<f64> {
     let n = pos.len();
     // Each exponential once: fill column j below the diagonal, then mirror it into row j.
     let mut h = Mat::zeros(n, n);

@@ -122,7 +122,7 @@ pub fn eigs_near_with(
     }
     // faer's sparse LU, solves and products are parallel inside: on the pool (`on_pool`)
     if rayon::current_thread_index().is_none() {
-        return crate::progress::on_pool(|| eigs_near_with(h, sigma, k, tol, seed, params));
+        return super::parallel::on_pool(|| eigs_near_with(h, sigma, k, tol, seed, params));
     }
     let scale = lo.abs().max(hi.abs());
     if scale == 0.0 {
@@ -160,7 +160,9 @@ pub fn eigs_near_with(
         .max(4 * solver.p);
     let mut last_error = String::new();
     for _pass in 0..params.max_passes {
-        crate::progress::check_interrupt("eigs_near").map_err(|e| e.to_string())?;
+        if crate::progress::interrupted() {
+            return Err("interrupted".into());
+        }
         let free = n - solver.locked.ncols();
         if free == 0 {
             break;
@@ -492,7 +494,9 @@ impl BlockLanczos<'_> {
         let mut applied = 0;
         let free = n - self.locked.ncols();
         let ritz = loop {
-            crate::progress::check_interrupt("eigs_near").map_err(|e| e.to_string())?;
+            if crate::progress::interrupted() {
+                return Err("interrupted".into());
+            }
             let b = filled - applied;
             if filled + b > room {
                 room = (2 * room).min(cap + 2 * p).max(filled + b);

@@ -1,0 +1,15 @@
+//! Linear algebra, with no physics: the symmetric operator type, the dense eigensolvers (`eigh`
+//! by Householder tridiagonalization, QL and inverse iteration; `eigvalsh`), the sparse
+//! shift-invert block Lanczos (`eigs_near`), and the scheduling helper they share (`parallel`).
+//! Domains build operators and call these; nothing here imports a domain.
+
+pub mod eigen;
+pub mod operator;
+pub mod parallel;
+pub mod shift_invert;
+pub mod tridiagonal;
+pub mod tridiagonalize;
+
+pub use eigen::{eigh_dense, eigh_dense_par, eigvalsh_dense, residuals, Spectrum};
+pub use operator::Operator;
+pub use shift_invert::{eigs_near, eigs_near_with, EigsNearParams};

@@ -1,0 +1,99 @@
+//! A real symmetric operator, dense or sparse: what the eigensolvers act on. It knows no
+//! physics: Hamiltonians (`tightbinding::build`), dynamical matrices and graph Laplacians are
+//! all built as one.
+
+use faer::Mat;
+
+/// A real symmetric operator, dense or sparse (upper + lower triplets stored once as (i<j)).
+#[derive(Clone, Debug)]
+pub enum Operator {
+    /// Dense n×n.
+    Dense(Mat<f64>),
+    /// Sparse: diagonal and off-diagonal pairs (i < j, value), symmetric.
+    Sparse {
+        n: usize,
+        diag: Vec<f64>,
+        off: Vec<(usize, usize, f64)>,
+    },
+}
+
+impl Operator {
+    /// Dimension.
+    pub fn n(&self) -> usize {
+        match self {
+            Operator::Dense(m) => m.nrows(),
+            Operator::Sparse { n, .. } => *n,
+        }
+    }
+    /// Stored non-zeros (both triangles counted).
+    pub fn nnz(&self) -> usize {
+        match self {
+            Operator::Dense(m) => m.nrows() * m.ncols(),
+            Operator::Sparse { diag, off, .. } => diag.len() + 2 * off.len(),
+        }
+    }
+    /// ‖H‖∞, the largest absolute row sum (a bound on the spectral radius).
+    pub fn norm_inf(&self) -> f64 {
+        match self {
+            Operator::Dense(m) => (0..m.nrows())
+                .map(|i| m.row(i).iter().map(|v| v.abs()).sum::<f64>())
+                .fold(0.0, f64::max),
+            Operator::Sparse { diag, off, .. } => {
+                let mut rows: Vec<f64> = diag.iter().map(|d| d.abs()).collect();
+                for &(i, j, v) in off {
+                    rows[i] += v.abs();
+                    rows[j] += v.abs();
+                }
+                rows.into_iter().fold(0.0, f64::max)
+            }
+        }
+    }
+    /// The dense matrix, borrowed when the operator is dense already.
+    pub fn as_dense(&self) -> std::borrow::Cow<'_, Mat<f64>> {
+        match self {
+            Operator::Dense(m) => std::borrow::Cow::Borrowed(m),
+            sparse => std::borrow::Cow::Owned(sparse.to_dense()),
+        }
+    }
+    /// Dense copy.
+    pub fn to_dense(&self) -> Mat<f64> {
+        match self {
+            Operator::Dense(m) => m.clone(),
+            Operator::Sparse { n, diag, off } => {
+                let mut m = Mat::<f64>::zeros(*n, *n);
+                for (i, &d) in diag.iter().enumerate() {
+                    m[(i, i)] = d;
+                }
+                for &(i, j, v) in off {
+                    m[(i, j)] += v;
+                    m[(j, i)] += v;
+                }
+                m
+            }
+        }
+    }
+    /// y = H x.
+    pub fn apply(&self, x: &[f64], y: &mut [f64]) {
+        match self {
+            Operator::Dense(m) => {
+                let n = m.nrows();
+                for (i, yi) in y.iter_mut().enumerate().take(n) {
+                    let mut s = 0.0;
+                    for (j, xj) in x.iter().enumerate().take(n) {
+                        s += m[(i, j)] * xj;
+                    }
+                    *yi = s;
+                }
+            }
+            Operator::Sparse { diag, off, .. } => {
+                for (i, yi) in y.iter_mut().enumerate() {
+                    *yi = diag[i] * x[i];
+                }
+                for &(i, j, v) in off {
+                    y[i] += v * x[j];
+                    y[j] += v * x[i];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The layering of ARCHITECTURE.md, checked on the sources: the linear algebra imports no
+//! domain and no study, domains name no paper, and studies are imported by nothing but the
+//! registration in lib.rs.
+
+use std::path::Path;
+
+fn sources(dir: &str) -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                // code only: comments may cite papers
+                let code: String = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                out.push((p.display().to_string(), code));
+            }
+        }
+    }
+    out
+}
+
+const DOMAINS: [&str; 11] = [
+    "array",
+    "io",
+    "ising",
+    "lattice",
+    "ml",
+    "patterns",
+    "percolation",
+    "plot",
+    "springs",
+    "stats",
+    "tightbinding",
+];
+
+#[test]
+fn linalg_knows_no_physics() {
+    for (file, code) in sources("linalg") {
+        for d in DOMAINS.iter().chain(&["studies"]) {
+            assert!(
+                !code.contains(&format!("crate::{d}::")),
+                "{file} imports crate::{d}: linalg must not depend on a domain"
+            );
+        }
+        assert!(!code.contains("rhai::"), "{file}: linalg has no rhai types");
+    }
+}
+
+#[test]
+fn domains_name_no_paper_and_import_no_study() {
+    for d in DOMAINS {
+        for (file, code) in sources(d) {
+            for paper in ["yu_", "zhu_", "bayo_"] {
+                let hit = code
+                    .match_indices(paper)
+                    .any(|(i, _)| i == 0 || !code.as_bytes()[i - 1].is_ascii_alphanumeric());
+                assert!(
+                    !hit,
+                    "{file} names a paper ({paper}…): move it to src/studies/"
+                );
+            }
+            assert!(!code.contains("crate::studies"), "{file} imports a study");
+        }
+    }
+}
