@@ -3,9 +3,14 @@
 //! per-realization streams derived from a seed and an index, so parallel ensembles give the same
 //! numbers whatever the thread count.
 
-use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use std::cell::RefCell;
+
+/// The generator behind every seeded stream, named explicitly: rand documents its `StdRng` as
+/// free to change between versions, which would silently change every seeded result. ChaCha12
+/// is what `StdRng` was when the results so far were made, so the streams are the same bits
+/// (pinned by a test on the first outputs).
+pub type StdRng = rand_chacha::ChaCha12Rng;
 
 thread_local! {
     static GLOBAL: RefCell<StdRng> = RefCell::new(StdRng::seed_from_u64(0));
@@ -76,4 +81,30 @@ impl RngCore for SplitMix64 {
 /// A generator from a seed.
 pub fn from_seed(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PINNED_SEED_0: [u64; 3] = [
+        13486662071293341567,
+        14267822071968393595,
+        476749353381333526,
+    ];
+    const PINNED_STREAM_7_3: u64 = 333157126934097322;
+
+    #[test]
+    fn the_generator_is_pinned_to_its_first_outputs() {
+        // seed 0 and a realization stream: a dependency update that changed the generator
+        // would change every seeded result, and this test with them
+        let mut g = from_seed(0);
+        let first: Vec<u64> = (0..3).map(|_| g.next_u64()).collect();
+        assert_eq!(first, PINNED_SEED_0);
+        let mut r = stream(7, 3);
+        assert_eq!(r.next_u64(), PINNED_STREAM_7_3);
+        // and it is what rand's StdRng gives today
+        let mut std = rand::rngs::StdRng::seed_from_u64(0);
+        assert_eq!(std.next_u64(), PINNED_SEED_0[0]);
+    }
 }

@@ -340,7 +340,7 @@ fn random_array(
     func: &str,
     shape: &Dynamic,
     seed: u64,
-    dist: impl Fn(&mut rand::rngs::StdRng) -> f64,
+    dist: impl Fn(&mut crate::rng::StdRng) -> f64,
 ) -> Res<NdArray> {
     let dims = shape_arg(shape, func)?;
     let n: usize = dims.iter().product();

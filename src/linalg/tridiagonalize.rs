@@ -650,7 +650,7 @@ mod tests {
 
     pub(super) fn goe(n: usize, seed: u64) -> Mat<f64> {
         use rand::{Rng, SeedableRng};
-        let mut r = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut r = crate::rng::StdRng::seed_from_u64(seed);
         let mut g = Mat::<f64>::zeros(n, n);
         for i in 0..n {
             for j in 0..=i {
