@@ -174,30 +174,19 @@ fn finish(
     Ok((p, errs, chi2))
 }
 
-/// Solve a small dense system by Gaussian elimination with partial pivoting.
-pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+/// Solve a small dense system (rows of `a`) by faer's LU with partial pivoting; None when it is
+/// singular (the solution is not finite).
+pub fn solve(a: Vec<Vec<f64>>, b: Vec<f64>) -> Option<Vec<f64>> {
+    use faer::linalg::solvers::Solve;
     let n = b.len();
-    for c in 0..n {
-        let piv = (c..n).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
-        if a[piv][c].abs() < 1e-300 {
-            return None;
-        }
-        a.swap(c, piv);
-        b.swap(c, piv);
-        for r in c + 1..n {
-            let f = a[r][c] / a[c][c];
-            for k in c..n {
-                a[r][k] -= f * a[c][k];
-            }
-            b[r] -= f * b[c];
-        }
+    if a.len() != n || a.iter().any(|r| r.len() != n) {
+        return None;
     }
-    let mut x = vec![0.0; n];
-    for r in (0..n).rev() {
-        let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
-        x[r] = (b[r] - s) / a[r][r];
-    }
-    Some(x)
+    let m = faer::Mat::from_fn(n, n, |i, j| a[i][j]);
+    let rhs = faer::Mat::from_fn(n, 1, |i, _| b[i]);
+    let x = m.partial_piv_lu().solve(&rhs);
+    let x: Vec<f64> = (0..n).map(|i| x[(i, 0)]).collect();
+    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 /// x where y_a − y_b changes sign (linear interpolation); the first crossing, if any. Points
