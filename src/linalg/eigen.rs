@@ -49,20 +49,29 @@ pub fn eigh_dense(m: &Mat<f64>) -> Result<Spectrum, String> {
 /// iteration declines (large clusters of close eigenvalues, as in clean lattices), faer's divide
 /// and conquer solves the whole problem instead.
 pub fn eigh_dense_par(m: &Mat<f64>, par: faer::Par) -> Result<Spectrum, String> {
+    eigh_dense_with(m, par, &EighParams::default())
+}
+
+/// `eigh_dense_par` with explicit tuning.
+pub fn eigh_dense_with(
+    m: &Mat<f64>,
+    par: faer::Par,
+    params: &EighParams,
+) -> Result<Spectrum, String> {
     let (scaled, scale) = balanced(m)?;
     if let Some(scaled) = scaled {
-        let mut s = eigh_dense_par(&scaled, par)?;
+        let mut s = eigh_dense_with(&scaled, par, params)?;
         unscale(&mut s.values, scale)?;
         return Ok(s);
     }
     // on rayon's pool as a whole (`on_pool`): the reduction's panels each join the pool
-    if route_parallelism(m.nrows(), par) != faer::Par::Seq
+    if route_parallelism(m.nrows(), par, params) != faer::Par::Seq
         && rayon::current_thread_index().is_none()
     {
-        return super::parallel::on_pool(|| eigh_dense_par(m, par));
+        return super::parallel::on_pool(|| eigh_dense_with(m, par, params));
     }
     if m.nrows() >= 3 {
-        if let Some(s) = eigh_by_inverse_iteration(m, par) {
+        if let Some(s) = eigh_by_inverse_iteration(m, par, params) {
             return Ok(s);
         }
     }
@@ -103,16 +112,20 @@ fn with_workspace<R>(
 }
 
 /// The tridiagonal route of `eigh_dense_par`; None where inverse iteration declines.
-fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
+fn eigh_by_inverse_iteration(
+    m: &Mat<f64>,
+    par: faer::Par,
+    params: &EighParams,
+) -> Option<Spectrum> {
     use faer::linalg::householder;
     let n = m.nrows();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
-    let par = route_parallelism(n, par);
+    let par = route_parallelism(n, par, params);
     let req = tridiagonal_route_scratch(n, bs);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(req, |stack| {
-        let blocked = blocked_reduction(n, par);
-        let (d, e, reduced) = tridiagonal_form(m, blocked, &mut hh, stack);
+        let blocked = blocked_reduction(n, par, params);
+        let (d, e, reduced) = tridiagonal_form(m, blocked, &params.reduction, &mut hh, stack);
         let trid = reduced.matrix(n);
         // faer's blocked form of our reflector sequence (as its tridiag_in_place ends), formed
         // on the other thread while the QL iteration, sequential, finds the eigenvalues
@@ -170,6 +183,7 @@ fn eigh_by_inverse_iteration(m: &Mat<f64>, par: faer::Par) -> Option<Spectrum> {
 fn tridiagonal_form(
     m: &Mat<f64>,
     blocked: bool,
+    reduction: &super::tridiagonalize::ReductionParams,
     hh: &mut Mat<f64>,
     stack: &mut faer::dyn_stack::MemStack,
 ) -> (Vec<f64>, Vec<f64>, Reduced) {
@@ -191,7 +205,8 @@ fn tridiagonal_form(
             }
         });
         let mut tau = vec![0.0; n - 1];
-        let (d, e) = super::tridiagonalize::tridiagonalize(&mut ours, n, &mut tau, true);
+        let (d, e) =
+            super::tridiagonalize::tridiagonalize_with(&mut ours, n, &mut tau, true, reduction);
         for (k, t) in tau.iter().enumerate() {
             hh[(0, k)] = *t;
         }
@@ -248,22 +263,22 @@ fn tridiagonal_route_scratch(n: usize, bs: usize) -> faer::dyn_stack::StackReq {
 
 /// Eigenvalues only, by the tridiagonal route of `eigh` (the same bits as `eigh`'s values);
 /// None where QL does not converge.
-fn eigvalsh_by_ql(m: &Mat<f64>, par: faer::Par) -> Option<Vec<f64>> {
+fn eigvalsh_by_ql(m: &Mat<f64>, par: faer::Par, params: &EighParams) -> Option<Vec<f64>> {
     let n = m.nrows();
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
-    let blocked = blocked_reduction(n, par);
+    let blocked = blocked_reduction(n, par, params);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(tridiagonal_route_scratch(n, bs), |stack| {
-        let (d, e, _) = tridiagonal_form(m, blocked, &mut hh, stack);
+        let (d, e, _) = tridiagonal_form(m, blocked, &params.reduction, &mut hh, stack);
         super::tridiagonal::eigenvalues(&d, &e)
     })
 }
 
 /// The parallelism of the tridiagonal route for an n×n matrix: the caller's, but none below
-/// PARALLEL_FROM (threads cost more than they save: n = 256 took 3.9 ms sequential, 4.6 ms on
+/// `parallel_from` (threads cost more than they save: n = 256 took 3.9 ms sequential, 4.6 ms on
 /// two threads) or with one thread in the pool.
-fn route_parallelism(n: usize, par: faer::Par) -> faer::Par {
-    if n < PARALLEL_FROM || par.degree() < 2 {
+fn route_parallelism(n: usize, par: faer::Par, params: &EighParams) -> faer::Par {
+    if n < params.parallel_from || par.degree() < 2 {
         faer::Par::Seq
     } else {
         par
@@ -272,16 +287,34 @@ fn route_parallelism(n: usize, par: faer::Par) -> faer::Par {
 
 /// Whether the route reduces with our two-thread blocked tridiagonalization (with one thread it
 /// would wait for a helper that never comes, a millisecond per panel).
-fn blocked_reduction(n: usize, par: faer::Par) -> bool {
-    route_parallelism(n, par) != faer::Par::Seq && n >= BLOCKED_FROM
+fn blocked_reduction(n: usize, par: faer::Par, params: &EighParams) -> bool {
+    route_parallelism(n, par, params) != faer::Par::Seq && n >= params.blocked_from
 }
 
-/// From this size on, `eigh` uses the caller's parallelism.
-const PARALLEL_FROM: usize = 400;
-/// From this size on, a parallel `eigh` reduces with our blocked two-thread tridiagonalization
-/// (n = 800: 22 ms against faer's 24 ms sequential; n = 1000: 38 against 52; n = 2000: 302
-/// against faer's 369 ms on two threads); below it faer's sequential reduction is faster.
-const BLOCKED_FROM: usize = 800;
+/// Tuning of `eigh` and `eigvalsh`; the defaults were measured on the 2-core machines here.
+#[derive(Clone, Copy, Debug)]
+pub struct EighParams {
+    /// From this size on, `eigh` uses the caller's parallelism (below it threads cost more than
+    /// they save: n = 256 took 3.9 ms sequential, 4.6 ms on two threads).
+    pub parallel_from: usize,
+    /// From this size on, a parallel `eigh` reduces with the blocked two-thread
+    /// tridiagonalization (n = 800: 22 ms against faer's 24 ms sequential; n = 1000: 38 against
+    /// 52; n = 2000: 302 against faer's 369 ms on two threads); below it faer's sequential
+    /// reduction is faster.
+    pub blocked_from: usize,
+    /// The two-thread reduction's own tuning.
+    pub reduction: super::tridiagonalize::ReductionParams,
+}
+
+impl Default for EighParams {
+    fn default() -> Self {
+        EighParams {
+            parallel_from: 400,
+            blocked_from: 800,
+            reduction: Default::default(),
+        }
+    }
+}
 
 /// faer's own dense symmetric eigensolver (divide and conquer on the tridiagonal matrix): the
 /// fallback of `eigh_dense_par`, and its reference in the tests.
@@ -319,14 +352,15 @@ pub fn eigvalsh_dense(m: &Mat<f64>) -> Result<Vec<f64>, String> {
         return Ok(values);
     }
     let par = faer::get_global_parallelism();
+    let params = EighParams::default();
     // on rayon's pool as a whole when parallel (`on_pool`), as `eigh`
-    if route_parallelism(m.nrows(), par) != faer::Par::Seq
+    if route_parallelism(m.nrows(), par, &params) != faer::Par::Seq
         && rayon::current_thread_index().is_none()
     {
         return super::parallel::on_pool(|| eigvalsh_dense(m));
     }
     if m.nrows() >= 3 {
-        if let Some(values) = eigvalsh_by_ql(m, par) {
+        if let Some(values) = eigvalsh_by_ql(m, par, &params) {
             return Ok(values);
         }
     }
@@ -414,7 +448,7 @@ mod tests {
     ) {
         // the route taken: inverse iteration (Some) or the divide-and-conquer fallback (None)
         assert_eq!(
-            eigh_by_inverse_iteration(h, par).map(|_| ()),
+            eigh_by_inverse_iteration(h, par, &EighParams::default()).map(|_| ()),
             route,
             "{what}"
         );
@@ -463,11 +497,36 @@ mod tests {
     }
 
     #[test]
+    fn eigh_params_choose_the_route_not_the_answer() {
+        // n = 300: by default faer's sequential reduction; with the thresholds at 0 the blocked
+        // two-thread one, and a helper share of a quarter
+        let g = goe(&mut stream(9), 300);
+        let par = faer::Par::rayon(2);
+        let a = eigh_dense_with(&g, par, &EighParams::default()).expect("default");
+        let forced = EighParams {
+            parallel_from: 0,
+            blocked_from: 0,
+            reduction: super::super::tridiagonalize::ReductionParams {
+                helper_share: 0.25,
+                ..Default::default()
+            },
+        };
+        assert!(
+            blocked_reduction(300, par, &forced)
+                && !blocked_reduction(300, par, &EighParams::default())
+        );
+        let b = eigh_dense_with(&g, par, &forced).expect("forced");
+        for (x, y) in a.values.iter().zip(&b.values) {
+            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        }
+    }
+
+    #[test]
     fn eigvalsh_has_the_bits_of_eighs_values_and_agrees_with_faer() {
         // n = 300: faer's reduction on one thread; n = 900 on two threads: ours
         for (n, par) in [(300, faer::Par::Seq), (900, faer::Par::rayon(2))] {
             let g = goe(&mut stream(5), n);
-            let values = eigvalsh_by_ql(&g, par).expect("QL converges");
+            let values = eigvalsh_by_ql(&g, par, &EighParams::default()).expect("QL converges");
             let spectrum = eigh_dense_par(&g, par).expect("eigh");
             assert!(
                 values

@@ -10,6 +10,9 @@ pub mod shift_invert;
 pub mod tridiagonal;
 pub mod tridiagonalize;
 
-pub use eigen::{eigh_dense, eigh_dense_par, eigvalsh_dense, residuals, Spectrum};
+pub use eigen::{
+    eigh_dense, eigh_dense_par, eigh_dense_with, eigvalsh_dense, residuals, EighParams, Spectrum,
+};
 pub use operator::Operator;
 pub use shift_invert::{eigs_near, eigs_near_with, EigsNearParams};
+pub use tridiagonalize::ReductionParams;

@@ -27,13 +27,27 @@ use std::sync::{Mutex, OnceLock};
 
 /// Reflectors per panel (LAPACK's default for dsytrd is 32 as well).
 const PANEL: usize = 32;
-/// Below this trailing size a panel runs on one thread (the split costs more than it saves).
-const SPLIT_FROM: usize = 160;
-/// The helper thread's share of the trailing triangle.
-const HELPER_SHARE: f64 = 0.45;
-/// How long a panel waits for its helper to start before doing the helper's share itself. A
-/// rayon worker starts in 10–40 µs when awake; woken from sleep it took up to 3 ms here.
-const HELPER_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
+/// Tuning of the two-thread reduction; the defaults were measured on the 2-core machines here.
+#[derive(Clone, Copy, Debug)]
+pub struct ReductionParams {
+    /// Below this trailing size a panel runs on one thread (the split costs more than it saves).
+    pub split_from: usize,
+    /// The helper thread's share of the trailing triangle (measured best against 35–60 %).
+    pub helper_share: f64,
+    /// How long a panel waits for its helper to start before doing the helper's share itself. A
+    /// rayon worker starts in 10–40 µs when awake; woken from sleep it took up to 3 ms here.
+    pub helper_wait: std::time::Duration,
+}
+
+impl Default for ReductionParams {
+    fn default() -> Self {
+        ReductionParams {
+            split_from: 160,
+            helper_share: 0.45,
+            helper_wait: std::time::Duration::from_millis(1),
+        }
+    }
+}
 
 /// Reduce the n×n symmetric matrix held column-major in `a` (leading dimension n; only the lower
 /// triangle is read) to tridiagonal form. Returns (diagonal, subdiagonal); on return the strictly
@@ -50,7 +64,18 @@ pub fn tridiagonalize(
     tau: &mut [f64],
     two_threads: bool,
 ) -> (Vec<f64>, Vec<f64>) {
-    reduce_panels(a, n, tau, two_threads, false)
+    tridiagonalize_with(a, n, tau, two_threads, &ReductionParams::default())
+}
+
+/// `tridiagonalize` with explicit tuning.
+pub fn tridiagonalize_with(
+    a: &mut [f64],
+    n: usize,
+    tau: &mut [f64],
+    two_threads: bool,
+    params: &ReductionParams,
+) -> (Vec<f64>, Vec<f64>) {
+    reduce_panels(a, n, tau, two_threads, false, params)
 }
 
 /// `tridiagonalize`; `busy`: run both shares of every split panel on this thread from the start,
@@ -61,6 +86,7 @@ fn reduce_panels(
     tau: &mut [f64],
     two_threads: bool,
     mut busy: bool,
+    params: &ReductionParams,
 ) -> (Vec<f64>, Vec<f64>) {
     debug_assert_eq!(a.len(), n * n);
     debug_assert!(tau.len() + 1 >= n);
@@ -91,12 +117,13 @@ fn reduce_panels(
             d: &mut d,
             e: &mut e,
             tau: &mut *tau,
+            helper_wait: params.helper_wait,
         };
         // columns [j0, split) here, [split, n) on a helper: 45 % of the trailing triangle there
         // (this thread also forms the reflectors; measured best against 35–60 %)
         let trailing = n - j0;
-        let split = n - ((trailing as f64) * HELPER_SHARE.sqrt()) as usize;
-        if two_threads && trailing >= SPLIT_FROM && split > j0 + pb {
+        let split = n - ((trailing as f64) * params.helper_share.sqrt()) as usize;
+        if two_threads && trailing >= params.split_from && split > j0 + pb {
             panel.split = split;
             let (mine, theirs) = a.split_at_mut(split * n);
             if busy {
@@ -137,6 +164,8 @@ struct Panel<'a> {
     d: &'a mut [f64],
     e: &'a mut [f64],
     tau: &'a mut [f64],
+    /// `ReductionParams::helper_wait`.
+    helper_wait: std::time::Duration,
 }
 
 impl Panel<'_> {
@@ -158,7 +187,7 @@ impl Panel<'_> {
         let _release = Release(helper);
         let t = std::time::Instant::now();
         while !helper.started.load(Ordering::Acquire) {
-            if t.elapsed() > HELPER_WAIT {
+            if t.elapsed() > self.helper_wait {
                 if let Ok(mut theirs) = helper.theirs.try_lock() {
                     helper.alone.store(true, Ordering::Release);
                     return self.reduce(a, pq, Share::Alone(&mut theirs));
@@ -763,7 +792,8 @@ mod tests {
             pool.install(|| {
                 let mut a = a0.clone();
                 let mut tau = vec![0.0; n - 1];
-                let (d, e) = reduce_panels(&mut a, n, &mut tau, true, busy);
+                let (d, e) =
+                    reduce_panels(&mut a, n, &mut tau, true, busy, &ReductionParams::default());
                 (a, tau, d, e)
             })
         };
