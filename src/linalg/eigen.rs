@@ -71,7 +71,11 @@ pub fn eigh_dense_with(
         return super::parallel::on_pool(|| eigh_dense_with(m, par, params));
     }
     if m.nrows() >= 3 {
-        if let Some(s) = eigh_by_inverse_iteration(m, par, params) {
+        let s = eigh_by_inverse_iteration(m, par, params);
+        if crate::progress::interrupted() {
+            return Err("interrupted".into());
+        }
+        if let Some(s) = s {
             return Ok(s);
         }
     }
@@ -360,7 +364,11 @@ pub fn eigvalsh_dense(m: &Mat<f64>) -> Result<Vec<f64>, String> {
         return super::parallel::on_pool(|| eigvalsh_dense(m));
     }
     if m.nrows() >= 3 {
-        if let Some(values) = eigvalsh_by_ql(m, par, &params) {
+        let values = eigvalsh_by_ql(m, par, &params);
+        if crate::progress::interrupted() {
+            return Err("interrupted".into());
+        }
+        if let Some(values) = values {
             return Ok(values);
         }
     }

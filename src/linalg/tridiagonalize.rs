@@ -107,6 +107,10 @@ fn reduce_panels(
     let mut j0 = 0;
     // `busy`: set once a helper was seen to lose its core (see below)
     while j0 + 1 < n {
+        // Ctrl-C: stop between panels (the caller sees the flag and discards the result)
+        if crate::progress::interrupted() {
+            return (d, e);
+        }
         let pb = PANEL.min(n - 1 - j0);
         let mut panel = Panel {
             n,
