@@ -17,8 +17,21 @@ thread_local! {
     static DOMAIN: std::cell::Cell<&'static str> = const { std::cell::Cell::new("") };
 }
 
+/// The domains in the order they were first registered: the reference's sections.
+static DOMAIN_ORDER: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+/// The reference's sections, in registration order.
+pub fn domains() -> Vec<&'static str> {
+    DOMAIN_ORDER.lock().map(|d| d.clone()).unwrap_or_default()
+}
+
 /// Register a domain's functions under its name: the reference groups them by it.
 pub fn in_domain(engine: &mut Engine, domain: &'static str, register: impl FnOnce(&mut Engine)) {
+    if let Ok(mut order) = DOMAIN_ORDER.lock() {
+        if !order.contains(&domain) {
+            order.push(domain);
+        }
+    }
     let before = DOMAIN.with(|d| d.replace(domain));
     register(engine);
     DOMAIN.with(|d| d.set(before));
@@ -234,11 +247,16 @@ pub fn process_bytes() -> Option<(u64, u64)> {
 
 /// Check that `n` elements of `bytes_each` bytes fit in memory before allocating them.
 pub fn check_alloc(func: &str, what: &str, n: u128, bytes_each: u128) -> Res<()> {
+    fits_in_memory(what, n, bytes_each).map_err(|e| format!("{func}: {e}").into())
+}
+
+/// `check_alloc` for plain Rust (domains): "WHAT would need … but only … is available".
+pub fn fits_in_memory(what: &str, n: u128, bytes_each: u128) -> Result<(), String> {
     let need = n.saturating_mul(bytes_each);
     let budget = memory_budget() as u128;
     if need > budget {
-        return err(format!(
-            "{func}: {what} would need {} but only {} of memory is available",
+        return Err(format!(
+            "{what} would need {} but only {} of memory is available",
             human_bytes(need),
             human_bytes(budget)
         ));

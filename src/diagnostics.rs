@@ -139,27 +139,22 @@ pub fn signatures_hint(sig: &str) -> String {
 /// Whether a compile error means the input is unfinished (an open `{`, `(` or `[`, or a string),
 /// so the REPL should read another line instead of reporting it.
 pub fn is_incomplete(engine: &rhai::Engine, input: &str) -> bool {
-    // rhai compiles an unclosed block comment as the end of the script: wait for its end
-    if matches!(scan(input), Scan::InComment) {
-        return true;
-    }
-    match engine.compile(input) {
-        Ok(_) => false,
-        Err(e) => {
-            use rhai::ParseErrorType as P;
-            match scan(input) {
-                // a "…" string cannot span lines: the error is final, say it now
-                Scan::BrokenString => false,
-                Scan::InComment => true,
-                Scan::Open(depth) => {
-                    depth > 0
-                        || matches!(
-                            &*e.0,
-                            P::UnexpectedEOF | P::BadInput(rhai::LexError::UnterminatedString)
-                        )
-                }
+    match scan(input) {
+        // rhai compiles an unclosed block comment as the end of the script: wait for its end
+        Scan::InComment => true,
+        // a "…" string cannot span lines: the error is final, say it now
+        Scan::BrokenString => false,
+        Scan::Open(depth) => match engine.compile(input) {
+            Ok(_) => false,
+            Err(e) => {
+                use rhai::ParseErrorType as P;
+                depth > 0
+                    || matches!(
+                        &*e.0,
+                        P::UnexpectedEOF | P::BadInput(rhai::LexError::UnterminatedString)
+                    )
             }
-        }
+        },
     }
 }
 

@@ -15,7 +15,7 @@ pub struct FnDoc {
     pub signature: String,
     /// One-line (or short) documentation.
     pub doc: String,
-    /// The reference section: a domain of `crate::DOMAINS`.
+    /// The reference section: the domain it was registered in (`args::in_domain`).
     pub domain: String,
 }
 
@@ -95,7 +95,7 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
             name: shown,
             signature,
             doc,
-            domain: domain.unwrap_or_else(|| "rhai built-ins".into()),
+            domain: domain.unwrap_or_else(|| BUILTINS.into()),
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
@@ -159,14 +159,31 @@ pub fn help_text(name: &str) -> String {
         .join("\n")
 }
 
+/// The reference's sections: each domain in registration order with its entries, rhai's
+/// built-ins last.
+fn sections() -> Vec<(&'static str, Vec<&'static FnDoc>)> {
+    crate::args::domains()
+        .into_iter()
+        .chain([BUILTINS])
+        .map(|domain| {
+            let entries = table().iter().filter(|d| d.domain == domain).collect();
+            (domain, entries)
+        })
+        .filter(|(_, entries): &(_, Vec<_>)| !entries.is_empty())
+        .collect()
+}
+
+/// The section of rhai's own functions.
+const BUILTINS: &str = "rhai built-ins";
+
 /// Text for `help()`: one line per function name with its first sentence, grouped by domain
-/// in the order of `crate::DOMAINS` (rhai's built-ins by name only, they are many).
+/// (rhai's built-ins by name only, they are many).
 pub fn overview() -> String {
     let mut s =
         String::from("disco functions by domain (help(\"name\") for signatures and examples):\n");
-    for domain in crate::DOMAINS {
+    for (domain, entries) in sections() {
         let mut by_name: BTreeMap<&str, &FnDoc> = BTreeMap::new();
-        for d in table().iter().filter(|d| d.domain == domain) {
+        for d in entries {
             if d.name.chars().next().is_some_and(|c| c.is_alphabetic()) {
                 by_name.entry(d.name.as_str()).or_insert(d);
             }
@@ -175,7 +192,7 @@ pub fn overview() -> String {
             continue;
         }
         s.push_str(&format!("\n{domain}\n"));
-        if domain == "rhai built-ins" {
+        if domain == BUILTINS {
             let names: Vec<&str> = by_name.keys().copied().collect();
             for chunk in names.chunks(8) {
                 s.push_str(&format!("  {}\n", chunk.join(", ")));
@@ -249,18 +266,11 @@ pub fn markdown() -> String {
          themselves; a test fails when this file is out of date. Sections follow the domains; \
          `help(\"name\")` in a script or the REPL prints one entry.\n\n",
     );
-    for domain in crate::DOMAINS {
-        let entries: Vec<&FnDoc> = table().iter().filter(|d| d.domain == domain).collect();
-        if entries.is_empty() {
-            continue;
-        }
+    let sections = sections();
+    for (domain, _) in &sections {
         s.push_str(&format!("- [{domain}](#{})\n", anchor(domain)));
     }
-    for domain in crate::DOMAINS {
-        let entries: Vec<&FnDoc> = table().iter().filter(|d| d.domain == domain).collect();
-        if entries.is_empty() {
-            continue;
-        }
+    for (domain, entries) in sections {
         s.push_str(&format!("\n## {domain}\n"));
         let mut last = "";
         for d in entries {

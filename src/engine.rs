@@ -241,12 +241,10 @@ fn register_core(engine: &mut Engine) {
         let have = s.chars().count();
         if len > 0 && len as usize > have && !fill.is_empty() {
             crate::args::check_alloc("pad", "the string", len as u128, 4)?;
+            // copies of fill, the last one cut at len characters
             let mut out = s.to_string();
-            while out.chars().count() < len as usize {
-                out.push_str(fill);
-            }
-            let cut: String = out.chars().take(len as usize).collect();
-            *s = cut.into();
+            out.extend(fill.chars().cycle().take(len as usize - have));
+            *s = out.into();
         }
         Ok(())
     });
@@ -380,7 +378,10 @@ pub fn build_engine() -> Engine {
     in_domain(&mut engine, "files", crate::io::script::register);
     crate::register_domains(&mut engine);
 
-    crate::docs::install(crate::docs::collect(&engine));
+    // the reference is the same for every engine: collected once per process
+    if crate::docs::table().is_empty() {
+        crate::docs::install(crate::docs::collect(&engine));
+    }
     engine
 }
 

@@ -58,26 +58,6 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     );
 }
 
-/// The order of the reference's sections: the domains as `register_domains` and
-/// `build_engine` register them, rhai's own built-ins last.
-pub const DOMAINS: [&str; 15] = [
-    "scripts and sessions",
-    "arrays",
-    "files",
-    "figures",
-    "lattices",
-    "tight binding",
-    "statistics and fits",
-    "percolation",
-    "Ising model",
-    "point patterns and evolving networks",
-    "neural networks",
-    "spring networks",
-    "studies: seed 000",
-    "studies: seed 002",
-    "rhai built-ins",
-];
-
 fn cuda_devices() -> String {
     #[cfg(feature = "cuda")]
     {

@@ -48,6 +48,40 @@ impl Operator {
             }
         }
     }
+    /// Gershgorin's interval [lo, hi] holding every eigenvalue.
+    pub fn gershgorin(&self) -> (f64, f64) {
+        match self {
+            Operator::Dense(m) => {
+                let n = m.nrows();
+                let mut lo = f64::INFINITY;
+                let mut hi = f64::NEG_INFINITY;
+                for i in 0..n {
+                    let r: f64 = (0..n).filter(|&j| j != i).map(|j| m[(i, j)].abs()).sum();
+                    lo = lo.min(m[(i, i)] - r);
+                    hi = hi.max(m[(i, i)] + r);
+                }
+                (lo, hi)
+            }
+            Operator::Sparse { diag, off, .. } => {
+                let mut r = vec![0.0; diag.len()];
+                for &(i, j, v) in off {
+                    r[i] += v.abs();
+                    r[j] += v.abs();
+                }
+                let lo = diag
+                    .iter()
+                    .zip(&r)
+                    .map(|(d, r)| d - r)
+                    .fold(f64::INFINITY, f64::min);
+                let hi = diag
+                    .iter()
+                    .zip(&r)
+                    .map(|(d, r)| d + r)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (lo, hi)
+            }
+        }
+    }
     /// The dense matrix, borrowed when the operator is dense already.
     pub fn as_dense(&self) -> std::borrow::Cow<'_, Mat<f64>> {
         match self {

@@ -55,41 +55,6 @@ pub fn eigs_near(
     eigs_near_with(h, sigma, k, tol, seed, EigsNearParams::default())
 }
 
-/// Gershgorin's interval [lo, hi] holding every eigenvalue of H.
-fn gershgorin(h: &Operator) -> (f64, f64) {
-    match h {
-        Operator::Dense(m) => {
-            let n = m.nrows();
-            let mut lo = f64::INFINITY;
-            let mut hi = f64::NEG_INFINITY;
-            for i in 0..n {
-                let r: f64 = (0..n).filter(|&j| j != i).map(|j| m[(i, j)].abs()).sum();
-                lo = lo.min(m[(i, i)] - r);
-                hi = hi.max(m[(i, i)] + r);
-            }
-            (lo, hi)
-        }
-        Operator::Sparse { diag, off, .. } => {
-            let mut r = vec![0.0; diag.len()];
-            for &(i, j, v) in off {
-                r[i] += v.abs();
-                r[j] += v.abs();
-            }
-            let lo = diag
-                .iter()
-                .zip(&r)
-                .map(|(d, r)| d - r)
-                .fold(f64::INFINITY, f64::min);
-            let hi = diag
-                .iter()
-                .zip(&r)
-                .map(|(d, r)| d + r)
-                .fold(f64::NEG_INFINITY, f64::max);
-            (lo, hi)
-        }
-    }
-}
-
 /// `eigs_near` with explicit tuning (the tests use it to force the iterative route on small
 /// lattices).
 pub fn eigs_near_with(
@@ -110,7 +75,7 @@ pub fn eigs_near_with(
     if !(tol > 0.0 && tol.is_finite()) {
         return Err(format!("tol must be a positive number, got {tol}"));
     }
-    let (lo, hi) = gershgorin(h);
+    let (lo, hi) = h.gershgorin();
     if !(lo.is_finite() && hi.is_finite()) {
         return Err(
             "H has entries that are not finite, or row sums beyond the range of f64 (scale H down)"

@@ -145,17 +145,11 @@ fn check_weights(shape_w: &[usize]) -> MlResult<()> {
         .iter()
         .try_fold(1u128, |a, &d| a.checked_mul(d as u128))
         .unwrap_or(u128::MAX);
-    let need = n.saturating_mul(16);
-    let budget = crate::args::memory_budget() as u128;
-    if need > budget {
-        return Err(format!(
-            "{n} weights of shape {shape_w:?} would need {} with their gradients and optimiser \
-             state, but only {} of memory is available",
-            crate::args::human_bytes(need),
-            crate::args::human_bytes(budget)
-        ));
-    }
-    Ok(())
+    crate::args::fits_in_memory(
+        &format!("{n} weights of shape {shape_w:?} with their gradients and optimiser state"),
+        n,
+        16,
+    )
 }
 
 fn init<R: Rng>(
