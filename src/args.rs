@@ -47,7 +47,7 @@ pub fn reg<A: 'static, const N: usize, const X: bool, R, const F: bool, FUNC>(
     f: FUNC,
 ) where
     R: Variant + Clone,
-    FUNC: RhaiNativeFunc<A, N, X, R, F> + 'static,
+    FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
 {
     let mut comments: Vec<String> = doc.lines().map(|l| format!("/// {l}")).collect();
     DOMAIN.with(|d| {

@@ -17,6 +17,8 @@ pub fn format_error(err: &EvalAltResult, source: &str, file: &str) -> String {
             EvalAltResult::ErrorInFunctionCall(name, src, inner, pos) => {
                 let what = if name.starts_with("anon$") {
                     "a closure".to_string()
+                } else if let Some(i) = name.strip_prefix("ensemble realization ") {
+                    format!("realization {i} of 'ensemble'")
                 } else {
                     format!("'{name}'")
                 };

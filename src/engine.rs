@@ -65,6 +65,35 @@ pub fn set_params(p: BTreeMap<String, String>) {
     USED.with(|u| u.borrow_mut().clear());
 }
 
+static SOURCES: Mutex<BTreeMap<String, std::sync::Arc<str>>> = Mutex::new(BTreeMap::new());
+
+/// Remember the text of a script run under `name` (its source name in positions), so that code
+/// which needs a closure's own text (`ensemble`'s record files) can find it.
+pub fn register_source(name: &str, text: &str) {
+    if let Ok(mut m) = SOURCES.lock() {
+        m.insert(name.to_string(), text.into());
+    }
+}
+
+/// The text registered for `name`.
+pub fn script_source(name: &str) -> Option<std::sync::Arc<str>> {
+    SOURCES.lock().ok()?.get(name).cloned()
+}
+
+/// The parameters as set, for worker threads that run script code (`ensemble`).
+pub fn params_snapshot() -> BTreeMap<String, String> {
+    PARAMS.with(|m| m.borrow().clone())
+}
+
+/// Give this (worker) thread the script's parameters.
+pub(crate) fn install_params(p: &BTreeMap<String, String>) {
+    PARAMS.with(|m| {
+        if *m.borrow() != *p {
+            *m.borrow_mut() = p.clone();
+        }
+    });
+}
+
 /// Parameters given on the command line that the script never asked for (likely misspelt).
 pub fn unused_params() -> Vec<String> {
     let used = USED.with(|u| u.borrow().clone());
@@ -335,6 +364,7 @@ fn register_core(engine: &mut Engine) {
 /// Build disco's engine: limits, stdlib resolver, core functions and every domain.
 pub fn build_engine() -> Engine {
     let mut engine = Engine::new();
+    crate::ensemble::script::reset_calls();
     // Limits so that a runaway script errors out instead of exhausting memory or the stack.
     engine.set_max_call_levels(128);
     engine.set_max_expr_depths(256, 128);

@@ -12,6 +12,7 @@ pub mod array;
 pub mod diagnostics;
 pub mod docs;
 pub mod engine;
+pub mod ensemble;
 pub mod io;
 pub mod ising;
 pub mod lattice;
@@ -33,6 +34,7 @@ pub use engine::build_engine;
 /// Register every physics domain (called by `build_engine`).
 pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     use args::in_domain;
+    in_domain(engine, "ensembles", ensemble::script::register);
     in_domain(engine, "figures", plot::script::register);
     in_domain(engine, "lattices", lattice::script::register);
     in_domain(engine, "tight binding", tightbinding::script::register);

@@ -1,8 +1,9 @@
-//! The `disco` command line: run, repl, eval, doc, check, doctor.
+//! The `disco` command line: run, merge, slurm, repl, eval, doc, check, doctor.
 
 use clap::{Parser, Subcommand};
 use disco::diagnostics::format_error;
 use disco::engine::{parse_params, set_params, unused_params};
+use disco::ensemble::{cluster, script as ensemble, Shard};
 use std::process::ExitCode;
 
 // candle allocates a fresh buffer for every tensor op; the system allocator returns and
@@ -70,7 +71,55 @@ enum Command {
     Run {
         /// The script.
         file: String,
+        /// Run only shard i of n of every `ensemble` (0 <= i < n) and save it for `disco merge`;
+        /// inside a Slurm job array the shard is read from SLURM_ARRAY_TASK_ID/_COUNT.
+        #[arg(long, value_name = "i/n")]
+        shard: Option<String>,
+        /// Where shard files go (default: OUT/.shards for out=OUT, else .shards).
+        #[arg(long, value_name = "DIR")]
+        shard_dir: Option<String>,
         /// Parameters as key=value, read in the script with `param("key", default)`.
+        params: Vec<String>,
+    },
+    /// Assemble the shards of a sharded run: runs the script again with every ensemble read from
+    /// the shard files, so its results and figures are those of a one-machine run.
+    Merge {
+        /// The run's output folder (holding .shards/) or its shard folder.
+        dir: String,
+    },
+    /// Write (and with --submit, submit) a Slurm job array running a script's shards, and a merge
+    /// job that runs when all of them succeeded.
+    Slurm {
+        /// The script.
+        file: String,
+        /// Array tasks (= shards).
+        #[arg(long, default_value_t = 16)]
+        tasks: usize,
+        /// Wall time per task (sbatch --time).
+        #[arg(long)]
+        time: Option<String>,
+        /// Partition (sbatch --partition).
+        #[arg(long)]
+        partition: Option<String>,
+        /// CPUs per task (sbatch --cpus-per-task; disco uses them all).
+        #[arg(long)]
+        cpus: Option<usize>,
+        /// Memory per task (sbatch --mem).
+        #[arg(long)]
+        mem: Option<String>,
+        /// Only these shards, e.g. 3,7 (re-submitting those a merge reported missing).
+        #[arg(long, value_delimiter = ',')]
+        only: Option<Vec<usize>>,
+        /// Submit with sbatch (else only write the scripts).
+        #[arg(long)]
+        submit: bool,
+        /// Show the state of the run's submitted jobs (sacct/squeue) instead.
+        #[arg(long)]
+        status: bool,
+        /// Where shard files go (default: OUT/.shards for out=OUT, else .shards).
+        #[arg(long, value_name = "DIR")]
+        shard_dir: Option<String>,
+        /// Parameters as key=value, passed to every task.
         params: Vec<String>,
     },
     /// Interactive session.
@@ -119,6 +168,7 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
         }
     };
     ast.set_source(name);
+    disco::engine::register_source(name, src);
     let mut scope = rhai::Scope::new();
     let result = engine.eval_ast_with_scope::<rhai::Dynamic>(&mut scope, &ast);
     for p in unused_params() {
@@ -139,6 +189,187 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
             } else {
                 1
             })
+        }
+    }
+}
+
+/// `disco run`: the whole script here, or one shard of its ensembles.
+fn run_file(
+    file: &str,
+    shard: Option<&str>,
+    shard_dir: Option<&str>,
+    params: &[String],
+) -> ExitCode {
+    let src = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("disco: cannot read '{file}': {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let shard = match shard.map(Shard::parse).or_else(cluster::shard_from_env) {
+        None => return run_source(&src, file, params, false),
+        Some(Ok(s)) => s,
+        Some(Err(e)) => {
+            eprintln!("disco: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = cluster::shard_dir(params, shard_dir);
+    let spec = match cluster::RunSpec::new(file, params, shard.count) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("disco: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|_| spec.save(&dir))
+    {
+        eprintln!("disco: shard folder {}: {e}", dir.display());
+        return ExitCode::from(2);
+    }
+    ensemble::set_mode(ensemble::Mode::Shard {
+        shard,
+        dir: dir.clone(),
+    });
+    disco::io::discard_script_writes(true);
+    eprintln!(
+        "shard {}/{}: computing this shard's realizations of every ensemble; what the script prints here uses stand-ins for the other shards' (the merge prints and writes the real results)",
+        shard.index, shard.count
+    );
+    let code = run_source(&src, file, params, false);
+    let (done, failed) = ensemble::shard_outcome();
+    if code != ExitCode::SUCCESS && done > 0 && !failed {
+        // the rest of the script ran on placeholders (NaN for the other shards' realizations);
+        // the merge runs it on the full results
+        eprintln!(
+            "note: shard {}/{}: the script stopped after its ensembles were saved; that is expected in a shard run (the merge runs the rest)",
+            shard.index, shard.count
+        );
+    } else if code != ExitCode::SUCCESS {
+        return code;
+    }
+    eprintln!(
+        "shard {}/{}: {done} ensemble(s) saved in {}; run `disco merge {}` when every shard is done",
+        shard.index,
+        shard.count,
+        dir.display(),
+        dir.display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `disco merge DIR`: run the script again with every ensemble read from the shards.
+fn merge(dir: &str) -> ExitCode {
+    let dir = cluster::find_shard_dir(std::path::Path::new(dir));
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let spec = match cluster::RunSpec::load(&dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("disco merge: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let src = match std::fs::read_to_string(&spec.script) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "disco merge: cannot read the script {}: {e}",
+                spec.script.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = std::env::set_current_dir(&spec.cwd) {
+        eprintln!("disco merge: cannot enter {}: {e}", spec.cwd.display());
+        return ExitCode::from(2);
+    }
+    ensemble::set_mode(ensemble::Mode::Merge { dir });
+    run_source(&src, &spec.script.to_string_lossy(), &spec.params, false)
+}
+
+/// `disco slurm`: write (and submit) the job array and its merge, or show their state.
+fn slurm(
+    file: &str,
+    opts: &cluster::SlurmOpts,
+    submit: bool,
+    status: bool,
+    shard_dir: Option<&str>,
+    params: &[String],
+) -> ExitCode {
+    let dir = cluster::shard_dir(params, shard_dir);
+    if status {
+        return match cluster::status(&dir) {
+            Ok(s) => {
+                print!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("disco slurm: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    if opts.tasks == 0 {
+        eprintln!("disco slurm: --tasks must be at least 1");
+        return ExitCode::from(2);
+    }
+    if let Some(bad) = opts.only.iter().flatten().find(|&&i| i >= opts.tasks) {
+        eprintln!(
+            "disco slurm: --only {bad} is not a shard of --tasks {}",
+            opts.tasks
+        );
+        return ExitCode::from(2);
+    }
+    if let Err(e) = parse_params(params) {
+        eprintln!("disco slurm: {e}");
+        return ExitCode::from(2);
+    }
+    let result = (|| -> Result<String, String> {
+        let spec = cluster::RunSpec::new(file, params, opts.tasks)?;
+        let exe =
+            std::env::current_exe().map_err(|e| format!("cannot find the disco binary: {e}"))?;
+        let (a, m) = cluster::write_sbatch(&spec, &dir, opts, &exe)?;
+        if !submit {
+            return Ok(format!(
+                "wrote {} and {}
+submit with: disco slurm {file} --tasks {} --submit … (or sbatch them yourself: the merge with --dependency=afterok:ARRAY_ID)
+",
+                a.display(),
+                m.display(),
+                opts.tasks
+            ));
+        }
+        let abs = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            spec.cwd.join(&dir)
+        };
+        let (ja, jm) = cluster::submit(&abs, &a, &m)?;
+        Ok(format!(
+            "submitted array job {ja} ({} tasks) and merge job {jm} (after all of them succeed)
+logs: {}
+state: disco slurm {file} --status{}
+",
+            opts.only.as_ref().map_or(opts.tasks, |o| o.len()),
+            abs.join("logs").display(),
+            params
+                .iter()
+                .find(|p| p.starts_with("out="))
+                .map(|p| format!(" {p}"))
+                .unwrap_or_default()
+        ))
+    })();
+    match result {
+        Ok(s) => {
+            print!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("disco slurm: {e}");
+            ExitCode::from(1)
         }
     }
 }
@@ -173,13 +404,36 @@ fn main() -> ExitCode {
         }
     }
     match cli.command {
-        Command::Run { file, params } => match std::fs::read_to_string(&file) {
-            Ok(src) => run_source(&src, &file, &params, false),
-            Err(e) => {
-                eprintln!("disco: cannot read '{file}': {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Run {
+            file,
+            shard,
+            shard_dir,
+            params,
+        } => run_file(&file, shard.as_deref(), shard_dir.as_deref(), &params),
+        Command::Merge { dir } => merge(&dir),
+        Command::Slurm {
+            file,
+            tasks,
+            time,
+            partition,
+            cpus,
+            mem,
+            only,
+            submit,
+            status,
+            shard_dir,
+            params,
+        } => {
+            let opts = cluster::SlurmOpts {
+                tasks,
+                time,
+                partition,
+                cpus,
+                mem,
+                only,
+            };
+            slurm(&file, &opts, submit, status, shard_dir.as_deref(), &params)
+        }
         Command::Eval { expr, params } => run_source(&expr, "<eval>", &params, true),
         Command::Repl => ExitCode::from(disco::repl::run() as u8),
         Command::Check { file } => {

@@ -21,6 +21,17 @@ pub fn set_global_seed(seed: u64) {
     GLOBAL.with(|g| *g.borrow_mut() = StdRng::seed_from_u64(seed));
 }
 
+/// The script-global stream's state, to put back with `restore_global` (code that runs script
+/// closures on this thread re-seeds it per realization).
+pub fn save_global() -> StdRng {
+    GLOBAL.with(|g| g.borrow().clone())
+}
+
+/// Put back a state taken by `save_global`.
+pub fn restore_global(state: StdRng) {
+    GLOBAL.with(|g| *g.borrow_mut() = state);
+}
+
 /// Draw the next seed from the script-global stream: functions called without an explicit seed
 /// use it, so a sequence of calls after `seed(n)` is reproducible.
 pub fn next_seed() -> u64 {

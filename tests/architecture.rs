@@ -72,3 +72,24 @@ fn domains_name_no_paper_and_import_no_study() {
         }
     }
 }
+
+#[test]
+fn ensemble_records_and_cluster_code_are_plain_rust() {
+    // the record files, reductions and Slurm scripts are testable without an interpreter; only
+    // ensemble/script.rs runs script closures
+    for (file, code) in sources("ensemble") {
+        if file.ends_with("script.rs") {
+            continue;
+        }
+        assert!(
+            !code.contains("rhai::"),
+            "{file}: keep rhai in ensemble/script.rs"
+        );
+        for d in DOMAINS.iter().chain(&["studies"]) {
+            assert!(
+                !code.contains(&format!("crate::{d}::")) || *d == "io",
+                "{file} imports crate::{d}: ensembles know no physics"
+            );
+        }
+    }
+}

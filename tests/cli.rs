@@ -556,3 +556,34 @@ fn errors_inside_functions_and_modules_keep_their_positions() {
     let (_, err) = go("t.rhai");
     assert!(err.contains("\n      | \t          ^"), "{err:?}");
 }
+
+#[test]
+fn example_ensembles_gives_goe_to_poisson_level_statistics() {
+    let d = tmpdir("ensembles");
+    let out_arg = format!("out={}", d.display());
+    let (code, out, err) = run(&["run", "examples/ensembles.rhai", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    let js: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("results.json")).unwrap()).unwrap();
+    let r: Vec<f64> = js["r"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // GOE 0.5307 at weak disorder; towards Poisson 0.386 at W = 40 (M = 6 is not there yet)
+    assert!((r[0] - 0.5307).abs() < 0.012, "{r:?}");
+    assert!(r[2] < 0.45 && r[0] - r[2] > 0.08, "{r:?}");
+    assert!(d.join("ratio.png").exists() && d.join("r_W5.0.bin").exists());
+    // run again: every ensemble is read back from its checkpoint, same numbers
+    let (code, out2, err) = run(&["run", "examples/ensembles.rhai", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, out2);
+}
+
+#[test]
+fn to_json_of_a_map_writes_its_ndarrays_as_lists() {
+    let (code, out, err) = run(&["eval", "to_json(#{m: zeros(2), b: [ones(1)]})"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), r#"{"b":[[1.0]],"m":[0.0,0.0]}"#);
+}

@@ -14,6 +14,34 @@ use std::path::{Path, PathBuf};
 /// `.NAME.tmpPID` beside the target: removed on SIGINT/SIGTERM (`remove_temps_on_signals`), and
 /// swept by the next write to the same target when its process is gone (after `kill -9`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if DISCARD_WRITES.load(std::sync::atomic::Ordering::Relaxed) {
+        if !DISCARD_NOTED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "note: shard run: the script's own files ({} and the rest) are written by the merge, not here",
+                path.display()
+            );
+        }
+        return Ok(());
+    }
+    write_atomic_always(path, bytes)
+}
+
+static DISCARD_WRITES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static DISCARD_NOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Make the script's writes (`save`, figures, models) do nothing: a shard's results hold NaN for
+/// the other shards' realizations, so only the merge writes the script's files.
+pub fn discard_script_writes(on: bool) {
+    DISCARD_WRITES.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the script's writes are being discarded (a shard run).
+pub fn discarding_script_writes() -> bool {
+    DISCARD_WRITES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `write_atomic`, also in a shard run (for the run's own bookkeeping files).
+pub fn write_atomic_always(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.is_dir() {
             return Err(std::io::Error::other("it is a directory"));

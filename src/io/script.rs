@@ -113,7 +113,8 @@ fn save_impl(path: &str, value: &Dynamic, header: Option<Vec<String>>) -> Res<()
             let t =
                 serde_json::to_string_pretty(&to_json(value)).map_err(|e| format!("save: {e}"))?;
             let lost = non_finite(value);
-            if lost > 0 {
+            // a shard's results hold NaN placeholders and are not written: nothing to warn about
+            if lost > 0 && !super::discarding_script_writes() {
                 eprintln!(
                     "warning: save: {lost} value(s) in '{path}' are NaN or ±inf, which JSON cannot \
                      hold: written as null, and load gives () for them (.npy keeps them)"
@@ -224,6 +225,18 @@ pub fn register(engine: &mut Engine) {
         "JSON text of a value (ndarrays become lists).",
         |v: Dynamic| -> Res<String> {
             serde_json::to_string(&to_json(&v)).map_err(|e| format!("to_json: {e}").into())
+        },
+    );
+    // rhai's own to_json for maps would win for a map argument (a closer type match) and writes
+    // an ndarray inside it as its Rust type name
+    reg(
+        engine,
+        "to_json",
+        &["value: map", "string"],
+        "JSON text of a map (ndarrays inside become lists).",
+        |v: Map| -> Res<String> {
+            serde_json::to_string(&to_json(&Dynamic::from_map(v)))
+                .map_err(|e| format!("to_json: {e}").into())
         },
     );
     reg(
