@@ -128,6 +128,38 @@ pub fn table() -> &'static [FnDoc] {
     TABLE.get().map(|v| v.as_slice()).unwrap_or(&[])
 }
 
+/// The reference's examples, one block per group of names (`//! name other` starts a block).
+const EXAMPLES: &str = include_str!("../docs/examples.rhai");
+
+/// The example blocks: (the names each one shows, its code), in file order.
+pub fn examples() -> Vec<(Vec<String>, String)> {
+    let mut out: Vec<(Vec<String>, String)> = Vec::new();
+    for line in EXAMPLES.lines() {
+        if let Some(names) = line.strip_prefix("//! ") {
+            out.push((
+                names.split_whitespace().map(str::to_string).collect(),
+                String::new(),
+            ));
+        } else if let Some((_, code)) = out.last_mut() {
+            code.push_str(line);
+            code.push('\n');
+        }
+    }
+    for (_, code) in &mut out {
+        *code = code.trim_end().to_string();
+    }
+    out
+}
+
+/// The index of the example block showing `name`, and its code.
+pub fn example_of(name: &str) -> Option<(usize, String)> {
+    examples()
+        .into_iter()
+        .enumerate()
+        .find(|(_, (names, _))| names.iter().any(|n| n == name))
+        .map(|(i, (_, code))| (i, code))
+}
+
 /// All signatures registered under `name`.
 pub fn lookup(name: &str) -> Vec<&'static FnDoc> {
     table().iter().filter(|d| d.name == name).collect()
@@ -153,10 +185,19 @@ pub fn help_text(name: &str) -> String {
             near.join(", ")
         );
     }
-    hits.iter()
+    let mut text = hits
+        .iter()
         .map(|d| format!("{}\n    {}", d.signature, d.doc))
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    if let Some((_, code)) = example_of(name) {
+        text.push_str("\nExample:\n");
+        for line in code.lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
+        text.truncate(text.trim_end().len());
+    }
+    text
 }
 
 /// The reference's sections: each domain in registration order with its entries, rhai's
@@ -272,13 +313,30 @@ pub fn markdown() -> String {
     }
     for (domain, entries) in sections {
         s.push_str(&format!("\n## {domain}\n"));
-        let mut last = "";
-        for d in entries {
-            if d.name != last {
-                s.push_str(&format!("\n### `{}`\n\n", d.name));
-                last = &d.name;
+        // an example shared by several names is shown under the first of them in the section
+        let mut shown: BTreeMap<usize, &str> = BTreeMap::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let name = entries[i].name.as_str();
+            s.push_str(&format!("\n### `{name}`\n\n"));
+            while i < entries.len() && entries[i].name == name {
+                let d = entries[i];
+                s.push_str(&format!("- `{}` — {}\n", d.signature, d.doc));
+                i += 1;
             }
-            s.push_str(&format!("- `{}` — {}\n", d.signature, d.doc));
+            if domain == BUILTINS {
+                continue;
+            }
+            match example_of(name) {
+                Some((k, _)) if shown.contains_key(&k) => {
+                    s.push_str(&format!("\nExample: see `{}` above.\n", shown[&k]));
+                }
+                Some((k, code)) => {
+                    shown.insert(k, name);
+                    s.push_str(&format!("\nExample:\n\n```rust\n{code}\n```\n"));
+                }
+                None => {}
+            }
         }
     }
     s

@@ -1074,8 +1074,9 @@ pub fn register(engine: &mut Engine) {
             Ok(Dynamic::from_float(a.std(0.0)))
         },
     );
-    reduction(engine, "var", "Variance (ddof = 0).", |a| {
-        nonempty(a, "var")?;
+    // `var` is a reserved word of rhai (no script could call a function of that name)
+    reduction(engine, "variance", "Variance (ddof = 0).", |a| {
+        nonempty(a, "variance")?;
         Ok(Dynamic::from_float(a.std(0.0).powi(2)))
     });
     reduction(engine, "min", "Smallest element (NaN ignored).", |a| {

@@ -667,8 +667,7 @@ pub fn register(engine: &mut Engine) {
 The closure is |i| or |i, seed|: seed is realization i's own seed, and every random function called inside without an explicit seed draws from that realization's stream, so results are the same bits for any thread count, shard count or restart.\n\
 Returns the results stacked along a new first axis (an ndarray [n, ...], or a map of them per key), or with reduce: \"mean\" the streaming #{mean, std, err, n} (per key for maps) without keeping the realizations.\n\
 opts: seed (default: the next seed of the script's stream), reduce (\"stack\" or \"mean\"), checkpoint (a file: finished realizations are saved there as they complete and a re-run continues from them), label (progress bar).\n\
-`disco run SCRIPT --shard i/n` computes only shard i's realizations; `disco merge OUT` assembles the shards; `disco slurm` submits both as a Slurm job array.\n\
-Example: `let r = ensemble(100, |i| uniform(1000, 0.0, 1.0).mean(), #{reduce: \"mean\"}); r.mean`";
+`disco run SCRIPT --shard i/n` computes only shard i's realizations; `disco merge OUT` assembles the shards; `disco slurm` submits both as a Slurm job array.";
     reg(
         engine,
         "ensemble",
