@@ -66,6 +66,15 @@ pub fn par_realizations<T: Send>(
     label: &str,
     f: impl Fn(usize) -> Result<T, String> + Sync + Send,
 ) -> crate::args::Res<Vec<T>> {
+    par_realizations_plain(count, label, f).map_err(|e| e.into())
+}
+
+/// `par_realizations` for plain Rust (domains): the error is a message.
+pub fn par_realizations_plain<T: Send>(
+    count: usize,
+    label: &str,
+    f: impl Fn(usize) -> Result<T, String> + Sync + Send,
+) -> Result<Vec<T>, String> {
     let pb = bar(count as u64, label);
     let old = faer::get_global_parallelism();
     faer::set_global_parallelism(faer::Par::Seq);
@@ -82,5 +91,5 @@ pub fn par_realizations<T: Send>(
         .collect();
     faer::set_global_parallelism(old);
     pb.finish_and_clear();
-    out.map_err(|e| e.into())
+    out
 }

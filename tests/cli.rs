@@ -587,3 +587,60 @@ fn to_json_of_a_map_writes_its_ndarrays_as_lists() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), r#"{"b":[[1.0]],"m":[0.0,0.0]}"#);
 }
+
+#[test]
+fn sigterm_during_a_save_leaves_no_temporary_file() {
+    // a 512 MB .npy: its write takes long enough to be caught half way
+    let d = tmpdir("sigterm");
+    let target = d.join("big.npy");
+    let script = format!(
+        "let a = ones([8192, 8192]); a.save(\"{}\");",
+        target.display()
+    );
+    let mut caught = false;
+    for _ in 0..3 {
+        let mut child = disco()
+            .args(["eval", &script])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // wait for the temporary file to appear, then SIGTERM
+        let start = std::time::Instant::now();
+        let mut temp = None;
+        while start.elapsed().as_secs() < 30 && temp.is_none() {
+            temp = std::fs::read_dir(&d).unwrap().flatten().find_map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with(".big.npy.tmp").then(|| e.path())
+            });
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if let Some(t) = temp {
+            // SAFETY: signalling our own child process
+            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+            let status = child.wait().unwrap();
+            if status.success() {
+                // the write finished first: try again
+                let _ = std::fs::remove_file(&target);
+                continue;
+            }
+            assert!(!t.exists(), "{} left behind after SIGTERM", t.display());
+            caught = true;
+            break;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(caught, "never caught the write in progress");
+    let left: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -3,6 +3,7 @@
 //! the 3D Anderson model: ε_i ~ U(−W/2, W/2), nearest-neighbour hopping (sparse).
 //! Matrix elements are used as given (Kwant's convention): pass hopping −1 for the −t sign.
 
+pub mod anderson;
 pub mod measures;
 pub mod script;
 

@@ -10,7 +10,6 @@ use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
 use crate::lattice::Lattice;
 use crate::linalg::{eigh_dense, eigs_near, eigvalsh_dense, residuals, Spectrum};
-use crate::progress::par_realizations;
 use faer::Mat;
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext, INT};
 
@@ -213,34 +212,6 @@ fn eigh(v: Dynamic) -> Res<Spectrum> {
         8,
     )?;
     eigh_dense(&h.as_dense()).map_err(|e| format!("eigh: {e}").into())
-}
-
-/// ⟨r⟩ of the 3D Anderson model (periodic M³, hopping 1, ε ~ U(−W/2, W/2)) over realizations.
-pub fn anderson_ratios(
-    m: usize,
-    w: f64,
-    realizations: usize,
-    fraction: f64,
-    seed: u64,
-) -> Res<Vec<f64>> {
-    let lat = Lattice::new("cubic", &[m, m, m], &[true, true, true], 1.0)
-        .map_err(|e| -> Box<rhai::EvalAltResult> { e.into() })?;
-    par_realizations(realizations, "anderson_level_ratio", |i| {
-        let mut rng = crate::rng::stream(seed, i as u64);
-        let eps = crate::lattice::onsite_energies(lat.len(), w, false, &mut rng);
-        let h = build(
-            &lat,
-            &eps,
-            &Hopping::Shells { t1: 1.0, t2: 0.0 },
-            Some(true),
-        );
-        let Operator::Dense(hm) = h else {
-            return Err("internal: expected dense".into());
-        };
-        let levels = eigvalsh_dense(&hm)?;
-        let r = spacing_ratios(&central_levels(&levels, fraction));
-        Ok(r.iter().sum::<f64>() / r.len().max(1) as f64)
-    })
 }
 
 /// Register the tight-binding functions.
@@ -512,7 +483,8 @@ pub fn register(engine: &mut Engine) {
         if !(fr > 0.0 && fr <= 1.0) {
             return err(format!("{f}: fraction must be in (0, 1], got {fr}"));
         }
-        let r = anderson_ratios(m, w.abs(), reals, fr, o.seed()?)?;
+        let r = super::anderson::level_ratios(m, w.abs(), reals, fr, o.seed()?)
+            .map_err(|e| format!("anderson_level_ratio: {e}"))?;
         let mean = r.iter().sum::<f64>() / r.len() as f64;
         let sd = if r.len() > 1 { (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r.len() - 1) as f64).sqrt() } else { f64::NAN };
         let mut out = Map::new();
