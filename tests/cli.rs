@@ -644,3 +644,29 @@ fn sigterm_during_a_save_leaves_no_temporary_file() {
     assert!(left.is_empty(), "{left:?}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn example_kpm_gives_the_square_lattice_dos_and_a_falling_typical_dos() {
+    let d = tmpdir("kpm");
+    let out_arg = format!("out={}", d.display());
+    let (code, out, err) = run(&["run", "examples/kpm.rhai", "L=301", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    let js: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("results.json")).unwrap()).unwrap();
+    // ρ(E = 2) = K(√3/2)/(2π²) = 0.10925 for the clean square lattice
+    let rho2 = js["clean_rho_2"].as_f64().unwrap();
+    assert!((rho2 - 0.10925).abs() < 0.006, "{rho2}\n{out}");
+    for c in js["ratio"].as_array().unwrap() {
+        let r: Vec<f64> = c["ratio"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(
+            r[0] > 0.7 && r[7] < 0.1 && r[0] > r[4] && r[4] > r[7],
+            "{r:?}"
+        );
+    }
+    assert!(d.join("kpm.png").exists());
+}

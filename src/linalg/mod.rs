@@ -4,6 +4,7 @@
 //! Domains build operators and call these; nothing here imports a domain.
 
 pub mod eigen;
+pub mod kpm;
 pub mod operator;
 pub mod parallel;
 pub mod shift_invert;

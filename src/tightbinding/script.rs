@@ -11,6 +11,7 @@ use crate::array::NdArray;
 use crate::lattice::Lattice;
 use crate::linalg::{eigh_dense, eigs_near, eigvalsh_dense, residuals, Spectrum};
 use faer::Mat;
+use rand::SeedableRng;
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext, INT};
 
 fn mat_to_nd(m: &Mat<f64>) -> NdArray {
@@ -214,8 +215,237 @@ fn eigh(v: Dynamic) -> Res<Spectrum> {
     eigh_dense(&h.as_dense()).map_err(|e| format!("eigh: {e}").into())
 }
 
+/// The KPM rescaling (a, b) of `h`: opts bounds [lo, hi], else Lanczos (clamped to Gershgorin);
+/// then the interval is widened by 0.5 % on each side (ε = 0.01 of Weiße et al. Eq. 17).
+fn kpm_setup(h: &Operator, o: &Opts, f: &str) -> Res<(crate::linalg::kpm::Csr, f64, f64)> {
+    use crate::linalg::kpm::{spectral_bounds, Csr};
+    let csr = Csr::from_operator(h).map_err(|e| format!("{f}: {e}"))?;
+    let (lo, hi) = match o.get("bounds") {
+        Some(v) => {
+            let b = vec_arg(v, f, "opts.bounds")?;
+            if b.len() != 2 || b.iter().any(|x| !x.is_finite()) || b[1] <= b[0] {
+                return err(format!(
+                    "{f}: opts.bounds must be [lo, hi] with lo < hi, got {b:?}"
+                ));
+            }
+            (b[0], b[1])
+        }
+        None => {
+            let (glo, ghi) = h.gershgorin();
+            if !(glo.is_finite() && ghi.is_finite()) {
+                return err(format!("{f}: the operator holds non-finite values"));
+            }
+            spectral_bounds(&csr, (glo, ghi), 0x004b_504d)
+        }
+    };
+    let a = (hi - lo) / (2.0 - 0.01);
+    let b = (hi + lo) / 2.0;
+    if a.is_nan() || a <= 0.0 {
+        return err(format!(
+            "{f}: the spectrum is a single point ({lo}); nothing to expand"
+        ));
+    }
+    Ok((csr, a, b))
+}
+
+fn kpm_kernel(o: &Opts, f: &str) -> Res<crate::linalg::kpm::Kernel> {
+    use crate::linalg::kpm::Kernel;
+    Ok(
+        match o
+            .choice_or("kernel", "jackson", &["jackson", "lorentz"])?
+            .as_str()
+        {
+            "lorentz" => {
+                let l = o.f64_or("lambda", 4.0)?;
+                if !(l > 0.0 && l < 100.0) {
+                    return err(format!("{f}: opts.lambda must be in (0, 100), got {l}"));
+                }
+                Kernel::Lorentz(l)
+            }
+            _ => Kernel::Jackson,
+        },
+    )
+}
+
+/// The energies to evaluate at: opts energies (an array), else `points` Chebyshev nodes.
+fn kpm_energies(o: &Opts, f: &str, m: usize, ab: (f64, f64)) -> Res<Vec<f64>> {
+    match o.get("energies") {
+        Some(v) => {
+            let e = vec_arg(v, f, "opts.energies")?;
+            if e.iter().any(|x| !x.is_finite()) {
+                return err(format!("{f}: opts.energies must be finite"));
+            }
+            Ok(e)
+        }
+        None => {
+            let k = o.count_or("points", 2 * m, 2, 1 << 22)?;
+            Ok(crate::linalg::kpm::chebyshev_energies(k, ab))
+        }
+    }
+}
+
+const KPM_KEYS: [&str; 8] = [
+    "moments", "vectors", "kernel", "lambda", "bounds", "energies", "points", "seed",
+];
+
+fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
+    use crate::linalg::kpm::{density, dos_moments, kernel_coefficients, Trace};
+    let f = "kpm_dos";
+    let mut keys = KPM_KEYS.to_vec();
+    keys.push("trace");
+    let o = Opts::new(m, f, &keys)?;
+    let h = operator_arg(&h, f)?;
+    let moments = o.count_or("moments", 512, 2, 1 << 20)?;
+    let trace = match o
+        .choice_or("trace", "stochastic", &["stochastic", "exact"])?
+        .as_str()
+    {
+        "exact" => {
+            if h.n() > 20_000 {
+                return err(format!("{f}: trace: \"exact\" takes one expansion per site; {} sites is too many (use random vectors)", h.n()));
+            }
+            Trace::Exact
+        }
+        _ => Trace::Stochastic {
+            vectors: o.count_or("vectors", 8, 1, 1 << 20)?,
+            seed: o.seed()?,
+        },
+    };
+    let kernel = kpm_kernel(&o, f)?;
+    let (csr, a, b) = kpm_setup(&h, &o, f)?;
+    check_alloc(f, "the Chebyshev vectors", 3 * csr.n as u128, 8)?;
+    let (mu, per) = dos_moments(&csr, moments, (a, b), trace).map_err(|e| format!("{f}: {e}"))?;
+    let g = kernel_coefficients(moments, kernel);
+    let e = kpm_energies(&o, f, moments, (a, b))?;
+    let rho = density(&mu, &g, (a, b), &e);
+    // the statistical error: the spread of the single-vector densities over √R
+    let err_v: Vec<f64> = if per.len() > 1 {
+        let r = per.len() as f64;
+        let each: Vec<Vec<f64>> = per.iter().map(|p| density(p, &g, (a, b), &e)).collect();
+        (0..e.len())
+            .map(|k| {
+                let var = each.iter().map(|d| (d[k] - rho[k]).powi(2)).sum::<f64>() / (r - 1.0);
+                (var / r).sqrt()
+            })
+            .collect()
+    } else {
+        vec![f64::NAN; e.len()]
+    };
+    let mut out = Map::new();
+    out.insert("E".into(), Dynamic::from(NdArray::from_vec(e)));
+    out.insert("rho".into(), Dynamic::from(NdArray::from_vec(rho)));
+    out.insert("err".into(), Dynamic::from(NdArray::from_vec(err_v)));
+    out.insert("moments".into(), Dynamic::from(NdArray::from_vec(mu)));
+    out.insert(
+        "bounds".into(),
+        Dynamic::from(NdArray::from_vec(vec![b - a, b + a])),
+    );
+    Ok(out)
+}
+
+fn kpm_ldos(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
+    let f = "kpm_ldos";
+    let o = Opts::new(m, f, &KPM_KEYS)?;
+    let h = operator_arg(&h, f)?;
+    let list: Vec<usize> = vec_arg(&sites, f, "sites")?
+        .iter()
+        .map(|&x| {
+            if x.fract() != 0.0 || x < 0.0 || x >= h.n() as f64 {
+                err(format!("{f}: site {x} is not a site index in 0..{}", h.n()))
+            } else {
+                Ok(x as usize)
+            }
+        })
+        .collect::<Res<_>>()?;
+    let (e, rho) = ldos_of(&h, &list, &o, f)?;
+    let k = e.len();
+    let mut out = Map::new();
+    out.insert("E".into(), Dynamic::from(NdArray::from_vec(e)));
+    out.insert(
+        "rho".into(),
+        Dynamic::from(NdArray::from_shape(&[list.len(), k], rho.concat())?),
+    );
+    Ok(out)
+}
+
+/// Local densities ρ_i(E) at `sites`, in parallel over sites.
+fn ldos_of(h: &Operator, sites: &[usize], o: &Opts, f: &str) -> Res<(Vec<f64>, Vec<Vec<f64>>)> {
+    use crate::linalg::kpm::{density, kernel_coefficients, moments_of};
+    use rayon::prelude::*;
+    let moments = o.count_or("moments", 512, 2, 1 << 20)?;
+    let kernel = kpm_kernel(o, f)?;
+    let (csr, a, b) = kpm_setup(h, o, f)?;
+    check_alloc(
+        f,
+        "the Chebyshev vectors",
+        3 * csr.n as u128 * rayon::current_num_threads().min(sites.len().max(1)) as u128,
+        8,
+    )?;
+    let g = kernel_coefficients(moments, kernel);
+    let e = kpm_energies(o, f, moments, (a, b))?;
+    let rows: Result<Vec<Vec<f64>>, String> = sites
+        .par_iter()
+        .map(|&i| {
+            let mut v = vec![0.0; csr.n];
+            v[i] = 1.0;
+            let mu = moments_of(&csr, &v, moments, a, b)?;
+            Ok(density(&mu, &g, (a, b), &e))
+        })
+        .collect();
+    Ok((e, rows.map_err(|e| format!("{f}: {e}"))?))
+}
+
+fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
+    let f = "kpm_typical_dos";
+    let mut keys = KPM_KEYS.to_vec();
+    keys.push("sites");
+    let o = Opts::new(m, f, &keys)?;
+    let h = operator_arg(&h, f)?;
+    let n = h.n();
+    let sites: Vec<usize> = match o.get("sites") {
+        Some(v) if v.is_int() => {
+            let k = count(v, f, "opts.sites", 1, n as i64)?;
+            let mut rng = crate::rng::StdRng::seed_from_u64(o.seed()?);
+            rand::seq::index::sample(&mut rng, n, k).into_vec()
+        }
+        Some(v) => vec_arg(v, f, "opts.sites")?
+            .iter()
+            .map(|&x| {
+                if x.fract() != 0.0 || x < 0.0 || x >= n as f64 {
+                    err(format!("{f}: site {x} is not a site index in 0..{n}"))
+                } else {
+                    Ok(x as usize)
+                }
+            })
+            .collect::<Res<_>>()?,
+        None => {
+            let mut rng = crate::rng::StdRng::seed_from_u64(o.seed()?);
+            rand::seq::index::sample(&mut rng, n, n.min(32)).into_vec()
+        }
+    };
+    let (e, rows) = ldos_of(&h, &sites, &o, f)?;
+    let k = e.len();
+    let s = sites.len() as f64;
+    // geometric mean over sites: the Jackson kernel keeps ρ_i ≥ 0 up to rounding
+    let typ: Vec<f64> = (0..k)
+        .map(|j| (rows.iter().map(|r| r[j].max(1e-300).ln()).sum::<f64>() / s).exp())
+        .collect();
+    let avg: Vec<f64> = (0..k)
+        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / s)
+        .collect();
+    let mut out = Map::new();
+    out.insert("E".into(), Dynamic::from(NdArray::from_vec(e)));
+    out.insert("rho_typ".into(), Dynamic::from(NdArray::from_vec(typ)));
+    out.insert("rho_avg".into(), Dynamic::from(NdArray::from_vec(avg)));
+    out.insert("sites".into(), Dynamic::from_int(sites.len() as INT));
+    Ok(out)
+}
+
 /// Register the tight-binding functions.
 pub fn register(engine: &mut Engine) {
+    reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds}. Cost: moments/2 sparse products per vector.", kpm_dos);
+    reg(engine, "kpm_ldos", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Local densities of states ρ_i(E) = Σ_k |ψ_k(i)|² δ(E − E_k) at the given sites by the kernel polynomial method (one expansion per site, sites in parallel): opts as kpm_dos (moments, kernel, lambda, bounds, energies, points). Returns #{E, rho: sites × energies}.", kpm_ldos);
+    reg(engine, "kpm_typical_dos", &["H: operator|ndarray", "opts: map", "map"], "Typical density of states ρ_typ(E) = exp⟨ln ρ_i(E)⟩ over sites, beside the average ⟨ρ_i(E)⟩: ρ_typ/ρ_avg is the order parameter of Anderson localization (→ 0 in the localized phase). opts sites (a count of random sites, default 32, or an array of indices), moments, kernel, bounds, energies, points, seed. Returns #{E, rho_typ, rho_avg, sites}.", kpm_typical_dos);
     engine.register_type_with_name::<Operator>("operator");
     engine.register_type_with_name::<Spectrum>("spectrum");
     reg(

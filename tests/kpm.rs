@@ -1,0 +1,170 @@
+//! The kernel polynomial method against known answers: moments equal exact traces, the clean
+//! square lattice's DOS (elliptic integral), normalisation, the 1/√(R·N) statistical error, and
+//! the typical DOS of the 3D Anderson model falling to zero with disorder.
+
+mod common;
+
+use common::{eval, eval_err};
+use disco::array::NdArray;
+use rhai::Map;
+
+fn arr(m: &Map, k: &str) -> Vec<f64> {
+    m.get(k)
+        .unwrap_or_else(|| panic!("no {k}"))
+        .clone()
+        .cast::<NdArray>()
+        .view()
+        .iter()
+        .copied()
+        .collect()
+}
+
+#[test]
+fn moments_with_the_exact_trace_are_the_traces_of_t_n_over_the_eigenvalues() {
+    // a disordered 7×7 square lattice: μ_n = (1/N) Σ_k T_n((E_k − b)/a), E_k from eigvalsh
+    let m: Map = eval(
+        r#"
+        let lat = lattice("square", [7, 7]);
+        let H = hamiltonian(lat, #{onsite: onsite_disorder(lat, 3.0, #{seed: 4}), hopping: -1});
+        let d = kpm_dos(H, #{moments: 60, trace: "exact", bounds: [-6.0, 6.0]});
+        #{mu: d.moments, levels: eigvalsh(H), bounds: d.bounds}
+        "#,
+    )
+    .cast();
+    let (mu, levels, bounds) = (arr(&m, "mu"), arr(&m, "levels"), arr(&m, "bounds"));
+    let a = (bounds[1] - bounds[0]) / 2.0;
+    let b = (bounds[1] + bounds[0]) / 2.0;
+    assert!(
+        (a - 12.0 / 1.99).abs() < 1e-12 && b.abs() < 1e-12,
+        "{bounds:?}"
+    );
+    for (n, got) in mu.iter().enumerate() {
+        let exact = levels
+            .iter()
+            .map(|e| (n as f64 * ((e - b) / a).acos()).cos())
+            .sum::<f64>()
+            / levels.len() as f64;
+        assert!((got - exact).abs() < 1e-10, "μ_{n}: {got} vs {exact}");
+    }
+}
+
+#[test]
+fn the_clean_square_lattice_dos_matches_the_elliptic_integral() {
+    // ρ(E) = K(√(1 − (E/4)²)) / (2π²) for hopping 1; at E = ±2, K(√3/2) = 2.15651564749964
+    let m: Map = eval(
+        r#"
+        let lat = lattice("square", [300, 300], #{periodic: true});
+        let H = hamiltonian(lat, #{hopping: -1});
+        let d = kpm_dos(H, #{moments: 400, vectors: 4, seed: 1, energies: [-2.0, 2.0, 0.5]});
+        let u = kpm_dos(H, #{moments: 400, vectors: 4, seed: 1, energies: linspace(-4.1, 4.1, 8201)});
+        #{rho: d.rho, err: d.err, integral: u.rho.sum() * 0.001}
+        "#,
+    )
+    .cast();
+    let rho = arr(&m, "rho");
+    let err = arr(&m, "err");
+    let exact = 2.156_515_647_499_643_4 / (2.0 * std::f64::consts::PI.powi(2));
+    for k in 0..2 {
+        assert!(
+            (rho[k] - exact).abs() < 0.003 + 4.0 * err[k],
+            "ρ({}) = {} ± {} vs {exact}",
+            if k == 0 { -2 } else { 2 },
+            rho[k],
+            err[k]
+        );
+    }
+    // E = 0.5: k = √(1 − 1/64); K = 3.4413, ρ = 0.17434 (the log peak at 0 is smoothed, 0.5 is not)
+    let k: f64 = (1.0f64 - 1.0 / 64.0).sqrt();
+    let kk = elliptic_k(k);
+    let exact = kk / (2.0 * std::f64::consts::PI.powi(2));
+    assert!(
+        (rho[2] - exact).abs() < 0.004 + 4.0 * err[2],
+        "ρ(0.5) = {} vs {exact}",
+        rho[2]
+    );
+    let integral = m["integral"].as_float().unwrap();
+    assert!((integral - 1.0).abs() < 2e-3, "∫ρ = {integral}");
+}
+
+/// Complete elliptic integral of the first kind by the arithmetic–geometric mean.
+fn elliptic_k(k: f64) -> f64 {
+    let (mut a, mut g) = (1.0f64, (1.0 - k * k).sqrt());
+    for _ in 0..40 {
+        let (a2, g2) = ((a + g) / 2.0, (a * g).sqrt());
+        a = a2;
+        g = g2;
+    }
+    std::f64::consts::PI / (2.0 * a)
+}
+
+#[test]
+fn the_statistical_error_falls_as_one_over_root_r_n() {
+    let m: Map = eval(
+        r#"
+        let lat = lattice("square", [60, 60]);
+        let H = hamiltonian(lat, #{onsite: onsite_disorder(lat, 2.0, #{seed: 1}), hopping: -1});
+        let lat4 = lattice("square", [120, 120]);
+        let H4 = hamiltonian(lat4, #{onsite: onsite_disorder(lat4, 2.0, #{seed: 1}), hopping: -1});
+        let e = linspace(-3.0, 3.0, 61);
+        let a = kpm_dos(H, #{moments: 128, vectors: 8, seed: 1, energies: e});
+        let b = kpm_dos(H, #{moments: 128, vectors: 32, seed: 2, energies: e});
+        let c = kpm_dos(H4, #{moments: 128, vectors: 8, seed: 3, energies: e});
+        #{r8: a.err.mean(), r32: b.err.mean(), n4: c.err.mean()}
+        "#,
+    )
+    .cast();
+    let f = |k: &str| m[k].as_float().unwrap();
+    // 4× the vectors or 4× the sites: half the error
+    let by_r = f("r8") / f("r32");
+    let by_n = f("r8") / f("n4");
+    assert!((1.6..2.5).contains(&by_r), "R: {by_r}");
+    assert!((1.6..2.5).contains(&by_n), "N: {by_n}");
+}
+
+#[test]
+fn the_typical_dos_of_the_3d_anderson_model_falls_to_zero_with_disorder() {
+    let m: Map = eval(
+        r#"
+        let lat = lattice("cubic", [16, 16, 16], #{periodic: true});
+        let ratio = [];
+        for W in [6.0, 16.5, 30.0] {
+            let H = hamiltonian(lat, #{hopping: 1, onsite: onsite_disorder(lat, W, #{seed: 2})});
+            let t = kpm_typical_dos(H, #{sites: 48, moments: 1024, energies: [0.0], seed: 1});
+            ratio.push(t.rho_typ[0] / t.rho_avg[0]);
+        }
+        #{ratio: ndarray(ratio)}
+        "#,
+    )
+    .cast();
+    let r = arr(&m, "ratio");
+    // extended: ρ_typ ≈ ρ_avg; localized: the geometric mean collapses
+    assert!(r[0] > 0.5, "{r:?}");
+    assert!(r[0] > r[1] && r[1] > r[2], "{r:?}");
+    assert!(r[2] < 0.15, "{r:?}");
+}
+
+#[test]
+fn ldos_sums_to_the_dos_and_bad_input_is_refused() {
+    let m: Map = eval(
+        r#"
+        let lat = lattice("square", [6, 6]);
+        let H = hamiltonian(lat, #{onsite: onsite_disorder(lat, 2.0, #{seed: 1}), hopping: -1});
+        let e = linspace(-4, 4, 9);
+        let l = kpm_ldos(H, arange(36), #{moments: 64, energies: e, bounds: [-5.0, 5.0]});
+        let d = kpm_dos(H, #{moments: 64, trace: "exact", energies: e, bounds: [-5.0, 5.0]});
+        #{diff: (l.rho.mean(0) - d.rho).abs().max(), shape: l.rho.shape}
+        "#,
+    )
+    .cast();
+    assert!(m["diff"].as_float().unwrap() < 1e-12);
+    for (src, want) in [
+        ("kpm_dos(eye(3), #{moments: 1})", "moments"),
+        ("kpm_dos(ndarray([[0, 1], [1, 0]]), #{bounds: [1.0, 0.0]})", "lo < hi"),
+        ("kpm_ldos(eye(3), [5], #{})", "site 5"),
+        ("kpm_dos(eye(3), #{moment: 10})", "unknown option"),
+        ("let H = hamiltonian(lattice(\"chain\", 50), #{hopping: -1}); kpm_dos(H, #{bounds: [-1.0, 1.0]})", "grow"),
+    ] {
+        let e = eval_err(src);
+        assert!(e.contains(want), "{src}: {e}");
+    }
+}
