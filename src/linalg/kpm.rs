@@ -17,13 +17,19 @@ use rayon::prelude::*;
 /// order on any number of threads (bit-identical moments).
 const CHUNK: usize = 1 << 14;
 
-/// Compressed sparse rows of a symmetric operator (both triangles), for fast repeated products.
+/// Compressed sparse rows of a symmetric operator (both triangles), for fast repeated products:
+/// the diagonal apart, and the off-diagonal values stored once when they are all equal (a
+/// lattice with one hopping), so that a product streams little more than the column indices
+/// and the vectors (its cost is memory traffic).
 #[derive(Clone, Debug)]
 pub struct Csr {
     pub n: usize,
-    row_ptr: Vec<usize>,
+    diag: Vec<f64>,
+    row_ptr: Vec<u32>,
     col: Vec<u32>,
+    /// One value per off-diagonal entry, or empty when all are `uniform`.
     val: Vec<f64>,
+    uniform: f64,
 }
 
 impl Csr {
@@ -85,19 +91,23 @@ impl Csr {
                 (count, col, val)
             }
         };
-        // sort each row by column and merge repeats, compacting in place
+        // sort each row by column and merge repeats; the diagonal goes apart
+        let mut diag = vec![0.0; n];
+        let mut out_ptr: Vec<u32> = Vec::with_capacity(n + 1);
         let mut w = 0;
         let mut start = 0;
         let mut pairs: Vec<(u32, f64)> = Vec::new();
+        out_ptr.push(0);
         for i in 0..n {
             let end = row_ptr[i + 1];
             pairs.clear();
             pairs.extend((start..end).map(|p| (col[p], val[p])));
             pairs.sort_by_key(|e| e.0);
-            row_ptr[i] = w;
             let mut last: Option<u32> = None;
             for &(c, v) in &pairs {
-                if last == Some(c) {
+                if c as usize == i {
+                    diag[i] += v;
+                } else if last == Some(c) {
                     val[w - 1] += v;
                 } else {
                     col[w] = c;
@@ -106,17 +116,46 @@ impl Csr {
                     last = Some(c);
                 }
             }
+            if w >= u32::MAX as usize {
+                return Err(format!("more than 2³² stored entries ({w})"));
+            }
+            out_ptr.push(w as u32);
             start = end;
         }
-        row_ptr[n] = w;
+        row_ptr.clear();
         col.truncate(w);
         val.truncate(w);
+        let uniform = val.first().copied().unwrap_or(0.0);
+        if val.iter().all(|&v| v == uniform) {
+            val = Vec::new();
+        }
         Ok(Csr {
             n,
-            row_ptr,
+            diag,
+            row_ptr: out_ptr,
             col,
             val,
+            uniform,
         })
+    }
+
+    /// Σ_j H_ij x_j over the off-diagonal entries of row i.
+    #[inline(always)]
+    fn row_off(&self, i: usize, x: &[f64]) -> f64 {
+        let (p0, p1) = (self.row_ptr[i] as usize, self.row_ptr[i + 1] as usize);
+        if self.val.is_empty() {
+            let mut s = 0.0;
+            for &c in &self.col[p0..p1] {
+                s += x[c as usize];
+            }
+            self.uniform * s
+        } else {
+            let mut s = 0.0;
+            for (&c, &v) in self.col[p0..p1].iter().zip(&self.val[p0..p1]) {
+                s += v * x[c as usize];
+            }
+            s
+        }
     }
 
     /// y = H x.
@@ -124,11 +163,7 @@ impl Csr {
         y.par_chunks_mut(CHUNK).enumerate().for_each(|(c, ys)| {
             for (k, yi) in ys.iter_mut().enumerate() {
                 let i = c * CHUNK + k;
-                let mut s = 0.0;
-                for p in self.row_ptr[i]..self.row_ptr[i + 1] {
-                    s += self.val[p] * x[self.col[p] as usize];
-                }
-                *yi = s;
+                *yi = self.diag[i] * x[i] + self.row_off(i, x);
             }
         });
     }
@@ -144,10 +179,7 @@ impl Csr {
                 let (mut xx, mut zx) = (0.0, 0.0);
                 for (k, zi) in zs.iter_mut().enumerate() {
                     let i = c * CHUNK + k;
-                    let mut s = -b * x[i];
-                    for p in self.row_ptr[i]..self.row_ptr[i + 1] {
-                        s += self.val[p] * x[self.col[p] as usize];
-                    }
+                    let s = (self.diag[i] - b) * x[i] + self.row_off(i, x);
                     let new = two_a * s - *zi;
                     *zi = new;
                     xx += x[i] * x[i];
@@ -170,10 +202,7 @@ impl Csr {
                 let mut yx = 0.0;
                 for (k, yi) in ys.iter_mut().enumerate() {
                     let i = c * CHUNK + k;
-                    let mut s = -b * x[i];
-                    for p in self.row_ptr[i]..self.row_ptr[i + 1] {
-                        s += self.val[p] * x[self.col[p] as usize];
-                    }
+                    let s = (self.diag[i] - b) * x[i] + self.row_off(i, x);
                     *yi = s / a;
                     yx += *yi * x[i];
                 }
@@ -183,9 +212,9 @@ impl Csr {
         partial.iter().sum()
     }
 
-    /// Stored non-zeros.
+    /// Stored off-diagonal entries.
     pub fn nnz(&self) -> usize {
-        self.val.len()
+        self.col.len()
     }
 }
 
