@@ -596,11 +596,12 @@ fn closure_info(c: &NativeCallContext, f: &FnPtr) -> Res<(usize, String)> {
                 .and_then(|src| {
                     source_between(&src, def.body.start_position(), def.body.end_position())
                 });
-            let id = format!(
-                "{}:{:016x}",
-                def.params.join(","),
-                super::fnv(text.unwrap_or_default().as_bytes())
-            );
+            // without the text (the REPL, eval), rhai's own name: stable within this process
+            // only, so a checkpoint is resumed in the same session and refused in another
+            let id = match text {
+                Some(t) => format!("{}:{:016x}", def.params.join(","), super::fnv(t.as_bytes())),
+                None => format!("{}:{}", def.params.join(","), f.fn_name()),
+            };
             (params.saturating_sub(extra), id)
         })
         .collect();

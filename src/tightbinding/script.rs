@@ -26,10 +26,14 @@ fn mat_to_nd(m: &Mat<f64>) -> NdArray {
 }
 
 /// An operator from a script value: an `operator`, or a square symmetric ndarray.
-fn operator_arg(v: &Dynamic, func: &str) -> Res<Operator> {
-    if let Some(op) = v.clone().try_cast::<Operator>() {
-        return Ok(op);
+/// The operator argument (an operator, or a square symmetric matrix), taken over without a copy.
+fn operator_arg(v: Dynamic, func: &str) -> Res<Operator> {
+    if v.is::<Operator>() {
+        return v
+            .try_cast::<Operator>()
+            .ok_or_else(|| format!("{func}: argument 'H' is not an operator").into());
     }
+    let v = &v;
     let a = arr_like(v, func, "H")?;
     let s = a.shape();
     if a.ndim() != 2 || s[0] != s[1] {
@@ -178,13 +182,12 @@ fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Operato
     Ok(build(lat, &onsite, &hop, dense))
 }
 
-fn spectrum_arg(v: &Dynamic, func: &str) -> Res<Spectrum> {
-    v.clone().try_cast::<Spectrum>().ok_or_else(|| {
-        format!(
-            "{func}: expected a spectrum (from eigh or eigs_near), got {}",
-            v.type_name()
-        )
-        .into()
+/// The spectrum argument, taken over without a copy (rhai hands a native function its own
+/// copy of a by-value argument; the eigenvectors are N² numbers).
+fn spectrum_arg(v: Dynamic, func: &str) -> Res<Spectrum> {
+    let name = v.type_name();
+    v.try_cast::<Spectrum>().ok_or_else(|| {
+        format!("{func}: expected a spectrum (from eigh or eigs_near), got {name}").into()
     })
 }
 
@@ -204,7 +207,7 @@ fn need_vectors(s: &Spectrum, func: &str) -> Res<()> {
 
 fn eigh(v: Dynamic) -> Res<Spectrum> {
     let f = "eigh";
-    let h = operator_arg(&v, f)?;
+    let h = operator_arg(v, f)?;
     let n = h.n();
     check_alloc(
         f,
@@ -294,7 +297,7 @@ fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
     let mut keys = KPM_KEYS.to_vec();
     keys.push("trace");
     let o = Opts::new(m, f, &keys)?;
-    let h = operator_arg(&h, f)?;
+    let h = operator_arg(h, f)?;
     let moments = o.count_or("moments", 512, 2, 1 << 20)?;
     let trace = match o
         .choice_or("trace", "stochastic", &["stochastic", "exact"])?
@@ -346,7 +349,7 @@ fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
 fn kpm_ldos(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
     let f = "kpm_ldos";
     let o = Opts::new(m, f, &KPM_KEYS)?;
-    let h = operator_arg(&h, f)?;
+    let h = operator_arg(h, f)?;
     let list: Vec<usize> = vec_arg(&sites, f, "sites")?
         .iter()
         .map(|&x| {
@@ -400,7 +403,7 @@ fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
     let mut keys = KPM_KEYS.to_vec();
     keys.push("sites");
     let o = Opts::new(m, f, &keys)?;
-    let h = operator_arg(&h, f)?;
+    let h = operator_arg(h, f)?;
     let n = h.n();
     let sites: Vec<usize> = match o.get("sites") {
         Some(v) if v.is_int() => {
@@ -539,7 +542,7 @@ pub fn register(engine: &mut Engine) {
         &["H: operator|ndarray", "ndarray"],
         "All eigenvalues (ascending) of a real symmetric matrix; faster than eigh.",
         |v: Dynamic| -> Res<NdArray> {
-            let h = operator_arg(&v, "eigvalsh")?;
+            let h = operator_arg(v, "eigvalsh")?;
             check_alloc(
                 "eigvalsh",
                 "the dense matrix",
@@ -554,7 +557,7 @@ pub fn register(engine: &mut Engine) {
     let near = |v: Dynamic, e: Dynamic, k: Dynamic, m: Map| -> Res<Spectrum> {
         let f = "eigs_near";
         let o = Opts::new(m, f, &["tol", "seed"])?;
-        let h = operator_arg(&v, f)?;
+        let h = operator_arg(v, f)?;
         let e = finite(&e, f, "E")?;
         let k = count(&k, f, "k", 1, h.n() as i64)?;
         let tol = o.f64_or("tol", 1e-10)?;
@@ -624,7 +627,7 @@ pub fn register(engine: &mut Engine) {
     let area = |s: Dynamic, m: Map| -> Res<NdArray> {
         let f = "mode_area";
         let o = Opts::new(m, f, &["order"])?;
-        let s = spectrum_arg(&s, f)?;
+        let s = spectrum_arg(s, f)?;
         need_vectors(&s, f)?;
         let mut w = mode_areas(&s.vectors);
         // energy order by default, as every per-mode measure (ipr, participation_ratio):
@@ -654,7 +657,7 @@ pub fn register(engine: &mut Engine) {
         &["s: spectrum", "ndarray"],
         "Inverse participation ratio Σψ⁴/(Σψ²)² per mode, in energy order.",
         |s: Dynamic| -> Res<NdArray> {
-            let s = spectrum_arg(&s, "ipr")?;
+            let s = spectrum_arg(s, "ipr")?;
             need_vectors(&s, "ipr")?;
             Ok(NdArray::from_vec(iprs(&s.vectors)))
         },
@@ -665,7 +668,7 @@ pub fn register(engine: &mut Engine) {
         &["s: spectrum", "ndarray"],
         "Participation ratio 1/IPR (number of sites a mode covers), in energy order.",
         |s: Dynamic| -> Res<NdArray> {
-            let s = spectrum_arg(&s, "participation_ratio")?;
+            let s = spectrum_arg(s, "participation_ratio")?;
             need_vectors(&s, "participation_ratio")?;
             Ok(NdArray::from_vec(
                 iprs(&s.vectors).iter().map(|p| 1.0 / p).collect(),
