@@ -656,7 +656,10 @@ fn example_kpm_gives_the_square_lattice_dos_and_a_falling_typical_dos() {
     // ρ(E = 2) = K(√3/2)/(2π²) = 0.10925 for the clean square lattice
     let rho2 = js["clean_rho_2"].as_f64().unwrap();
     let err2 = js["clean_err_2"].as_f64().unwrap();
-    assert!(err2 < 0.01 && (rho2 - 0.10925).abs() < 0.002 + 4.0 * err2, "{rho2} ± {err2}\n{out}");
+    assert!(
+        err2 < 0.01 && (rho2 - 0.10925).abs() < 0.002 + 4.0 * err2,
+        "{rho2} ± {err2}\n{out}"
+    );
     for c in js["ratio"].as_array().unwrap() {
         let r: Vec<f64> = c["ratio"]
             .as_array()
