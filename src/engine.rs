@@ -405,6 +405,11 @@ pub fn build_engine() -> Engine {
     use crate::args::in_domain;
     in_domain(&mut engine, "scripts and sessions", register_core);
     in_domain(&mut engine, "arrays", crate::array::script::register);
+    in_domain(
+        &mut engine,
+        "linear algebra",
+        crate::array::linalg_script::register,
+    );
     in_domain(&mut engine, "files", crate::io::script::register);
     crate::register_domains(&mut engine);
 

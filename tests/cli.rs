@@ -674,3 +674,28 @@ fn example_kpm_gives_the_square_lattice_dos_and_a_falling_typical_dos() {
     }
     assert!(d.join("kpm.png").exists());
 }
+
+#[test]
+fn example_transfer_matrix_gives_the_1d_localization_length() {
+    // γ = W²/(96(1 − E²/4)) for the 1D Anderson chain (box disorder W) at E = 1: W²/72
+    let (code, out, err) = run(&[
+        "run",
+        "examples/transfer_matrix.rhai",
+        "M=1",
+        "W=1.0",
+        "E=1.0",
+        "slices=200000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let g = number_after(&out, "exponent γ =");
+    assert!((g - 1.0 / 72.0).abs() < 0.08 / 72.0, "γ = {g}\n{out}");
+    // a strip of width 4 localizes less: a longer ξ
+    let (code, out4, err) = run(&[
+        "run",
+        "examples/transfer_matrix.rhai",
+        "M=4",
+        "slices=20000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(number_after(&out4, "ξ_M =") > 1.0 / g, "{out4}");
+}

@@ -235,6 +235,12 @@ save(out + "/m.json", m);
     let (code, _, err) = run(&["run", &s2, &out_arg]);
     assert_eq!(code, 1);
     assert!(err.contains("holds another ensemble"), "{err}");
+    // so is one whose closure changed (same n and seed)
+    let edited = src.replacen("normal(3, 0.0, 1.0)", "normal(3, 0.0, 2.0)", 1);
+    let s3 = write(&d, "slow.rhai", &edited);
+    let (code, _, err) = run(&["run", &s3, &out_arg]);
+    assert_eq!(code, 1);
+    assert!(err.contains("holds another ensemble"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -590,11 +590,21 @@ fn closure_info(c: &NativeCallContext, f: &FnPtr) -> Res<(usize, String)> {
         .flat_map(|m| m.iter_script_fn_info())
         .filter(|(_, _, name, _, _)| *name == f.fn_name())
         .map(|(_, _, _, params, def)| {
+            // the script the ensemble is called from (the closure's own, unless it was passed
+            // in from an imported module)
+            // the body's text; for a closure without braces (no span), the rest of the
+            // ensemble call's line, which holds it
             let text = c
-                .fn_source()
+                .call_source()
+                .or(c.fn_source())
                 .and_then(crate::engine::script_source)
                 .and_then(|src| {
                     source_between(&src, def.body.start_position(), def.body.end_position())
+                        .or_else(|| {
+                            let p = c.call_position();
+                            let line = src.lines().nth(p.line()?.checked_sub(1)?)?;
+                            Some(line.chars().skip(p.position()?.saturating_sub(1)).collect())
+                        })
                 });
             // without the text (the REPL, eval), rhai's own name: stable within this process
             // only, so a checkpoint is resumed in the same session and refused in another

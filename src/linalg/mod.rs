@@ -3,6 +3,7 @@
 //! shift-invert block Lanczos (`eigs_near`), and the scheduling helper they share (`parallel`).
 //! Domains build operators and call these; nothing here imports a domain.
 
+pub mod dense;
 pub mod eigen;
 pub mod kpm;
 pub mod operator;
