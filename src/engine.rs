@@ -287,6 +287,47 @@ fn register_core(engine: &mut Engine) {
         }
         Ok(())
     });
+    // `a += a` doubles an array in one operation, between two of the engine's resident-size
+    // checks: the joined length is checked first (each element is at least a 16-byte value)
+    reg(
+        engine,
+        "+=",
+        &["a: array", "b: array", "()"],
+        "Append the elements of b to a (rhai's +=, with a memory check).",
+        |a: &mut rhai::Array, b: rhai::Array| -> Res<()> {
+            crate::args::check_alloc("+=", "the joined array", (a.len() + b.len()) as u128, 16)?;
+            a.extend(b);
+            Ok(())
+        },
+    );
+    reg(
+        engine,
+        "append",
+        &["a: array", "b: array", "()"],
+        "Append the elements of b to a (rhai's append, with a memory check).",
+        |a: &mut rhai::Array, b: rhai::Array| -> Res<()> {
+            crate::args::check_alloc(
+                "append",
+                "the joined array",
+                (a.len() + b.len()) as u128,
+                16,
+            )?;
+            a.extend(b);
+            Ok(())
+        },
+    );
+    reg(
+        engine,
+        "+",
+        &["a: array", "b: array", "array"],
+        "A new array of a's elements then b's (rhai's +, with a memory check).",
+        |a: rhai::Array, b: rhai::Array| -> Res<rhai::Array> {
+            crate::args::check_alloc("+", "the joined array", (a.len() + b.len()) as u128, 16)?;
+            let mut a = a;
+            a.extend(b);
+            Ok(a)
+        },
+    );
     reg(
         engine,
         "blob",

@@ -304,7 +304,7 @@ fn ensemble(ctx: NativeCallContext, n: Dynamic, f: FnPtr, opts: Map) -> Res<Dyna
     let mut file: Option<RecordFile> = None;
     match &mode {
         Mode::Merge { dir } => {
-            let mut have = vec![false; blocks(n)];
+            let mut have: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
             let mut shards_seen: Option<usize> = None;
             for entry in std::fs::read_dir(dir)
                 .map_err(|e| {
@@ -328,14 +328,18 @@ fn ensemble(ctx: NativeCallContext, n: Dynamic, f: FnPtr, opts: Map) -> Res<Dyna
                 shards_seen = of.parse().ok().or(shards_seen);
                 if let Some(found) = super::read_records(&entry.path(), &fp).map_err(fail)? {
                     for (b, d) in found {
-                        if b < have.len() && !have[b] {
-                            have[b] = true;
+                        if b < blocks(n) && have.insert(b) {
                             run.accept(b, d).map_err(fail)?;
                         }
                     }
                 }
             }
-            let missing: Vec<usize> = (0..blocks(n)).filter(|&b| !have[b]).collect();
+            // the missing blocks, counted without listing a block per realization range
+            let missing_count = blocks(n) - have.len();
+            let missing: Vec<usize> = (0..blocks(n))
+                .filter(|b| !have.contains(b))
+                .take(100_000)
+                .collect();
             if !missing.is_empty() {
                 let total = shards_seen.unwrap_or(0);
                 let mut shards: Vec<usize> = missing
@@ -357,7 +361,7 @@ fn ensemble(ctx: NativeCallContext, n: Dynamic, f: FnPtr, opts: Map) -> Res<Dyna
                     .collect();
                 return Err(fail(format!(
                     "ensemble {call} is incomplete: {} of {} blocks missing, from {}. Re-run those shards (disco run SCRIPT --shard i/{total} …, or `disco slurm … --only {}`) and merge again",
-                    missing.len(),
+                    missing_count,
                     blocks(n),
                     logs.join(", "),
                     shards.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",")
@@ -382,16 +386,15 @@ fn ensemble(ctx: NativeCallContext, n: Dynamic, f: FnPtr, opts: Map) -> Res<Dyna
         }
     }
 
-    let todo: Vec<usize> = if matches!(mode, Mode::Merge { .. }) {
-        Vec::new()
-    } else {
-        (0..blocks(n))
-            .filter(|&b| {
-                owned_fn(b) && !run.kept.contains_key(&b) && (!run.mean || b >= run.next_fold)
-            })
-            .collect()
-    };
-    let result = compute(&ctx, &f, &mut run, &todo, &mut file, &label);
+    // the blocks still to compute, listed lazily (n may be far more than memory could list)
+    let merging = matches!(mode, Mode::Merge { .. });
+    let done: std::collections::BTreeSet<usize> = run.kept.keys().copied().collect();
+    let first_open = run.next_fold;
+    let mean = run.mean;
+    let todo = (0..blocks(n)).filter(move |&b| {
+        !merging && owned_fn(b) && !done.contains(&b) && (!mean || b >= first_open)
+    });
+    let result = compute(&ctx, &f, &mut run, todo, &mut file, &label);
     if let Err(e) = result {
         if matches!(mode, Mode::Shard { .. }) {
             SHARD_FAILED.store(true, Ordering::Relaxed);
@@ -465,15 +468,16 @@ fn compute(
     ctx: &NativeCallContext,
     f: &FnPtr,
     run: &mut Run,
-    todo: &[usize],
+    todo: impl Iterator<Item = usize>,
     file: &mut Option<RecordFile>,
     label: &str,
 ) -> Res<()> {
-    if todo.is_empty() {
+    let mut todo = todo.peekable();
+    if todo.peek().is_none() {
         return Ok(());
     }
-    let total: usize = todo.iter().map(|&b| block_range(run.n, b).len()).sum();
-    let pb = crate::progress::bar(total as u64, label);
+    let pb = crate::progress::bar(run.n as u64, label);
+    pb.set_position((run.kept.len() * BLOCK).min(run.n) as u64);
     let store = ctx.store_data();
     let engine = ctx.engine();
     let params = crate::engine::params_snapshot();
@@ -485,7 +489,12 @@ fn compute(
     let batch = (2 * rayon::current_num_threads()).max(2);
     let arity = run.arity;
     let mut outcome: Res<()> = Ok(());
-    for chunk in todo.chunks(batch) {
+    loop {
+        let chunk: Vec<usize> = todo.by_ref().take(batch).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let chunk = &chunk[..];
         let idx: Vec<usize> = chunk.iter().flat_map(|&b| block_range(run.n, b)).collect();
         let results: Vec<Result<Sample, Box<EvalAltResult>>> = idx
             .par_iter()

@@ -129,7 +129,8 @@ fn eigh_by_inverse_iteration(
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(req, |stack| {
         let blocked = blocked_reduction(n, par, params);
-        let (d, e, reduced) = tridiagonal_form(m, blocked, &params.reduction, &mut hh, stack);
+        let two = route_parallelism(n, par, params) != faer::Par::Seq;
+        let (d, e, reduced) = tridiagonal_form(m, blocked, two, &params.reduction, &mut hh, stack);
         let trid = reduced.matrix(n);
         // faer's blocked form of our reflector sequence (as its tridiag_in_place ends), formed
         // on the other thread while the QL iteration, sequential, finds the eigenvalues
@@ -187,6 +188,7 @@ fn eigh_by_inverse_iteration(
 fn tridiagonal_form(
     m: &Mat<f64>,
     blocked: bool,
+    two_threads: bool,
     reduction: &super::tridiagonalize::ReductionParams,
     hh: &mut Mat<f64>,
     stack: &mut faer::dyn_stack::MemStack,
@@ -209,8 +211,13 @@ fn tridiagonal_form(
             }
         });
         let mut tau = vec![0.0; n - 1];
-        let (d, e) =
-            super::tridiagonalize::tridiagonalize_with(&mut ours, n, &mut tau, true, reduction);
+        let (d, e) = super::tridiagonalize::tridiagonalize_with(
+            &mut ours,
+            n,
+            &mut tau,
+            two_threads,
+            reduction,
+        );
         for (k, t) in tau.iter().enumerate() {
             hh[(0, k)] = *t;
         }
@@ -273,7 +280,8 @@ fn eigvalsh_by_ql(m: &Mat<f64>, par: faer::Par, params: &EighParams) -> Option<V
     let blocked = blocked_reduction(n, par, params);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     with_workspace(tridiagonal_route_scratch(n, bs), |stack| {
-        let (d, e, _) = tridiagonal_form(m, blocked, &params.reduction, &mut hh, stack);
+        let two = route_parallelism(n, par, params) != faer::Par::Seq;
+        let (d, e, _) = tridiagonal_form(m, blocked, two, &params.reduction, &mut hh, stack);
         super::tridiagonal::eigenvalues(&d, &e)
     })
 }
@@ -292,7 +300,8 @@ fn route_parallelism(n: usize, par: faer::Par, params: &EighParams) -> faer::Par
 /// Whether the route reduces with our two-thread blocked tridiagonalization (with one thread it
 /// would wait for a helper that never comes, a millisecond per panel).
 fn blocked_reduction(n: usize, par: faer::Par, params: &EighParams) -> bool {
-    route_parallelism(n, par, params) != faer::Par::Seq && n >= params.blocked_from
+    let parallel = route_parallelism(n, par, params) != faer::Par::Seq;
+    (parallel && n >= params.blocked_from) || (!parallel && n >= params.sequential_ours_from)
 }
 
 /// Tuning of `eigh` and `eigvalsh`; the defaults were measured on the 2-core machines here.
@@ -306,6 +315,10 @@ pub struct EighParams {
     /// 52; n = 2000: 302 against faer's 369 ms on two threads); below it faer's sequential
     /// reduction is faster.
     pub blocked_from: usize,
+    /// From this size on, a *sequential* `eigh`/`eigvalsh` (one realization per core) reduces
+    /// with our blocked tridiagonalization on its one thread instead of faer's: it polls Ctrl-C
+    /// between panels, where faer's runs to the end (tens of seconds at n = 4096).
+    pub sequential_ours_from: usize,
     /// The two-thread reduction's own tuning.
     pub reduction: super::tridiagonalize::ReductionParams,
 }
@@ -315,6 +328,7 @@ impl Default for EighParams {
         EighParams {
             parallel_from: 400,
             blocked_from: 800,
+            sequential_ours_from: 1024,
             reduction: Default::default(),
         }
     }
@@ -514,6 +528,7 @@ mod tests {
         let forced = EighParams {
             parallel_from: 0,
             blocked_from: 0,
+            sequential_ours_from: 0,
             reduction: super::super::tridiagonalize::ReductionParams {
                 helper_share: 0.25,
                 ..Default::default()
@@ -527,6 +542,19 @@ mod tests {
         for (x, y) in a.values.iter().zip(&b.values) {
             assert!((x - y).abs() < 1e-12, "{x} vs {y}");
         }
+        // sequential: our reduction on one thread (it polls Ctrl-C) instead of faer's
+        let seq = faer::Par::Seq;
+        assert!(
+            blocked_reduction(300, seq, &forced)
+                && !blocked_reduction(300, seq, &EighParams::default())
+        );
+        let c = eigh_dense_with(&g, seq, &forced).expect("sequential");
+        for (x, y) in a.values.iter().zip(&c.values) {
+            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        }
+        assert!(residuals(&crate::linalg::Operator::Dense(g.clone()), &c)
+            .iter()
+            .all(|r| *r < 1e-10));
     }
 
     #[test]

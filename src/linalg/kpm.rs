@@ -392,12 +392,17 @@ pub fn dos_moments(
 
 /// The density at energies `e` from moments μ (rescaling (a, b)), damped by `g`:
 /// ρ(E) = [g_0 μ_0 + 2 Σ g_n μ_n T_n(x)] / (π a √(1 − x²)); zero outside the bounds.
-pub fn density(mu: &[f64], g: &[f64], (a, b): (f64, f64), e: &[f64]) -> Vec<f64> {
-    e.iter()
+pub fn density(mu: &[f64], g: &[f64], (a, b): (f64, f64), e: &[f64]) -> Result<Vec<f64>, String> {
+    // energies in parallel (each its own sum: the same bits on any thread count); Ctrl-C is
+    // polled per energy, as points × moments can reach 10¹²
+    e.par_iter()
         .map(|&en| {
+            if crate::progress::interrupted() {
+                return Err("interrupted".to_string());
+            }
             let x = (en - b) / a;
             if x.abs() >= 1.0 {
-                return 0.0;
+                return Ok(0.0);
             }
             // T_n(x) by the recursion (stable on [−1, 1])
             let (mut t0, mut t1) = (1.0, x);
@@ -408,7 +413,7 @@ pub fn density(mu: &[f64], g: &[f64], (a, b): (f64, f64), e: &[f64]) -> Vec<f64>
                 t0 = t1;
                 t1 = t2;
             }
-            s / (std::f64::consts::PI * a * (1.0 - x * x).sqrt())
+            Ok(s / (std::f64::consts::PI * a * (1.0 - x * x).sqrt()))
         })
         .collect()
 }
@@ -473,7 +478,7 @@ mod tests {
         let e: Vec<f64> = (0..20001)
             .map(|i| -2.2 + 4.4 * i as f64 / 20000.0)
             .collect();
-        let rho = density(&mu, &g, ab, &e);
+        let rho = density(&mu, &g, ab, &e).unwrap();
         let integral: f64 = rho.iter().sum::<f64>() * (4.4 / 20000.0);
         assert!((integral - 1.0).abs() < 2e-3, "∫ρ = {integral}");
     }

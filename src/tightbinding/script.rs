@@ -317,14 +317,28 @@ fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
     let kernel = kpm_kernel(&o, f)?;
     let (csr, a, b) = kpm_setup(&h, &o, f)?;
     check_alloc(f, "the Chebyshev vectors", 3 * csr.n as u128, 8)?;
+    let e = kpm_energies(&o, f, moments, (a, b))?;
+    let per_vector = match trace {
+        Trace::Stochastic { vectors, .. } => vectors as u128,
+        Trace::Exact => 0,
+    };
+    check_alloc(
+        f,
+        "the moments and densities of every vector",
+        per_vector * (moments + e.len()) as u128,
+        8,
+    )?;
     let (mu, per) = dos_moments(&csr, moments, (a, b), trace).map_err(|e| format!("{f}: {e}"))?;
     let g = kernel_coefficients(moments, kernel);
-    let e = kpm_energies(&o, f, moments, (a, b))?;
-    let rho = density(&mu, &g, (a, b), &e);
+    let rho = density(&mu, &g, (a, b), &e).map_err(|e| format!("{f}: {e}"))?;
     // the statistical error: the spread of the single-vector densities over √R
     let err_v: Vec<f64> = if per.len() > 1 {
         let r = per.len() as f64;
-        let each: Vec<Vec<f64>> = per.iter().map(|p| density(p, &g, (a, b), &e)).collect();
+        let each: Vec<Vec<f64>> = per
+            .iter()
+            .map(|p| density(p, &g, (a, b), &e))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{f}: {e}"))?;
         (0..e.len())
             .map(|k| {
                 let var = each.iter().map(|d| (d[k] - rho[k]).powi(2)).sum::<f64>() / (r - 1.0);
@@ -386,13 +400,19 @@ fn ldos_of(h: &Operator, sites: &[usize], o: &Opts, f: &str) -> Res<(Vec<f64>, V
     )?;
     let g = kernel_coefficients(moments, kernel);
     let e = kpm_energies(o, f, moments, (a, b))?;
+    check_alloc(
+        f,
+        "the local densities",
+        sites.len() as u128 * e.len() as u128,
+        8,
+    )?;
     let rows: Result<Vec<Vec<f64>>, String> = sites
         .par_iter()
         .map(|&i| {
             let mut v = vec![0.0; csr.n];
             v[i] = 1.0;
             let mu = moments_of(&csr, &v, moments, a, b)?;
-            Ok(density(&mu, &g, (a, b), &e))
+            density(&mu, &g, (a, b), &e)
         })
         .collect();
     Ok((e, rows.map_err(|e| format!("{f}: {e}"))?))
