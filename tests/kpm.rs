@@ -168,3 +168,45 @@ fn ldos_sums_to_the_dos_and_bad_input_is_refused() {
         assert!(e.contains(want), "{src}: {e}");
     }
 }
+
+#[test]
+fn greens_functions_match_the_broadened_exact_sum() {
+    // G_ii(E + iη) = Σ_k |ψ_k(i)|² / (E − E_k + iη) from eigh, η the Lorentz kernel's width
+    let m: Map = eval(
+        r#"
+        let lat = lattice("square", [6, 6]);
+        let H = hamiltonian(lat, #{onsite: onsite_disorder(lat, 2.0, #{seed: 3}), hopping: -1});
+        let e = linspace(-4.0, 4.0, 41);
+        let g = kpm_greens(H, [7], #{moments: 400, energies: e, bounds: [-6.0, 6.0]});
+        let s = eigh(H);
+        let w = s.vectors.row(7) ** 2;
+        #{E: e, re: g.re.row(0), im: g.im.row(0), eta: g.eta, levels: s.values, w: w}
+        "#,
+    )
+    .cast();
+    let (e, re, im) = (arr(&m, "E"), arr(&m, "re"), arr(&m, "im"));
+    let (levels, w) = (arr(&m, "levels"), arr(&m, "w"));
+    let eta = m["eta"].as_float().unwrap();
+    let (a, b, phi): (f64, f64, f64) = (12.0 / 1.99, 0.0, 4.0 / 400.0);
+    assert!((eta - 4.0 * a / 400.0).abs() < 1e-12, "η = {eta}");
+    // the Lorentz kernel evaluates G at z = b + a·cos(θ − iλ/M), x = cos θ: a broadening
+    // a·sin θ·sinh(λ/M) ≈ η√(1 − x²)
+    let mut worst = 0.0f64;
+    let mut scale = 0.0f64;
+    for (k, &en) in e.iter().enumerate() {
+        let th = ((en - b) / a).acos();
+        let (zr, zi) = (b + a * th.cos() * phi.cosh(), a * th.sin() * phi.sinh());
+        let (mut gr, mut gi) = (0.0, 0.0);
+        for (l, wk) in levels.iter().zip(&w) {
+            let d = zr - l;
+            gr += wk * d / (d * d + zi * zi);
+            gi -= wk * zi / (d * d + zi * zi);
+        }
+        worst = worst.max((gr - re[k]).abs()).max((gi - im[k]).abs());
+        scale = scale.max(gr.abs()).max(gi.abs());
+    }
+    assert!(
+        worst < 0.03 * scale,
+        "largest difference {worst} against |G| up to {scale}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Linear algebra, with no physics: the symmetric operator type, the dense eigensolvers (`eigh`
 //! by Householder tridiagonalization, QL and inverse iteration; `eigvalsh`), the sparse
-//! shift-invert block Lanczos (`eigs_near`), and the scheduling helper they share (`parallel`).
+//! shift-invert block Lanczos (`eigs_near`), the kernel polynomial method (`kpm`), general dense
+//! decompositions (`dense`), and the scheduling helper they share (`parallel`).
 //! Domains build operators and call these; nothing here imports a domain.
 
 pub mod dense;

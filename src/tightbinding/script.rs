@@ -418,6 +418,74 @@ fn ldos_of(h: &Operator, sites: &[usize], o: &Opts, f: &str) -> Res<(Vec<f64>, V
     Ok((e, rows.map_err(|e| format!("{f}: {e}"))?))
 }
 
+fn kpm_greens(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
+    use crate::linalg::kpm::{greens, kernel_coefficients, moments_of, Kernel};
+    use rayon::prelude::*;
+    let f = "kpm_greens";
+    let o = Opts::new(m, f, &KPM_KEYS)?;
+    let h = operator_arg(h, f)?;
+    let list = site_list(&sites, h.n(), f, "sites")?;
+    let moments = o.count_or("moments", 512, 2, 1 << 20)?;
+    let kernel = if o.has("kernel") {
+        kpm_kernel(&o, f)?
+    } else {
+        Kernel::Lorentz(o.f64_or("lambda", 4.0)?)
+    };
+    let (csr, a, b) = kpm_setup(&h, &o, f)?;
+    let g = kernel_coefficients(moments, kernel);
+    let e = kpm_energies(&o, f, moments, (a, b))?;
+    check_alloc(
+        f,
+        "the Green's functions",
+        2 * list.len() as u128 * e.len() as u128,
+        8,
+    )?;
+    let rows: Result<Vec<(Vec<f64>, Vec<f64>)>, String> = list
+        .par_iter()
+        .map(|&i| {
+            let mut v = vec![0.0; csr.n];
+            v[i] = 1.0;
+            let mu = moments_of(&csr, &v, moments, a, b)?;
+            greens(&mu, &g, (a, b), &e)
+        })
+        .collect();
+    let rows = rows.map_err(|e| format!("{f}: {e}"))?;
+    let k = e.len();
+    let (re, im): (Vec<Vec<f64>>, Vec<Vec<f64>>) = rows.into_iter().unzip();
+    let mut out = Map::new();
+    out.insert("E".into(), Dynamic::from(NdArray::from_vec(e)));
+    out.insert(
+        "re".into(),
+        Dynamic::from(NdArray::from_shape(&[list.len(), k], re.concat())?),
+    );
+    out.insert(
+        "im".into(),
+        Dynamic::from(NdArray::from_shape(&[list.len(), k], im.concat())?),
+    );
+    out.insert(
+        "eta".into(),
+        Dynamic::from_float(match kernel {
+            Kernel::Lorentz(l) => l * a / moments as f64,
+            Kernel::Jackson => f64::NAN,
+        }),
+    );
+    Ok(out)
+}
+
+/// Site indices from a script array, each checked against the dimension.
+fn site_list(v: &Dynamic, n: usize, f: &str, arg: &str) -> Res<Vec<usize>> {
+    vec_arg(v, f, arg)?
+        .iter()
+        .map(|&x| {
+            if x.fract() != 0.0 || x < 0.0 || x >= n as f64 {
+                err(format!("{f}: site {x} is not a site index in 0..{n}"))
+            } else {
+                Ok(x as usize)
+            }
+        })
+        .collect()
+}
+
 fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
     let f = "kpm_typical_dos";
     let mut keys = KPM_KEYS.to_vec();
@@ -468,6 +536,7 @@ fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
 pub fn register(engine: &mut Engine) {
     reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds}. Cost: moments/2 sparse products per vector.", kpm_dos);
     reg(engine, "kpm_ldos", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Local densities of states ρ_i(E) = Σ_k |ψ_k(i)|² δ(E − E_k) at the given sites by the kernel polynomial method (one expansion per site, sites in parallel): opts as kpm_dos (moments, kernel, lambda, bounds, energies, points). Returns #{E, rho: sites × energies}.", kpm_ldos);
+    reg(engine, "kpm_greens", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Diagonal Green's functions G_ii(E + iη) = Σ_k |ψ_k(i)|²/(E − E_k + iη) at the given sites by the kernel polynomial method, with the Lorentz kernel by default (lambda 4): G is evaluated at E + iη(E), η(E) ≈ η·√(1 − x²) with η = λ·a/moments (returned as eta), a = half the padded bandwidth, x = (E − centre)/a; Im G = −π·LDOS. opts as kpm_ldos; energies must lie inside the bounds. Returns #{E, re, im (sites × energies), eta}.", kpm_greens);
     reg(engine, "kpm_typical_dos", &["H: operator|ndarray", "opts: map", "map"], "Typical density of states ρ_typ(E) = exp⟨ln ρ_i(E)⟩ over sites, beside the average ⟨ρ_i(E)⟩: ρ_typ/ρ_avg is the order parameter of Anderson localization (→ 0 in the localized phase). opts sites (a count of random sites, default 32, or an array of indices), moments, kernel, bounds, energies, points, seed. Returns #{E, rho_typ, rho_avg, sites}.", kpm_typical_dos);
     engine.register_type_with_name::<Operator>("operator");
     engine.register_type_with_name::<Spectrum>("spectrum");
