@@ -445,7 +445,10 @@ pub fn build_engine() -> Engine {
 
     use crate::args::in_domain;
     in_domain(&mut engine, "scripts and sessions", register_core);
-    in_domain(&mut engine, "arrays", crate::array::script::register);
+    in_domain(&mut engine, "arrays", |e| {
+        crate::array::script::register(e);
+        crate::array::numpy_script::register(e);
+    });
     in_domain(
         &mut engine,
         "linear algebra",

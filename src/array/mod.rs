@@ -3,6 +3,7 @@
 //! This module is plain Rust; `script.rs` beside it is the rhai API.
 
 pub mod linalg_script;
+pub mod numpy_script;
 pub mod script;
 
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
@@ -209,17 +210,17 @@ impl NdArray {
                 _ => Some((i, x)),
             })
     }
-    /// Flattened, sorted ascending (NaN last).
+    /// Flattened, sorted ascending (NaN last, as numpy).
     pub fn sorted(&self) -> Self {
         let mut v = self.to_vec();
-        v.sort_by(|a, b| a.total_cmp(b));
+        v.sort_by(nan_last);
         Self::from_vec(v)
     }
-    /// Indices that sort the flattened array ascending (stable).
+    /// Indices that sort the flattened array ascending (stable; NaN last).
     pub fn argsort(&self) -> Vec<usize> {
         let v = self.to_vec();
         let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+        idx.sort_by(|&a, &b| nan_last(&v[a], &v[b]));
         idx
     }
     /// Cumulative sum of the flattened array.
@@ -263,6 +264,17 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> ArrResult<Vec<usize>> {
         };
     }
     Ok(out)
+}
+
+/// Ascending order with every NaN last, whatever its sign bit (`f64::total_cmp` puts a negative
+/// NaN, which 0.0/0.0 gives on x86, first).
+pub fn nan_last(a: &f64, b: &f64) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ => a.total_cmp(b),
+    }
 }
 
 /// Element-wise `op(a, b)` with numpy broadcasting.
