@@ -161,26 +161,7 @@ pub fn register(engine: &mut Engine) {
         ("expm1", "e^x − 1, accurate for small x.", f64::exp_m1),
         ("log1p", "ln(1 + x), accurate for small x.", f64::ln_1p),
     ] {
-        reg(
-            engine,
-            name,
-            &["a: ndarray", "ndarray"],
-            doc,
-            move |a: NdArray| a.map(f),
-        );
-        reg(engine, name, &["x: float", "float"], doc, f);
-        reg(engine, name, &["x: int", "float"], doc, move |x: INT| {
-            f(x as f64)
-        });
-        reg(
-            engine,
-            name,
-            &["a: array", "ndarray"],
-            doc,
-            move |a: Array| -> Res<NdArray> {
-                Ok(arr_like(&Dynamic::from_array(a), name, "a")?.map(f))
-            },
-        );
+        super::script::unary_math(engine, name, doc, f);
     }
     reg(engine, "interp", &["x: float|ndarray", "xp: ndarray", "fp: ndarray", "float|ndarray"], "Linear interpolation of the points (xp, fp) at x, as numpy.interp: xp increasing; beyond its ends the end values.", |x: Dynamic, xp: Dynamic, fp: Dynamic| -> Res<Dynamic> {
         let f = "interp";

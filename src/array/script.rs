@@ -276,7 +276,8 @@ fn bin_op_doc(engine: &mut Engine, op: &'static str, f: fn(f64, f64) -> f64, doc
     );
 }
 
-fn unary_math(engine: &mut Engine, name: &'static str, doc: &str, f: fn(f64) -> f64) {
+/// Register an element-wise function for ndarrays, numbers and rhai arrays.
+pub(crate) fn unary_math(engine: &mut Engine, name: &'static str, doc: &str, f: fn(f64) -> f64) {
     reg(
         engine,
         name,

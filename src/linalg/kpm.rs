@@ -346,6 +346,24 @@ pub fn moments_of(csr: &Csr, r: &[f64], m: usize, a: f64, b: f64) -> Result<Vec<
     Ok(mu)
 }
 
+/// The moments of the unit vector of each site (local densities, diagonal Green's functions),
+/// sites in parallel.
+pub fn site_moments(
+    csr: &Csr,
+    sites: &[usize],
+    m: usize,
+    (a, b): (f64, f64),
+) -> Result<Vec<Vec<f64>>, String> {
+    sites
+        .par_iter()
+        .map(|&i| {
+            let mut v = vec![0.0; csr.n];
+            v[i] = 1.0;
+            moments_of(csr, &v, m, a, b)
+        })
+        .collect()
+}
+
 /// Normalised DOS moments μ_n = Tr T_n(H̃)/N: their mean and, per random vector, each vector's
 /// estimate (for the statistical error; empty for the exact trace).
 pub fn dos_moments(

@@ -364,16 +364,7 @@ fn kpm_ldos(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
     let f = "kpm_ldos";
     let o = Opts::new(m, f, &KPM_KEYS)?;
     let h = operator_arg(h, f)?;
-    let list: Vec<usize> = vec_arg(&sites, f, "sites")?
-        .iter()
-        .map(|&x| {
-            if x.fract() != 0.0 || x < 0.0 || x >= h.n() as f64 {
-                err(format!("{f}: site {x} is not a site index in 0..{}", h.n()))
-            } else {
-                Ok(x as usize)
-            }
-        })
-        .collect::<Res<_>>()?;
+    let list = site_list(&sites, h.n(), f, "sites")?;
     let (e, rho) = ldos_of(&h, &list, &o, f)?;
     let k = e.len();
     let mut out = Map::new();
@@ -387,8 +378,7 @@ fn kpm_ldos(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
 
 /// Local densities ρ_i(E) at `sites`, in parallel over sites.
 fn ldos_of(h: &Operator, sites: &[usize], o: &Opts, f: &str) -> Res<(Vec<f64>, Vec<Vec<f64>>)> {
-    use crate::linalg::kpm::{density, kernel_coefficients, moments_of};
-    use rayon::prelude::*;
+    use crate::linalg::kpm::{density, kernel_coefficients, site_moments};
     let moments = o.count_or("moments", 512, 2, 1 << 20)?;
     let kernel = kpm_kernel(o, f)?;
     let (csr, a, b) = kpm_setup(h, o, f)?;
@@ -406,21 +396,13 @@ fn ldos_of(h: &Operator, sites: &[usize], o: &Opts, f: &str) -> Res<(Vec<f64>, V
         sites.len() as u128 * e.len() as u128,
         8,
     )?;
-    let rows: Result<Vec<Vec<f64>>, String> = sites
-        .par_iter()
-        .map(|&i| {
-            let mut v = vec![0.0; csr.n];
-            v[i] = 1.0;
-            let mu = moments_of(&csr, &v, moments, a, b)?;
-            density(&mu, &g, (a, b), &e)
-        })
-        .collect();
+    let rows: Result<Vec<Vec<f64>>, String> = site_moments(&csr, sites, moments, (a, b))
+        .and_then(|mus| mus.iter().map(|mu| density(mu, &g, (a, b), &e)).collect());
     Ok((e, rows.map_err(|e| format!("{f}: {e}"))?))
 }
 
 fn kpm_greens(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
-    use crate::linalg::kpm::{greens, kernel_coefficients, moments_of, Kernel};
-    use rayon::prelude::*;
+    use crate::linalg::kpm::{greens, kernel_coefficients, site_moments, Kernel};
     let f = "kpm_greens";
     let o = Opts::new(m, f, &KPM_KEYS)?;
     let h = operator_arg(h, f)?;
@@ -440,15 +422,9 @@ fn kpm_greens(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
         2 * list.len() as u128 * e.len() as u128,
         8,
     )?;
-    let rows: Result<Vec<(Vec<f64>, Vec<f64>)>, String> = list
-        .par_iter()
-        .map(|&i| {
-            let mut v = vec![0.0; csr.n];
-            v[i] = 1.0;
-            let mu = moments_of(&csr, &v, moments, a, b)?;
-            greens(&mu, &g, (a, b), &e)
-        })
-        .collect();
+    let rows: Result<Vec<(Vec<f64>, Vec<f64>)>, String> =
+        site_moments(&csr, &list, moments, (a, b))
+            .and_then(|mus| mus.iter().map(|mu| greens(mu, &g, (a, b), &e)).collect());
     let rows = rows.map_err(|e| format!("{f}: {e}"))?;
     let k = e.len();
     let (re, im): (Vec<Vec<f64>>, Vec<Vec<f64>>) = rows.into_iter().unzip();
@@ -499,16 +475,7 @@ fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
             let mut rng = crate::rng::StdRng::seed_from_u64(o.seed()?);
             rand::seq::index::sample(&mut rng, n, k).into_vec()
         }
-        Some(v) => vec_arg(v, f, "opts.sites")?
-            .iter()
-            .map(|&x| {
-                if x.fract() != 0.0 || x < 0.0 || x >= n as f64 {
-                    err(format!("{f}: site {x} is not a site index in 0..{n}"))
-                } else {
-                    Ok(x as usize)
-                }
-            })
-            .collect::<Res<_>>()?,
+        Some(v) => site_list(v, n, f, "opts.sites")?,
         None => {
             let mut rng = crate::rng::StdRng::seed_from_u64(o.seed()?);
             rand::seq::index::sample(&mut rng, n, n.min(32)).into_vec()
