@@ -237,6 +237,27 @@ fn bin_op(engine: &mut Engine, op: &'static str, f: fn(f64, f64) -> f64) {
 
 fn bin_op_doc(engine: &mut Engine, op: &'static str, f: fn(f64, f64) -> f64, doc: &str) {
     let doc = doc.to_string();
+    // a rhai array of numbers on either side broadcasts as numpy broadcasts a list
+    reg(
+        engine,
+        op,
+        &["a: ndarray", "b: array", "ndarray"],
+        &doc,
+        move |a: NdArray, b: Array| -> Res<NdArray> {
+            let b = arr_like(&Dynamic::from_array(b), op, "b")?;
+            zip_with(&a, &b, f).map_err(|e| format!("{op}: {e}").into())
+        },
+    );
+    reg(
+        engine,
+        op,
+        &["a: array", "b: ndarray", "ndarray"],
+        &doc,
+        move |a: Array, b: NdArray| -> Res<NdArray> {
+            let a = arr_like(&Dynamic::from_array(a), op, "a")?;
+            zip_with(&a, &b, f).map_err(|e| format!("{op}: {e}").into())
+        },
+    );
     reg(
         engine,
         op,

@@ -1206,13 +1206,17 @@ pub fn train(
             since_best += 1;
         }
         if !cfg.quiet {
+            // without validation data there is no val_loss or metric to show (they would be NaN)
+            let val = if vl.is_nan() {
+                String::new()
+            } else {
+                format!("  val_loss {vl:.5}  metric {vm:.4}")
+            };
             progress(&format!(
-                "epoch {:>4}/{}  loss {:.5}  val_loss {:.5}  metric {:.4}  lr {:.2e}  {:.1}s",
+                "epoch {:>4}/{}  loss {:.5}{val}  lr {:.2e}  {:.1}s",
                 epoch + 1,
                 cfg.epochs,
                 h.train_loss[epoch],
-                vl,
-                vm,
                 lr,
                 h.seconds[epoch]
             ));
