@@ -346,6 +346,37 @@ pub fn register(engine: &mut Engine) {
             .map(NdArray::new)
             .map_err(|e| format!("{f}: shapes do not fit: {e}").into())
     });
+    reg(engine, "diag", &["a: ndarray", "ndarray"], "numpy.diag: a 1D array becomes the diagonal of a square matrix; a 2D array gives its diagonal.", |a: Dynamic| -> Res<NdArray> {
+        let f = "diag";
+        let a = arr_like(&a, f, "a")?;
+        let d = a.as_slice_or_vec();
+        match a.shape() {
+            [n] => {
+                check_alloc(f, "the matrix", (*n as u128) * (*n as u128), 8)?;
+                let mut m = vec![0.0; n * n];
+                for i in 0..*n {
+                    m[i * n + i] = d[i];
+                }
+                NdArray::from_shape(&[*n, *n], m).map_err(|e| format!("{f}: {e}").into())
+            }
+            [r, c] => Ok(NdArray::from_vec((0..*r.min(c)).map(|i| d[i * c + i]).collect())),
+            s => err(format!("{f}: expected a 1D or 2D array, got shape {s:?}")),
+        }
+    });
+    reg(
+        engine,
+        "trace",
+        &["a: ndarray", "float"],
+        "The sum of the diagonal of a 2D array (numpy.trace).",
+        |a: Dynamic| -> Res<f64> {
+            let a = arr_like(&a, "trace", "a")?;
+            let d = a.as_slice_or_vec();
+            match a.shape() {
+                [r, c] => Ok((0..*r.min(c)).map(|i| d[i * c + i]).sum()),
+                s => err(format!("trace: expected a 2D array, got shape {s:?}")),
+            }
+        },
+    );
     reg(engine, "randint", &["low: int", "high: int", "shape: int|array", "ndarray"], "Random integers in [low, high) from the script's seeded stream (as floats, like every ndarray).", |lo: INT, hi: INT, s: Dynamic| randint(lo, hi, &s, None));
     reg(
         engine,
