@@ -131,33 +131,36 @@ pub fn table() -> &'static [FnDoc] {
 /// The reference's examples, one block per group of names (`//! name other` starts a block).
 const EXAMPLES: &str = include_str!("../docs/examples.rhai");
 
-/// The example blocks: (the names each one shows, its code), in file order.
-pub fn examples() -> Vec<(Vec<String>, String)> {
-    let mut out: Vec<(Vec<String>, String)> = Vec::new();
-    for line in EXAMPLES.lines() {
-        if let Some(names) = line.strip_prefix("//! ") {
-            out.push((
-                names.split_whitespace().map(str::to_string).collect(),
-                String::new(),
-            ));
-        } else if let Some((_, code)) = out.last_mut() {
-            code.push_str(line);
-            code.push('\n');
+/// The example blocks: (the names each one shows, its code), in file order; parsed once.
+pub fn examples() -> &'static [(Vec<String>, String)] {
+    static PARSED: OnceLock<Vec<(Vec<String>, String)>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        let mut out: Vec<(Vec<String>, String)> = Vec::new();
+        for line in EXAMPLES.lines() {
+            if let Some(names) = line.strip_prefix("//! ") {
+                out.push((
+                    names.split_whitespace().map(str::to_string).collect(),
+                    String::new(),
+                ));
+            } else if let Some((_, code)) = out.last_mut() {
+                code.push_str(line);
+                code.push('\n');
+            }
         }
-    }
-    for (_, code) in &mut out {
-        *code = code.trim_end().to_string();
-    }
-    out
+        for (_, code) in &mut out {
+            *code = code.trim_end().to_string();
+        }
+        out
+    })
 }
 
 /// The index of the example block showing `name`, and its code.
 pub fn example_of(name: &str) -> Option<(usize, String)> {
     examples()
-        .into_iter()
+        .iter()
         .enumerate()
         .find(|(_, (names, _))| names.iter().any(|n| n == name))
-        .map(|(i, (_, code))| (i, code))
+        .map(|(i, (_, code))| (i, code.clone()))
 }
 
 /// All signatures registered under `name`.

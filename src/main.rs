@@ -301,16 +301,7 @@ fn slurm(
 ) -> ExitCode {
     let dir = cluster::shard_dir(params, shard_dir);
     if status {
-        return match cluster::status(&dir) {
-            Ok(s) => {
-                print!("{s}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("disco slurm: {e}");
-                ExitCode::from(1)
-            }
-        };
+        return slurm_report(cluster::status(&dir));
     }
     if opts.tasks == 0 {
         eprintln!("disco slurm: --tasks must be at least 1");
@@ -362,6 +353,11 @@ state: disco slurm {file} --status{}
                 .unwrap_or_default()
         ))
     })();
+    slurm_report(result)
+}
+
+/// `disco slurm`'s outcome: the text on stdout (exit 0), or the error on stderr (exit 1).
+fn slurm_report(result: Result<String, String>) -> ExitCode {
     match result {
         Ok(s) => {
             print!("{s}");

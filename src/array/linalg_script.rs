@@ -42,15 +42,28 @@ fn size_check(f: &str, m: &Mat<f64>) -> Res<()> {
     )
 }
 
+/// x from A and right-hand sides b (a vector gives a vector back): `solve` and `lstsq`.
+fn with_rhs(
+    f: &str,
+    a: &Dynamic,
+    b: &Dynamic,
+    op: fn(&Mat<f64>, &Mat<f64>) -> Result<Mat<f64>, String>,
+) -> Res<NdArray> {
+    let (a, _) = matrix(a, f, "A", false)?;
+    let (b, was_vec) = matrix(b, f, "b", true)?;
+    size_check(f, &a)?;
+    let x = op(&a, &b).map_err(|e| format!("{f}: {e}"))?;
+    if was_vec {
+        Ok(vector(&x))
+    } else {
+        nd(&x)
+    }
+}
+
 /// Register the linear-algebra functions.
 pub fn register(engine: &mut Engine) {
     reg(engine, "solve", &["A: ndarray", "b: ndarray", "ndarray"], "x with A·x = b for a square A (LU with partial pivoting); b a vector, or a matrix whose columns are right-hand sides. A singular A is an error.", |a: Dynamic, b: Dynamic| -> Res<NdArray> {
-        let f = "solve";
-        let (a, _) = matrix(&a, f, "A", false)?;
-        let (b, was_vec) = matrix(&b, f, "b", true)?;
-        size_check(f, &a)?;
-        let x = dense::solve(&a, &b).map_err(|e| format!("{f}: {e}"))?;
-        if was_vec { Ok(vector(&x)) } else { nd(&x) }
+        with_rhs("solve", &a, &b, dense::solve)
     });
     reg(
         engine,
@@ -75,12 +88,7 @@ pub fn register(engine: &mut Engine) {
         },
     );
     reg(engine, "lstsq", &["A: ndarray", "b: ndarray", "ndarray"], "Least squares: x minimising ‖A·x − b‖ for an m×n A with m ≥ n and full column rank (by QR).", |a: Dynamic, b: Dynamic| -> Res<NdArray> {
-        let f = "lstsq";
-        let (a, _) = matrix(&a, f, "A", false)?;
-        let (b, was_vec) = matrix(&b, f, "b", true)?;
-        size_check(f, &a)?;
-        let x = dense::lstsq(&a, &b).map_err(|e| format!("{f}: {e}"))?;
-        if was_vec { Ok(vector(&x)) } else { nd(&x) }
+        with_rhs("lstsq", &a, &b, dense::lstsq)
     });
     reg(engine, "qr", &["A: ndarray", "map"], "Thin QR decomposition A = Q·R: #{q (m×k, orthonormal columns), r (k×n, upper triangular with R_ii ≥ 0)}, k = min(m, n). With R_ii ≥ 0 the decomposition is unique: Σ ln R_ii of repeated QRs gives Lyapunov exponents (transfer matrices).", |a: Dynamic| -> Res<Map> {
         let (a, _) = matrix(&a, "qr", "A", false)?;

@@ -26,44 +26,33 @@ pub enum Sample {
 }
 
 impl Sample {
-    /// The shape of every leaf (`[]` for a number), keyed by path (`""` for a bare value).
-    pub fn layout(&self) -> Layout {
-        let mut out = BTreeMap::new();
-        self.visit("", &mut |k, shape, _| {
-            out.insert(k.to_string(), shape.to_vec());
-        });
-        Layout(out)
-    }
-
-    fn visit(&self, key: &str, f: &mut dyn FnMut(&str, &[usize], &[f64])) {
-        match self {
-            Sample::Num(x) => f(key, &[], std::slice::from_ref(x)),
-            Sample::Arr(s, d) => f(key, s, d),
-            Sample::Map(m) => {
-                for (k, v) in m {
-                    v.visit(k, f);
-                }
+    /// Every leaf as (key, shape, values), in layout order: `""` and `[]` for a bare number.
+    fn entries(&self) -> Vec<(&str, &[usize], &[f64])> {
+        fn walk<'a>(s: &'a Sample, key: &'a str, out: &mut Vec<(&'a str, &'a [usize], &'a [f64])>) {
+            match s {
+                Sample::Num(x) => out.push((key, &[], std::slice::from_ref(x))),
+                Sample::Arr(shape, d) => out.push((key, shape, d)),
+                Sample::Map(m) => m.iter().for_each(|(k, v)| walk(v, k, out)),
             }
         }
+        let mut out = Vec::new();
+        walk(self, "", &mut out);
+        out
+    }
+
+    /// The shape of every leaf (`[]` for a number), keyed by path (`""` for a bare value).
+    pub fn layout(&self) -> Layout {
+        Layout(
+            self.entries()
+                .into_iter()
+                .map(|(k, shape, _)| (k.to_string(), shape.to_vec()))
+                .collect(),
+        )
     }
 
     /// Every leaf's values, in layout order.
     pub fn leaves(&self) -> Vec<&[f64]> {
-        let mut out: Vec<&[f64]> = Vec::new();
-        fn walk<'a>(s: &'a Sample, out: &mut Vec<&'a [f64]>) {
-            match s {
-                Sample::Num(x) => out.push(std::slice::from_ref(x)),
-                Sample::Arr(_, d) => out.push(d),
-                Sample::Map(m) => m.values().for_each(|v| walk(v, out)),
-            }
-        }
-        walk(self, &mut out);
-        out
-    }
-
-    /// Whether this is a map (the result is then a map of the same keys).
-    pub fn is_map(&self) -> bool {
-        matches!(self, Sample::Map(_))
+        self.entries().into_iter().map(|(_, _, d)| d).collect()
     }
 }
 

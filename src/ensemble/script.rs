@@ -410,18 +410,10 @@ fn ensemble(ctx: NativeCallContext, n: Dynamic, f: FnPtr, opts: Map) -> Res<Dyna
     if shard && run.layout.is_none() {
         // a shard that owns no block of this ensemble still hands the script a value of the
         // right shape: realization 0, computed here and not saved
-        let s = realization_seed(run.seed, 0);
         let saved = crate::rng::save_global();
-        crate::rng::set_global_seed(s);
-        let mut args = [Dynamic::from_int(0), Dynamic::from_int(s as i64)];
-        let v = f.call_raw(&ctx, None, &mut args[..run.arity]);
+        let sample = realize(&ctx, &f, run.seed, 0, run.arity, ctx.call_position());
         crate::rng::restore_global(saved);
-        let sample = to_sample(
-            &v.map_err(|e| in_realization(0, e, ctx.call_position()))?,
-            0,
-            true,
-        )
-        .map_err(fail)?;
+        let sample = sample?;
         run.layout = Some(sample.layout());
         stand_in = Some(sample);
     }
@@ -511,14 +503,9 @@ fn compute(
                     if crate::progress::interrupted() {
                         return Err("interrupted".into());
                     }
-                    let s = realization_seed(run.seed, i);
-                    crate::rng::set_global_seed(s);
-                    let mut args = [Dynamic::from_int(i as i64), Dynamic::from_int(s as i64)];
-                    let r = g.call_raw(c, None, &mut args[..arity]);
+                    let r = realize(c, g, run.seed, i, arity, pos);
                     pb.inc(1);
-                    let v = r.map_err(|e| in_realization(i, e, pos))?;
-                    to_sample(&v, i, true)
-                        .map_err(|m| -> Box<EvalAltResult> { format!("ensemble: {m}").into() })
+                    r
                 },
             )
             .collect();
@@ -552,8 +539,9 @@ fn compute(
                     )));
                     continue;
                 }
+                let first = m.template.layout();
                 for (j, s) in samples.iter().enumerate().skip(1) {
-                    if let Some(why) = m.template.layout().mismatch(&s.layout()) {
+                    if let Some(why) = first.mismatch(&s.layout()) {
                         outcome = outcome.and(err(format!(
                             "ensemble: realization {} returned {why}",
                             b * BLOCK + j
@@ -587,6 +575,25 @@ fn compute(
     crate::rng::restore_global(saved);
     pb.finish_and_clear();
     outcome
+}
+
+/// Realization i: this thread's stream seeded for it, the closure called with (i[, seed]), the
+/// value checked into a sample. Errors name the realization.
+fn realize(
+    c: &NativeCallContext,
+    f: &FnPtr,
+    ensemble_seed: u64,
+    i: usize,
+    arity: usize,
+    pos: Position,
+) -> Res<Sample> {
+    let s = realization_seed(ensemble_seed, i);
+    crate::rng::set_global_seed(s);
+    let mut args = [Dynamic::from_int(i as i64), Dynamic::from_int(s as i64)];
+    let v = f
+        .call_raw(c, None, &mut args[..arity])
+        .map_err(|e| in_realization(i, e, pos))?;
+    to_sample(&v, i, true).map_err(|m| format!("ensemble: {m}").into())
 }
 
 /// How many parameters the closure takes beyond its captured values — 1 (`|i|`) or 2

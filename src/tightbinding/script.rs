@@ -469,16 +469,16 @@ fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
     let o = Opts::new(m, f, &keys)?;
     let h = operator_arg(h, f)?;
     let n = h.n();
+    // a count of random sites (default 32), or the sites themselves
     let sites: Vec<usize> = match o.get("sites") {
-        Some(v) if v.is_int() => {
-            let k = count(v, f, "opts.sites", 1, n as i64)?;
+        Some(v) if !v.is_int() => site_list(v, n, f, "opts.sites")?,
+        given => {
+            let k = match given {
+                Some(v) => count(v, f, "opts.sites", 1, n as i64)?,
+                None => n.min(32),
+            };
             let mut rng = crate::rng::StdRng::seed_from_u64(o.seed()?);
             rand::seq::index::sample(&mut rng, n, k).into_vec()
-        }
-        Some(v) => site_list(v, n, f, "opts.sites")?,
-        None => {
-            let mut rng = crate::rng::StdRng::seed_from_u64(o.seed()?);
-            rand::seq::index::sample(&mut rng, n, n.min(32)).into_vec()
         }
     };
     let (e, rows) = ldos_of(&h, &sites, &o, f)?;
