@@ -15,6 +15,10 @@ pub fn err<T>(msg: impl Into<String>) -> Res<T> {
 thread_local! {
     /// The domain whose functions are being registered (`in_domain`), for the reference.
     static DOMAIN: std::cell::Cell<&'static str> = const { std::cell::Cell::new("") };
+    /// (name, signature, domain) of everything `reg` registered on the engine being built, for
+    /// `register_default_options`.
+    static REGISTERED: std::cell::RefCell<Vec<(String, Vec<String>, &'static str)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The domains in the order they were first registered: the reference's sections.
@@ -50,15 +54,85 @@ pub fn reg<A: 'static, const N: usize, const X: bool, R, const F: bool, FUNC>(
     FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
 {
     let mut comments: Vec<String> = doc.lines().map(|l| format!("/// {l}")).collect();
-    DOMAIN.with(|d| {
-        if !d.get().is_empty() {
-            comments.push(format!("/// @domain {}", d.get()));
-        }
+    let domain = DOMAIN.with(|d| d.get());
+    if !domain.is_empty() {
+        comments.push(format!("/// @domain {domain}"));
+    }
+    REGISTERED.with(|r| {
+        r.borrow_mut().push((
+            name.to_string(),
+            sig.iter().map(|s| s.to_string()).collect(),
+            domain,
+        ))
     });
     FuncRegistration::new(name)
         .with_params_info(sig)
         .with_comments([comments.join("\n")])
         .register_into_engine(engine, f);
+}
+
+/// Every function whose last parameter is an options map can be called without it: for each
+/// such `f(a, b, opts)` with no `f(a, b)` of its own, register `f(a, b)` = `f(a, b, #{})`, with
+/// its own line in the reference. Called once per engine, after every domain is registered.
+pub fn register_default_options(engine: &mut Engine) {
+    use std::any::TypeId;
+    let all = REGISTERED.with(|r| std::mem::take(&mut *r.borrow_mut()));
+    let arities: std::collections::HashSet<(String, usize)> = all
+        .iter()
+        .map(|(n, sig, _)| (n.clone(), sig.len().saturating_sub(1)))
+        .collect();
+    let mut done = std::collections::HashSet::new();
+    let mut module = rhai::Module::new();
+    for (name, sig, domain) in &all {
+        let n = sig.len().saturating_sub(1);
+        let takes_opts = n >= 1 && sig[n - 1].starts_with("opts:");
+        if !takes_opts || arities.contains(&(name.clone(), n - 1)) || !done.insert(name.clone()) {
+            continue;
+        }
+        let mut params: Vec<String> = sig[..n - 1].to_vec();
+        params.push(sig[n].clone());
+        let shown: Vec<&str> = sig[..n - 1]
+            .iter()
+            .map(|p| p.split(':').next().unwrap_or(p).trim())
+            .collect();
+        let mut comments = vec![format!(
+            "/// `{name}({})`: every option at its default.",
+            shown
+                .iter()
+                .copied()
+                .chain(std::iter::once("#{}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )];
+        if !domain.is_empty() {
+            comments.push(format!("/// @domain {domain}"));
+        }
+        let target = name.clone();
+        let func = move |ctx: Option<rhai::NativeCallContext>, args: &mut [&mut Dynamic]| {
+            let ctx = ctx.ok_or("no call context")?;
+            let mut opts = Dynamic::from_map(Map::new());
+            let mut full: Vec<&mut Dynamic> = args.iter_mut().map(|a| &mut **a).collect();
+            full.push(&mut opts);
+            // by reference: a function that changes its first argument (a model, a spin
+            // configuration) changes the caller's value, as the full call does
+            ctx.call_native_fn_raw(&target, true, &mut full)
+        };
+        FuncRegistration::new(name.as_str())
+            .in_global_namespace()
+            .with_params_info(params)
+            .with_comments([comments.join("\n")])
+            .set_into_module_raw(
+                &mut module,
+                vec![TypeId::of::<Dynamic>(); n - 1],
+                rhai::RhaiFunc::Method {
+                    func: rhai::Shared::new(func),
+                    has_context: true,
+                    is_pure: false,
+                    is_volatile: true,
+                },
+            );
+    }
+    engine.register_global_module(module.into());
 }
 
 /// A number from a script value: FLOAT or INT. NaN is rejected; use [`num_any`] to allow it.

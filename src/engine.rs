@@ -420,9 +420,21 @@ pub fn build_engine() -> Engine {
     // ends with an error naming the sizes, not with the allocator's abort)
     let start = crate::args::process_bytes().map_or(0, |(_, rss)| rss);
     let budget = crate::args::memory_budget();
+    let held_at_start = crate::memory::live_bytes() as u64;
     engine.on_progress(move |ops| {
         if crate::progress::interrupted() {
             return Some(Dynamic::from("interrupted"));
+        }
+        // every operation: the heap the script holds (a counter load), so that a value doubling
+        // in a few operations is stopped before the allocator aborts
+        let held = crate::memory::live_bytes() as u64;
+        if held.saturating_sub(held_at_start) > budget {
+            return Some(Dynamic::from(format!(
+                "out of memory: the script holds {} of heap, over the {} that were available \
+                 when it started",
+                crate::args::human_bytes(held as u128),
+                crate::args::human_bytes(budget as u128)
+            )));
         }
         if ops % 4096 == 0 {
             if let Some((_, rss)) = crate::args::process_bytes() {
@@ -456,6 +468,7 @@ pub fn build_engine() -> Engine {
     );
     in_domain(&mut engine, "files", crate::io::script::register);
     crate::register_domains(&mut engine);
+    crate::args::register_default_options(&mut engine);
 
     // the reference is the same for every engine: collected once per process
     if crate::docs::table().is_empty() {

@@ -17,6 +17,7 @@ pub mod io;
 pub mod ising;
 pub mod lattice;
 pub mod linalg;
+pub mod memory;
 pub mod ml;
 pub mod patterns;
 pub mod percolation;

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 // candle allocates a fresh buffer for every tensor op; the system allocator returns and
 // re-faults those pages each time (PROBES: mimalloc more than doubled CNN training speed).
+// Counted, so that the engine sees on every operation how much heap the script holds.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: disco::memory::Counting<mimalloc::MiMalloc> =
+    disco::memory::Counting(mimalloc::MiMalloc);
 
 /// Keep freed pages mapped (no purge) and commit arenas eagerly: candle's per-op buffers are then
 /// reused without the kernel zeroing fresh pages each time (≈ 30 % of a training step otherwise).

@@ -699,3 +699,26 @@ fn example_transfer_matrix_gives_the_1d_localization_length() {
     assert_eq!(code, 0, "{err}");
     assert!(number_after(&out4, "ξ_M =") > 1.0 / g, "{out4}");
 }
+
+/// A map that doubles on every iteration reaches the allocator's abort in a few dozen operations;
+/// the engine's per-operation look at the heap it holds ends it with a script error instead.
+#[test]
+fn doubling_map_is_a_script_error_not_an_abort() {
+    let dir = tmpdir("doubling");
+    let f = dir.join("double.rhai");
+    std::fs::write(&f, "let m = #{x: 1};\nloop { m = #{a: m, b: m}; }\n").unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 2000000 && exec '{}' run '{}'",
+            env!("CARGO_BIN_EXE_disco"),
+            f.display()
+        ))
+        .output()
+        .expect("run disco under ulimit");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("out of memory: the script holds"), "{err}");
+    assert!(err.contains("double.rhai:2:"), "{err}");
+    assert!(!err.contains("memory allocation of"), "{err}");
+}

@@ -122,3 +122,35 @@ fn sort_and_argsort_put_nan_last_whatever_its_sign() {
     let i: Vec<i64> = i.iter().map(|v| v.as_int().unwrap()).collect();
     assert_eq!(i, vec![2, 0, 1]);
 }
+
+/// Every function whose last parameter is an options map can be called without it, with the
+/// same result as an empty map, and a function that changes its first argument still changes
+/// the caller's value.
+#[test]
+fn options_maps_can_be_left_out() {
+    let same = eval(
+        r#"
+        let H = hamiltonian(lattice("square", [12, 12]));
+        seed(3);
+        let a = kpm_dos(H);
+        seed(3);
+        let b = kpm_dos(H, #{});
+        let s = ising(8, #{seed: 1, start: "cold"});
+        let m0 = measure(s).m;
+        let o = ising_observables(s, 4.0);
+        a.rho == b.rho && H.nnz == hamiltonian(lattice("square", [12, 12]), #{}).nnz
+            && measure(s).m != m0
+            && poisson_points(7).shape == [7, 2]
+            && bootstrap(normal(50, 0.0, 1.0, 1), |x| x.mean()).err > 0.0
+        "#,
+    );
+    assert!(same.as_bool().unwrap());
+    // the reference lists the short form beside the full one
+    let docs = disco::docs::lookup("kpm_dos");
+    assert!(docs
+        .iter()
+        .any(|d| d.signature.starts_with("kpm_dos(H: operator|ndarray) ->")));
+    // a wrong argument still gets the full function's message
+    let e = eval_err(r#"kpm_dos("x")"#);
+    assert!(e.contains("kpm_dos"), "{e}");
+}

@@ -212,16 +212,25 @@ impl NdArray {
     }
     /// Flattened, sorted ascending (NaN last, as numpy).
     pub fn sorted(&self) -> Self {
-        let mut v = self.to_vec();
-        v.sort_by(nan_last);
-        Self::from_vec(v)
+        use rayon::prelude::*;
+        // sorted as integer keys (one compare instruction, both cores): 10⁷ values in a fraction
+        // of the comparator sort's time; equal keys are equal values, so the order is exact
+        let mut keys: Vec<u64> = self.0.iter().map(|&x| sort_key(x)).collect();
+        keys.par_sort_unstable();
+        Self::from_vec(keys.into_iter().map(from_sort_key).collect())
     }
     /// Indices that sort the flattened array ascending (stable; NaN last).
     pub fn argsort(&self) -> Vec<usize> {
-        let v = self.to_vec();
-        let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&a, &b| nan_last(&v[a], &v[b]));
-        idx
+        use rayon::prelude::*;
+        // (key, index) pairs are all distinct, so an unstable sort of them is the stable argsort
+        let mut pairs: Vec<(u64, usize)> = self
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (sort_key(x), i))
+            .collect();
+        pairs.par_sort_unstable();
+        pairs.into_iter().map(|(_, i)| i).collect()
     }
     /// Cumulative sum of the flattened array.
     pub fn cumsum(&self) -> Self {
@@ -264,6 +273,30 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> ArrResult<Vec<usize>> {
         };
     }
     Ok(out)
+}
+
+/// A u64 that orders as `nan_last` orders the f64 (IEEE total order, every NaN last and equal).
+fn sort_key(x: f64) -> u64 {
+    if x.is_nan() {
+        return u64::MAX;
+    }
+    let b = x.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | 1 << 63
+    }
+}
+
+/// The f64 of a `sort_key`.
+fn from_sort_key(k: u64) -> f64 {
+    if k == u64::MAX {
+        f64::NAN
+    } else if k >> 63 == 1 {
+        f64::from_bits(k & !(1 << 63))
+    } else {
+        f64::from_bits(!k)
+    }
 }
 
 /// Ascending order with every NaN last, whatever its sign bit (`f64::total_cmp` puts a negative
@@ -463,6 +496,34 @@ impl fmt::Display for NdArray {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sort_keys_order_as_nan_last_and_round_trip() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            5e-324,
+            1.0,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for a in xs {
+            let back = super::from_sort_key(super::sort_key(a));
+            assert!(back.to_bits() == a.to_bits() || (a.is_nan() && back.is_nan()));
+            for b in xs {
+                assert_eq!(
+                    super::sort_key(a).cmp(&super::sort_key(b)),
+                    super::nan_last(&a, &b),
+                    "{a} vs {b}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -188,19 +188,67 @@ impl Lattice {
     }
 
     /// Find the nearest and next-nearest shells of the ideal lattice by scanning neighbouring
-    /// cells (±2 along each axis): O(N), valid for every kind here.
+    /// cells (±2 along each axis): O(N), valid for every kind here. A pair's distance depends
+    /// only on its cell offset and the two basis sites, so the shells are found from those
+    /// (125·nb² in 3D) and only the offsets on a shell are walked over the cells.
     fn build_shells(&mut self) {
         let nb = self.basis.len();
-        let reach: i64 = 2;
-        let mut cand: Vec<(usize, usize, f64)> = Vec::new();
+        let dim = self.dim;
+        // (offset, b1, b2, distance) of every image some pair of distinct sites realises
+        let mut images: Vec<(Vec<i64>, usize, usize, f64)> = Vec::new();
+        for off in offsets(dim, 2) {
+            let fits = (0..dim)
+                .all(|ax| self.periodic[ax] || off[ax].unsigned_abs() < self.cells[ax] as u64);
+            if !fits {
+                continue;
+            }
+            // the image lands in the same cell when every offset wraps to 0
+            let same_cell = (0..dim).all(|ax| off[ax].rem_euclid(self.cells[ax] as i64) == 0);
+            for b1 in 0..nb {
+                for b2 in 0..nb {
+                    if same_cell && b1 == b2 {
+                        continue;
+                    }
+                    // distance of this particular image: cell offset + basis difference
+                    let mut d = [0.0; 3];
+                    for (ax, &o) in off.iter().enumerate() {
+                        for (k, dk) in d.iter_mut().enumerate() {
+                            *dk += o as f64 * self.prim[ax][k];
+                        }
+                    }
+                    for (k, dk) in d.iter_mut().enumerate() {
+                        *dk += self.basis[b2][k] - self.basis[b1][k];
+                    }
+                    let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+                    if r > 1e-9 {
+                        images.push((off.clone(), b1, b2, r));
+                    }
+                }
+            }
+        }
+        let mut dists: Vec<f64> = images.iter().map(|c| c.3).collect();
+        dists.sort_by(|a, b| a.total_cmp(b));
+        dists.dedup_by(|a, b| (*a - *b).abs() < 1e-6 * self.a);
+        let d1 = dists.first().copied().unwrap_or(0.0);
+        let d2 = dists.get(1).copied().unwrap_or(f64::INFINITY);
+        self.shells = [d1, d2];
+        let tol = 1e-6 * self.a;
         let ncell: usize = self.cells.iter().product();
-        let offsets: Vec<Vec<i64>> = offsets(self.dim, reach);
+        let mut shells: [Vec<(usize, usize)>; 2] = [Vec::new(), Vec::new()];
+        let mut idx = vec![0usize; dim];
+        let mut other = vec![0usize; dim];
         for c in 0..ncell {
-            let idx = unravel(c, &self.cells);
-            for off in &offsets {
-                let mut other = Vec::with_capacity(self.dim);
+            unravel_into(c, &self.cells, &mut idx);
+            for (off, b1, b2, r) in &images {
+                let shell = if (r - d1).abs() < tol {
+                    0
+                } else if (r - d2).abs() < tol {
+                    1
+                } else {
+                    continue;
+                };
                 let mut ok = true;
-                for ax in 0..self.dim {
+                for ax in 0..dim {
                     let n = self.cells[ax] as i64;
                     let mut v = idx[ax] as i64 + off[ax];
                     if self.periodic[ax] {
@@ -209,55 +257,20 @@ impl Lattice {
                         ok = false;
                         break;
                     }
-                    other.push(v as usize);
+                    other[ax] = v as usize;
                 }
                 if !ok {
                     continue;
                 }
-                let c2 = ravel(&other, &self.cells);
-                for b1 in 0..nb {
-                    for b2 in 0..nb {
-                        let (i, j) = (c * nb + b1, c2 * nb + b2);
-                        if i >= j {
-                            continue;
-                        }
-                        // distance of this particular image: cell offset + basis difference
-                        let mut d = [0.0; 3];
-                        for (ax, &o) in off.iter().enumerate() {
-                            for (k, dk) in d.iter_mut().enumerate() {
-                                *dk += o as f64 * self.prim[ax][k];
-                            }
-                        }
-                        for (k, dk) in d.iter_mut().enumerate() {
-                            *dk += self.basis[b2][k] - self.basis[b1][k];
-                        }
-                        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-                        if r > 1e-9 {
-                            cand.push((i, j, r));
-                        }
-                    }
+                let (i, j) = (c * nb + b1, ravel(&other, &self.cells) * nb + b2);
+                if i < j {
+                    shells[shell].push((i, j));
                 }
             }
         }
-        let mut dists: Vec<f64> = cand.iter().map(|c| c.2).collect();
-        dists.sort_by(|a, b| a.total_cmp(b));
-        dists.dedup_by(|a, b| (*a - *b).abs() < 1e-6 * self.a);
-        let d1 = dists.first().copied().unwrap_or(0.0);
-        let d2 = dists.get(1).copied().unwrap_or(f64::INFINITY);
-        self.shells = [d1, d2];
-        let tol = 1e-6 * self.a;
-        let mut nn: Vec<(usize, usize)> = cand
-            .iter()
-            .filter(|c| (c.2 - d1).abs() < tol)
-            .map(|c| (c.0, c.1))
-            .collect();
-        let mut nnn: Vec<(usize, usize)> = cand
-            .iter()
-            .filter(|c| (c.2 - d2).abs() < tol)
-            .map(|c| (c.0, c.1))
-            .collect();
         // Small periodic lattices (2 cells) reach the same neighbour through two images:
         // keep each pair once; the hopping then counts it once, as a tight-binding code would.
+        let [mut nn, mut nnn] = shells;
         nn.sort_unstable();
         nn.dedup();
         nnn.sort_unstable();
@@ -343,13 +356,17 @@ pub fn onsite_energies<R: Rng>(n: usize, w: f64, gaussian: bool, rng: &mut R) ->
     }
 }
 
-fn unravel(mut c: usize, cells: &[usize]) -> Vec<usize> {
+fn unravel(c: usize, cells: &[usize]) -> Vec<usize> {
     let mut idx = vec![0; cells.len()];
+    unravel_into(c, cells, &mut idx);
+    idx
+}
+
+fn unravel_into(mut c: usize, cells: &[usize], idx: &mut [usize]) {
     for ax in (0..cells.len()).rev() {
         idx[ax] = c % cells[ax];
         c /= cells[ax];
     }
-    idx
 }
 
 fn ravel(idx: &[usize], cells: &[usize]) -> usize {

@@ -504,7 +504,7 @@ pub fn register(engine: &mut Engine) {
     reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds}. Cost: moments/2 sparse products per vector.", kpm_dos);
     reg(engine, "kpm_ldos", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Local densities of states ρ_i(E) = Σ_k |ψ_k(i)|² δ(E − E_k) at the given sites by the kernel polynomial method (one expansion per site, sites in parallel): opts as kpm_dos (moments, kernel, lambda, bounds, energies, points). Returns #{E, rho: sites × energies}.", kpm_ldos);
     reg(engine, "kpm_greens", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Diagonal Green's functions G_ii(E + iη) = Σ_k |ψ_k(i)|²/(E − E_k + iη) at the given sites by the kernel polynomial method, with the Lorentz kernel by default (lambda 4): G is evaluated at E + iη(E), η(E) ≈ η·√(1 − x²) with η = λ·a/moments (returned as eta), a = half the padded bandwidth, x = (E − centre)/a; Im G = −π·LDOS. opts as kpm_ldos; energies must lie inside the bounds. Returns #{E, re, im (sites × energies), eta}.", kpm_greens);
-    reg(engine, "kpm_typical_dos", &["H: operator|ndarray", "opts: map", "map"], "Typical density of states ρ_typ(E) = exp⟨ln ρ_i(E)⟩ over sites, beside the average ⟨ρ_i(E)⟩: ρ_typ/ρ_avg is the order parameter of Anderson localization (→ 0 in the localized phase). opts sites (a count of random sites, default 32, or an array of indices), moments, kernel, bounds, energies, points, seed. Returns #{E, rho_typ, rho_avg, sites}.", kpm_typical_dos);
+    reg(engine, "kpm_typical_dos", &["H: operator|ndarray", "opts: map", "map"], "Typical density of states ρ_typ(E) = exp⟨ln ρ_i(E)⟩ over sites, beside the average ⟨ρ_i(E)⟩: ρ_typ/ρ_avg is the order parameter of Anderson localization (→ 0 in the localized phase). opts sites (a count of random sites, default 32, or an array of indices), moments, kernel, bounds, energies, points, seed. Returns #{E, rho_typ, rho_avg, sites}. Cost: one expansion (moments/2 sparse products) per site, sites in parallel: 10⁶ sites with the defaults take 30 s on 2 cores.", kpm_typical_dos);
     engine.register_type_with_name::<Operator>("operator");
     engine.register_type_with_name::<Spectrum>("spectrum");
     reg(
@@ -591,12 +591,12 @@ pub fn register(engine: &mut Engine) {
             Ok(NdArray::from_vec(y))
         },
     );
-    reg(engine, "eigh", &["H: operator|ndarray", "spectrum"], "All eigenpairs of a real symmetric matrix, eigenvalues ascending, eigenvectors orthonormal (Householder tridiagonalization, then QL and inverse iteration; divide and conquer where eigenvalues cluster). Uses every core from n = 400.", eigh);
+    reg(engine, "eigh", &["H: operator|ndarray", "spectrum"], "All eigenpairs of a real symmetric matrix, eigenvalues ascending, eigenvectors orthonormal (Householder tridiagonalization, then QL and inverse iteration; divide and conquer where eigenvalues cluster). Uses every core from n = 400. Cost on 2 cores: n = 2000 0.4 s, n = 4000 8–11 s (numpy: 4.5 s), n = 8000 about a minute and 1.5 GB; past n ≈ 3000 the matrix leaves the cache and the reduction is memory-bound.", eigh);
     reg(
         engine,
         "eigvalsh",
         &["H: operator|ndarray", "ndarray"],
-        "All eigenvalues (ascending) of a real symmetric matrix; faster than eigh.",
+        "All eigenvalues (ascending) of a real symmetric matrix; faster than eigh. Cost on 2 cores: n = 2000 0.3 s, n = 4000 5 s (numpy: 2.2 s), n = 8000 (a 20³ Anderson lattice) 33 s.",
         |v: Dynamic| -> Res<NdArray> {
             let h = operator_arg(v, "eigvalsh")?;
             check_alloc(

@@ -149,7 +149,7 @@ pub fn register(engine: &mut Engine) {
         out.insert("w_avg".into(), Dynamic::from(NdArray::from_vec(wavg)));
         Ok(out)
     });
-    reg(engine, "attack_robustness", &["displacements: ndarray", "rho: float", "opts: map", "map"], "Seed-000 single-atom attack: displace each atom in turn by rho in a random direction and recompute the sorted mode areas (in parallel). opts t0, alpha, eps, seed. Returns #{per_atom: L×L mean |Δw_m| (the normalised-error map), per_mode: mean |Δw_m| over atoms, mean}.", |d: Dynamic, rho: Dynamic, m: Map| -> Res<Map> {
+    reg(engine, "attack_robustness", &["displacements: ndarray", "rho: float", "opts: map", "map"], "Seed-000 single-atom attack: displace each atom in turn by rho in a random direction and recompute the sorted mode areas (in parallel). opts t0, alpha, eps, seed. Returns #{per_atom: L×L mean |Δw_m| (the normalised-error map), per_mode: mean |Δw_m| over atoms, mean}. Cost: L² dense eigenproblems of n = L²: L = 16 (the paper's) takes about a second on 2 cores, L = 24 twelve.", |d: Dynamic, rho: Dynamic, m: Map| -> Res<Map> {
         let f = "attack_robustness";
         let o = Opts::new(m, f, &["t0", "alpha", "eps", "seed"])?;
         let (n, l, disp) = displacement_arg(&d, f)?;
