@@ -386,27 +386,72 @@ fn to_2d(a: &NdArray, is_vec: bool, is_left: bool) -> ndarray::Array2<f64> {
     ndarray::Array2::from_shape_vec((r, c), v).unwrap_or_else(|_| ndarray::Array2::zeros((r, c)))
 }
 
-/// Histogram of the finite values into `bins` equal bins on [lo, hi] (both edges included in
-/// the last bin, as numpy). Returns (counts, edges).
-pub fn histogram(data: &[f64], bins: usize, lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
-    let width = (hi - lo) / bins as f64;
-    let edges: Vec<f64> = (0..=bins).map(|i| lo + width * i as f64).collect();
+/// Bin edges on [lo, hi]: `bins + 1` of them, equally spaced, or geometrically (`log`, lo > 0:
+/// lo·(hi/lo)^(i/bins)). Both end points are edges exactly.
+pub fn bin_edges(lo: f64, hi: f64, bins: usize, log: bool) -> Vec<f64> {
+    let mut e: Vec<f64> = if log {
+        (0..=bins)
+            .map(|i| lo * (hi / lo).powf(i as f64 / bins as f64))
+            .collect()
+    } else {
+        let width = (hi - lo) / bins as f64;
+        (0..=bins).map(|i| lo + width * i as f64).collect()
+    };
+    e[bins] = hi;
+    e
+}
+
+/// Counts of `data` in the bins between consecutive `edges` (ascending): bin k holds
+/// edges[k] ≤ x < edges[k+1], the last bin is closed, values outside or not finite are skipped,
+/// as numpy's `histogram`. Equally spaced edges (`uniform`) find a value's bin by arithmetic and
+/// correct it against the edges, so the answer is the same as the search.
+pub fn bin_counts(data: &[f64], edges: &[f64], uniform: bool) -> Vec<f64> {
+    let bins = edges.len().saturating_sub(1);
     let mut counts = vec![0.0; bins];
+    if bins == 0 {
+        return counts;
+    }
+    let (lo, hi) = (edges[0], edges[bins]);
+    let scale = bins as f64 / (hi - lo);
     for &x in data {
         if !x.is_finite() || x < lo || x > hi {
             continue;
         }
-        let mut k = if width > 0.0 {
-            ((x - lo) / width) as usize
+        let mut k = if uniform && scale.is_finite() {
+            (((x - lo) * scale) as usize).min(bins - 1)
         } else {
-            0
+            edges
+                .partition_point(|&e| e <= x)
+                .saturating_sub(1)
+                .min(bins - 1)
         };
-        if k >= bins {
-            k = bins - 1;
+        // the arithmetic can be one bin off next to an edge
+        while k > 0 && x < edges[k] {
+            k -= 1;
+        }
+        while k + 1 < bins && x >= edges[k + 1] {
+            k += 1;
         }
         counts[k] += 1.0;
     }
-    (counts, edges)
+    counts
+}
+
+/// Counts per bin divided by (total · bin width): a probability density (∫ = 1 over the bins).
+pub fn bin_density(counts: &[f64], edges: &[f64]) -> Vec<f64> {
+    let total: f64 = counts.iter().sum();
+    counts
+        .iter()
+        .enumerate()
+        .map(|(k, c)| c / (total * (edges[k + 1] - edges[k])))
+        .collect()
+}
+
+/// Histogram of the finite values into `bins` equal bins on [lo, hi] (both edges included in
+/// the last bin, as numpy). Returns (counts, edges).
+pub fn histogram(data: &[f64], bins: usize, lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let edges = bin_edges(lo, hi, bins, false);
+    (bin_counts(data, &edges, true), edges)
 }
 
 /// `%g`-like formatting with 6 significant digits.
@@ -496,6 +541,31 @@ impl fmt::Display for NdArray {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bin_counts_by_arithmetic_agree_with_the_edge_search() {
+        // values on and next to every edge of awkward bins (0.1 steps are not exact in binary)
+        let edges = super::bin_edges(-0.3, 0.7, 10, false);
+        let mut data: Vec<f64> = edges.clone();
+        for &e in &edges {
+            data.push(f64::from_bits(e.to_bits() + 1));
+            data.push(f64::from_bits(e.to_bits().wrapping_sub(1)));
+        }
+        data.extend((0..1000).map(|i| -0.4 + 1.2 * i as f64 / 999.0));
+        let fast = super::bin_counts(&data, &edges, true);
+        let search = super::bin_counts(&data, &edges, false);
+        assert_eq!(fast, search);
+        // inside [lo, hi] every value is counted once, hi in the last bin
+        let inside = data.iter().filter(|&&x| (-0.3..=0.7).contains(&x)).count();
+        assert_eq!(fast.iter().sum::<f64>() as usize, inside);
+        let log = super::bin_edges(1.0, 1000.0, 3, true);
+        assert_eq!(
+            super::bin_counts(&[1.0, 9.99, 10.0, 999.0, 1000.0], &log, false),
+            vec![2.0, 1.0, 2.0]
+        );
+        let d = super::bin_density(&[1.0, 3.0], &[0.0, 1.0, 3.0]);
+        assert!((d[0] * 1.0 + d[1] * 2.0 - 1.0).abs() < 1e-15);
+    }
+
     #[test]
     fn sort_keys_order_as_nan_last_and_round_trip() {
         let xs = [

@@ -416,9 +416,7 @@ pub fn histogram_map(a: &NdArray, bins: &Dynamic, range: Option<(f64, f64)>) -> 
     }
     let (counts, edges) = histogram(&data, bins, lo, hi);
     let centers: Vec<f64> = edges.windows(2).map(|w| 0.5 * (w[0] + w[1])).collect();
-    let width = (hi - lo) / bins as f64;
-    let total: f64 = counts.iter().sum();
-    let density: Vec<f64> = counts.iter().map(|c| c / (total * width)).collect();
+    let density = crate::array::bin_density(&counts, &edges);
     let mut m = Map::new();
     m.insert("counts".into(), Dynamic::from(NdArray::from_vec(counts)));
     m.insert("edges".into(), Dynamic::from(NdArray::from_vec(edges)));

@@ -11,7 +11,9 @@
 
 mod checkpoint;
 pub mod conv;
+pub mod model_file;
 pub mod script;
+pub mod spec;
 
 use candle_core::{DType, Device, Tensor, Var, D};
 use rand::Rng;
@@ -28,51 +30,7 @@ fn ce<E: std::fmt::Display>(e: E) -> String {
     }
 }
 
-/// Activation functions.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Act {
-    Relu,
-    Tanh,
-    Sigmoid,
-    Linear,
-    Softmax,
-}
-
-/// One layer specification (what `model(...)` reads from a script).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Spec {
-    Conv2d {
-        filters: usize,
-        kernel: usize,
-        same: bool,
-        stride: usize,
-    },
-    MaxPool(usize),
-    AvgPool(usize),
-    /// A fully connected layer; `zero_init` starts it at the zero map (weights and bias 0), so a
-    /// generator's output starts at the origin (L2D: the undisplaced lattice) instead of at a
-    /// random point outside the data a frozen network downstream was trained on.
-    Dense {
-        units: usize,
-        zero_init: bool,
-    },
-    Residual(usize),
-    Act(Act),
-    Dropout(f64),
-    Flatten,
-    /// Reshape each sample (same number of elements), e.g. 512 → 2×16×16.
-    Reshape(Vec<usize>),
-    /// The VAE bottleneck: a flat input of 2d features read as (μ, ln σ²) gives d outputs,
-    /// z = μ + σ·ε (ε ~ N(0, 1) from the seeded generator) in training and z = μ otherwise; adds
-    /// β·KL(N(μ, σ²) ‖ N(0, 1)) per sample, divided by the outputs per sample, to the loss.
-    Gaussian(f64),
-    /// Batch normalisation per channel (C×H×W) or per feature (F): batch statistics in training
-    /// (running averages updated with `momentum`), the running averages when predicting.
-    BatchNorm {
-        momentum: f64,
-        eps: f64,
-    },
-}
+pub use spec::{Act, Init, Padding, Spec};
 
 /// A layer with its parameters.
 #[derive(Clone)]
@@ -181,17 +139,18 @@ impl Part {
                 Spec::Conv2d {
                     filters,
                     kernel,
-                    same,
+                    padding,
                     stride,
                 } => {
+                    let same = *padding == Padding::Same;
                     if shape.len() != 3 {
                         return Err(at(format!("needs a C×H×W input, got {shape:?}")));
                     }
-                    if *same && kernel % 2 == 0 {
+                    if same && kernel % 2 == 0 {
                         return Err(at("padding \"same\" needs an odd kernel".into()));
                     }
                     let (c, h, w) = (shape[0], shape[1], shape[2]);
-                    let pad = if *same { kernel / 2 } else { 0 };
+                    let pad = if same { kernel / 2 } else { 0 };
                     if h + 2 * pad < *kernel || w + 2 * pad < *kernel {
                         return Err(at(format!("kernel {kernel} larger than the input {h}×{w}")));
                     }
@@ -214,7 +173,7 @@ impl Part {
                         stride: *stride,
                     }
                 }
-                Spec::MaxPool(k) | Spec::AvgPool(k) => {
+                Spec::MaxPool { size: k } | Spec::AvgPool { size: k } => {
                     if shape.len() != 3
                         || !shape[1].is_multiple_of(*k)
                         || !shape[2].is_multiple_of(*k)
@@ -222,7 +181,7 @@ impl Part {
                         return Err(at(format!("pooling {k}×{k} (stride {k}) needs C×H×W with H, W divisible by {k}, got {shape:?}")));
                     }
                     shape = vec![shape[0], shape[1] / k, shape[2] / k];
-                    if matches!(s, Spec::MaxPool(_)) {
+                    if matches!(s, Spec::MaxPool { .. }) {
                         Layer::MaxPool(*k)
                     } else {
                         Layer::AvgPool(*k)
@@ -230,7 +189,7 @@ impl Part {
                 }
                 Spec::Dense {
                     units: n,
-                    zero_init,
+                    init: start,
                 } => {
                     if shape.len() != 1 {
                         return Err(at(format!(
@@ -238,7 +197,7 @@ impl Part {
                         )));
                     }
                     check_weights(&[shape[0], *n]).map_err(at)?;
-                    let (w, b) = if *zero_init {
+                    let (w, b) = if *start == Init::Zeros {
                         let z = |s: &[usize]| Var::zeros(s, DType::F32, dev).map_err(ce);
                         (z(&[shape[0], *n])?, z(&[*n])?)
                     } else {
@@ -247,7 +206,7 @@ impl Part {
                     shape = vec![*n];
                     Layer::Dense { w, b }
                 }
-                Spec::Residual(f) => {
+                Spec::Residual { filters: f } => {
                     if shape.len() != 3 {
                         return Err(at(format!("needs a C×H×W input, got {shape:?}")));
                     }
@@ -262,13 +221,15 @@ impl Part {
                     shape = vec![*f, shape[1], shape[2]];
                     Layer::Residual { c1, c2, proj }
                 }
-                Spec::Act(a) => Layer::Act(*a),
-                Spec::Dropout(p) => Layer::Dropout(*p),
+                Spec::Relu | Spec::Tanh | Spec::Sigmoid | Spec::Linear | Spec::Softmax => {
+                    Layer::Act(s.activation().unwrap_or(Act::Linear))
+                }
+                Spec::Dropout { rate } => Layer::Dropout(*rate),
                 Spec::Flatten => {
                     shape = vec![shape.iter().product()];
                     Layer::Flatten
                 }
-                Spec::Reshape(to) => {
+                Spec::Reshape { shape: to } => {
                     if to.iter().product::<usize>() != shape.iter().product::<usize>() {
                         return Err(at(format!("cannot reshape {shape:?} into {to:?}")));
                     }
@@ -293,7 +254,7 @@ impl Part {
                         eps: *eps,
                     }
                 }
-                Spec::Gaussian(beta) => {
+                Spec::Gaussian { beta } => {
                     if shape.len() != 1 || !shape[0].is_multiple_of(2) {
                         return Err(at(format!(
                             "needs a flat input of 2·d features (μ and ln σ², e.g. dense with 2·d units), got {shape:?}"
@@ -1313,15 +1274,15 @@ mod tests {
             Spec::Conv2d {
                 filters: 4,
                 kernel: 3,
-                same: true,
+                padding: Padding::Same,
                 stride: 1,
             },
-            Spec::Act(Act::Relu),
-            Spec::MaxPool(2),
+            Spec::Relu,
+            Spec::MaxPool { size: 2 },
             Spec::Flatten,
             Spec::Dense {
                 units: 3,
-                zero_init: false,
+                init: Init::He,
             },
         ];
         let part = Part::new(&[1, 8, 8], &specs, &mut rng, &dev).expect("part");

@@ -3,8 +3,7 @@
 //! spec stored in the file's metadata).
 
 use super::{
-    metric, predict, train, Act, Data, Layer, Loss, Metric, Model, Part, Schedule, Spec,
-    TrainConfig,
+    metric, predict, train, Data, Layer, Loss, Metric, Model, Part, Schedule, Spec, TrainConfig,
 };
 use crate::args::{count, err, reg, Opts, Res};
 use crate::array::script::arr_like;
@@ -12,109 +11,35 @@ use crate::array::NdArray;
 use candle_core::{Device, Tensor, Var};
 use rhai::{Array, Dynamic, Engine, Map, INT};
 
+/// Integral floats as integers (a shape given as an ndarray, `units: 64.0`), as every count
+/// argument takes them.
+fn whole_numbers(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < 9e15 => Value::from(x as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(whole_numbers).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().map(|(k, x)| (k, whole_numbers(x))).collect())
+        }
+        other => other,
+    }
+}
+
+/// layers[i] of `model`: a name ("relu") or a map (#{layer: "dense", units: 64}).
 fn spec_of(v: &Dynamic, i: usize) -> Res<Spec> {
     let f = "model";
-    if v.is_string() {
-        let s = v.to_string();
-        return spec_from_name(&s, &Map::new(), i);
-    }
-    let m: Map = v.clone().try_cast().ok_or_else(|| format!("{f}: layers[{i}] must be a map like #{{layer: \"dense\", units: 64}} or a name like \"relu\""))?;
-    let name = m
-        .get("layer")
-        .map(|x| x.to_string())
-        .ok_or_else(|| format!("{f}: layers[{i}] lacks the key 'layer'"))?;
-    spec_from_name(&name, &m, i)
-}
-
-fn spec_from_name(name: &str, m: &Map, i: usize) -> Res<Spec> {
-    let ctx = format!("model (layers[{i}], {name})");
-    let keys: &[&str] = match name {
-        "conv2d" => &["layer", "filters", "kernel", "padding", "stride"],
-        "maxpool" | "avgpool" => &["layer", "size"],
-        "dense" => &["layer", "units", "init"],
-        "residual" => &["layer", "filters"],
-        "dropout" => &["layer", "rate"],
-        "reshape" => &["layer", "shape"],
-        "gaussian" => &["layer", "beta"],
-        "batchnorm" => &["layer", "momentum", "eps"],
-        _ => &["layer"],
+    let json = if v.is_string() {
+        serde_json::json!({"layer": v.to_string()})
+    } else if v.is_map() {
+        whole_numbers(crate::io::script::to_json(v))
+    } else {
+        return err(format!("{f}: layers[{i}] must be a map like #{{layer: \"dense\", units: 64}} or a name like \"relu\""));
     };
-    let o = Opts::new(m.clone(), &ctx, keys)?;
-    Ok(match name {
-        "conv2d" => Spec::Conv2d {
-            filters: o.count_or("filters", 16, 1, 1 << 16)?,
-            kernel: o.count_or("kernel", 3, 1, 64)?,
-            same: o.choice_or("padding", "same", &["same", "valid"])? == "same",
-            stride: o.count_or("stride", 1, 1, 64)?,
-        },
-        "maxpool" => Spec::MaxPool(o.count_or("size", 2, 1, 64)?),
-        "avgpool" => Spec::AvgPool(o.count_or("size", 2, 1, 64)?),
-        "dense" => Spec::Dense {
-            units: o.count_or("units", 1, 1, 1 << 24)?,
-            zero_init: o.choice_or("init", "he", &["he", "zeros"])? == "zeros",
-        },
-        "residual" => Spec::Residual(o.count_or("filters", 16, 1, 1 << 16)?),
-        "dropout" => {
-            let r = o.f64_or("rate", 0.5)?;
-            if !(0.0..1.0).contains(&r) {
-                return err(format!("{ctx}: rate must be in [0, 1), got {r}"));
-            }
-            Spec::Dropout(r)
-        }
-        "flatten" => Spec::Flatten,
-        "batchnorm" => {
-            let momentum = o.f64_or("momentum", 0.1)?;
-            let eps = o.f64_or("eps", 1e-5)?;
-            if !(momentum > 0.0 && momentum <= 1.0 && eps > 0.0 && eps.is_finite()) {
-                return err(format!("{ctx}: need 0 < momentum <= 1 and eps > 0, got {momentum}, {eps}"));
-            }
-            Spec::BatchNorm { momentum, eps }
-        }
-        "gaussian" => {
-            let b = o.f64_or("beta", 1.0)?;
-            if !(b >= 0.0 && b.is_finite()) {
-                return err(format!("{ctx}: beta must be a finite number >= 0, got {b}"));
-            }
-            Spec::Gaussian(b)
-        }
-        "reshape" => Spec::Reshape(shape_list(o.get("shape").ok_or_else(|| format!("{ctx}: needs 'shape'"))?, "model", "shape")?),
-        "relu" => Spec::Act(Act::Relu),
-        "tanh" => Spec::Act(Act::Tanh),
-        "sigmoid" => Spec::Act(Act::Sigmoid),
-        "linear" => Spec::Act(Act::Linear),
-        "softmax" => Spec::Act(Act::Softmax),
-        other => return err(format!("model: unknown layer '{other}'; known: conv2d, maxpool, avgpool, dense, residual, batchnorm, dropout, flatten, reshape, gaussian, relu, tanh, sigmoid, linear, softmax")),
-    })
-}
-
-fn spec_json(s: &Spec) -> serde_json::Value {
-    use serde_json::json;
-    match s {
-        Spec::Conv2d {
-            filters,
-            kernel,
-            same,
-            stride,
-        } => {
-            json!({"layer": "conv2d", "filters": filters, "kernel": kernel, "padding": if *same {"same"} else {"valid"}, "stride": stride})
-        }
-        Spec::MaxPool(k) => json!({"layer": "maxpool", "size": k}),
-        Spec::AvgPool(k) => json!({"layer": "avgpool", "size": k}),
-        Spec::Dense { units, zero_init } => {
-            json!({"layer": "dense", "units": units, "init": if *zero_init { "zeros" } else { "he" }})
-        }
-        Spec::Residual(f) => json!({"layer": "residual", "filters": f}),
-        Spec::Dropout(r) => json!({"layer": "dropout", "rate": r}),
-        Spec::Flatten => json!({"layer": "flatten"}),
-        Spec::Reshape(to) => json!({"layer": "reshape", "shape": to}),
-        Spec::Gaussian(b) => json!({"layer": "gaussian", "beta": b}),
-        Spec::BatchNorm { momentum, eps } => {
-            json!({"layer": "batchnorm", "momentum": momentum, "eps": eps})
-        }
-        Spec::Act(a) => {
-            json!({"layer": match a { Act::Relu => "relu", Act::Tanh => "tanh", Act::Sigmoid => "sigmoid", Act::Linear => "linear", Act::Softmax => "softmax" }})
-        }
-    }
+    let name = json["layer"].as_str().unwrap_or("?").to_string();
+    Spec::from_json(json).map_err(|e| format!("{f} (layers[{i}], {name}): {e}").into())
 }
 
 fn shape_list(v: &Dynamic, f: &str, arg: &str) -> Res<Vec<usize>> {
@@ -402,23 +327,7 @@ fn tensor_nd(t: &Tensor) -> Res<NdArray> {
 }
 
 fn save_model(model: &Model, path: &str) -> Res<String> {
-    let parts: Vec<serde_json::Value> = model
-        .parts
-        .iter()
-        .map(|p| serde_json::json!({"input": p.input, "frozen": p.frozen, "layers": p.specs.iter().map(spec_json).collect::<Vec<_>>()}))
-        .collect();
-    let mut meta = std::collections::HashMap::new();
-    meta.insert(
-        "disco_model".to_string(),
-        serde_json::Value::Array(parts).to_string(),
-    );
-    let named = model.named();
-    let tensors: Vec<(String, Tensor)> = named
-        .iter()
-        .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
-        .collect();
-    let bytes = safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(meta))
-        .map_err(|e| format!("save: {e}"))?;
+    let bytes = super::model_file::to_bytes(model).map_err(|e| format!("save: {e}"))?;
     crate::io::write_atomic(std::path::Path::new(path), &bytes)
         .map_err(|e| format!("save: cannot write '{path}': {e}"))?;
     Ok(path.to_string())
@@ -427,67 +336,7 @@ fn save_model(model: &Model, path: &str) -> Res<String> {
 fn load_model(path: &str) -> Res<Model> {
     let f = "load_model";
     let bytes = std::fs::read(path).map_err(|e| format!("{f}: cannot read '{path}': {e}"))?;
-    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes)
-        .map_err(|e| format!("{f}: '{path}' is not a safetensors file: {e}"))?;
-    let spec = meta
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get("disco_model"))
-        .ok_or_else(|| format!("{f}: '{path}' holds no disco model spec"))?;
-    let parts: serde_json::Value =
-        serde_json::from_str(spec).map_err(|e| format!("{f}: bad spec: {e}"))?;
-    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
-        .map_err(|e| format!("{f}: {e}"))?;
-    let mut model = Model {
-        parts: vec![],
-        device: Device::Cpu,
-    };
-    let mut rng = crate::rng::from_seed(0);
-    for (pi, p) in parts.as_array().into_iter().flatten().enumerate() {
-        let input: Vec<usize> = p["input"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_u64())
-            .map(|v| v as usize)
-            .collect();
-        let specs: Vec<Spec> = p["layers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-            .map(|(i, l)| {
-                let m: Map = l
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str().into(), crate::io::script::from_json(v)))
-                    .collect();
-                spec_of(&Dynamic::from_map(m), i)
-            })
-            .collect::<Res<_>>()?;
-        let mut part =
-            Part::new(&input, &specs, &mut rng, &Device::Cpu).map_err(|e| format!("{f}: {e}"))?;
-        part.frozen = p["frozen"].as_bool().unwrap_or(false);
-        for (name, var) in part.named(&format!("p{pi}.")) {
-            let t = tensors
-                .get(&name)
-                .ok_or_else(|| format!("{f}: '{path}' lacks tensor {name}"))?;
-            if t.dims() != var.dims() {
-                return err(format!(
-                    "{f}: tensor {name} has shape {:?}, expected {:?}",
-                    t.dims(),
-                    var.dims()
-                ));
-            }
-            var.set(t).map_err(|e| format!("{f}: {e}"))?;
-        }
-        model.parts.push(part);
-    }
-    if model.parts.is_empty() {
-        return err(format!("{f}: '{path}' holds an empty model"));
-    }
-    Ok(model)
+    super::model_file::from_bytes(&bytes, path).map_err(|e| format!("{f}: {e}").into())
 }
 
 /// A deep copy (new weight storage) of a model.

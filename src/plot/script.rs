@@ -322,35 +322,13 @@ fn hist(f: &mut Figure, data: Dynamic, bins: Dynamic, m: Map) -> Res<()> {
             }
         }
     };
-    // Log bins include both end points: edges lo·(hi/lo)^(i/bins), i = 0..=bins.
-    let edges: Vec<f64> = if logbins {
-        if lo <= 0.0 {
-            return err("hist: logbins needs a positive range");
-        }
-        (0..=bins)
-            .map(|i| lo * (hi / lo).powf(i as f64 / bins as f64))
-            .collect()
-    } else {
-        (0..=bins)
-            .map(|i| lo + (hi - lo) * i as f64 / bins as f64)
-            .collect()
-    };
-    let mut counts = vec![0.0; bins];
-    for &v in &finite {
-        if v < lo || v > hi {
-            continue;
-        }
-        let k = edges
-            .partition_point(|&e| e <= v)
-            .saturating_sub(1)
-            .min(bins - 1);
-        counts[k] += 1.0;
+    if logbins && lo <= 0.0 {
+        return err("hist: logbins needs a positive range");
     }
+    let edges = crate::array::bin_edges(lo, hi, bins, logbins);
+    let mut counts = crate::array::bin_counts(&finite, &edges, !logbins);
     if o.bool_or("density", false)? {
-        let n: f64 = counts.iter().sum();
-        for (k, c) in counts.iter_mut().enumerate() {
-            *c /= n * (edges[k + 1] - edges[k]);
-        }
+        counts = crate::array::bin_density(&counts, &edges);
     }
     let color = color_opt(f, &o, func)?;
     if logbins {

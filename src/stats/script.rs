@@ -148,21 +148,9 @@ fn logbin_pdf(data: Dynamic, bins: Dynamic) -> Res<Map> {
     let hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let hi = if hi > lo { hi } else { lo * 1.0001 + 1e-300 };
     // Edges include both end points (the last bin is closed), so no value is dropped.
-    let edges: Vec<f64> = (0..=bins)
-        .map(|i| lo * (hi / lo).powf(i as f64 / bins as f64))
-        .collect();
-    let mut counts = vec![0.0; bins];
-    for v in &x {
-        let k = edges
-            .partition_point(|e| e <= v)
-            .saturating_sub(1)
-            .min(bins - 1);
-        counts[k] += 1.0;
-    }
-    let n = x.len() as f64;
-    let density: Vec<f64> = (0..bins)
-        .map(|k| counts[k] / (n * (edges[k + 1] - edges[k])))
-        .collect();
+    let edges = crate::array::bin_edges(lo, hi, bins, true);
+    let counts = crate::array::bin_counts(&x, &edges, false);
+    let density = crate::array::bin_density(&counts, &edges);
     let centers: Vec<f64> = (0..bins)
         .map(|k| (edges[k] * edges[k + 1]).sqrt())
         .collect();
