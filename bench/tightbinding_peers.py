@@ -16,6 +16,11 @@ for n in [256, 1000, 2000]:
     a = rng.normal(size=(n, n)); h = (a + a.T) / 2
     print(json.dumps({"task": "eigh (values + vectors)", "size": f"n = {n}", "peer_s": best(lambda: np.linalg.eigh(h)), "peer": "numpy.linalg.eigh"}))
 
+for n in [500, 1000, 2000]:
+    a = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)); h = (a + a.conj().T) / 2
+    print(json.dumps({"task": "eigh, complex Hermitian (values + vectors)", "size": f"n = {n}", "peer_s": best(lambda: np.linalg.eigh(h)), "peer": "numpy.linalg.eigh (complex128)"}))
+    print(json.dumps({"task": "eigvalsh, complex Hermitian", "size": f"n = {n}", "peer_s": best(lambda: np.linalg.eigvalsh(h)), "peer": "numpy.linalg.eigvalsh (complex128)"}))
+
 def anderson(M, W):
     N = M ** 3
     idx = np.arange(N).reshape(M, M, M)

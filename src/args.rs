@@ -135,6 +135,17 @@ pub fn register_default_options(engine: &mut Engine) {
     engine.register_global_module(module.into());
 }
 
+/// How many parameters a script closure takes (its captured variables not counted), when the
+/// closure is a script function visible from `ctx`.
+pub fn closure_arity(ctx: &rhai::NativeCallContext, f: &rhai::FnPtr) -> Option<usize> {
+    let extra = f.curry().len();
+    ctx.iter_namespaces()
+        .flat_map(|m| m.iter_script_fn_info())
+        .filter(|(_, _, name, _, _)| *name == f.fn_name())
+        .map(|(_, _, _, params, _)| params.saturating_sub(extra))
+        .max()
+}
+
 /// A number from a script value: FLOAT or INT. NaN is rejected; use [`num_any`] to allow it.
 pub fn num(v: &Dynamic, func: &str, arg: &str) -> Res<f64> {
     let x = num_any(v, func, arg)?;

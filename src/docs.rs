@@ -98,7 +98,12 @@ pub fn collect(engine: &Engine) -> Vec<FnDoc> {
             domain: domain.unwrap_or_else(|| BUILTINS.into()),
         });
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
+    out.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then(a.signature.cmp(&b.signature))
+            .then(a.doc.cmp(&b.doc))
+    });
     out.dedup_by(|a, b| a.signature == b.signature);
     out
 }

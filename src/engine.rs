@@ -463,6 +463,11 @@ pub fn build_engine() -> Engine {
     });
     in_domain(
         &mut engine,
+        "complex numbers",
+        crate::array::complex_script::register,
+    );
+    in_domain(
+        &mut engine,
         "linear algebra",
         crate::array::linalg_script::register,
     );

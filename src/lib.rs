@@ -38,7 +38,10 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     in_domain(engine, "ensembles", ensemble::script::register);
     in_domain(engine, "figures", plot::script::register);
     in_domain(engine, "lattices", lattice::script::register);
-    in_domain(engine, "tight binding", tightbinding::script::register);
+    in_domain(engine, "tight binding", |e| {
+        tightbinding::script::register(e);
+        tightbinding::hermitian_script::register(e);
+    });
     in_domain(engine, "statistics and fits", stats::script::register);
     in_domain(engine, "percolation", percolation::script::register);
     in_domain(engine, "Ising model", ising::script::register);

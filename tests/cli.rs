@@ -722,3 +722,42 @@ fn doubling_map_is_a_script_error_not_an_abort() {
     assert!(err.contains("double.rhai:2:"), "{err}");
     assert!(!err.contains("memory allocation of"), "{err}");
 }
+
+#[test]
+fn example_hofstadter_draws_the_butterfly_with_exact_band_edges() {
+    let dir = tmpdir("hofstadter");
+    let out = format!("out={}", dir.display());
+    let (code, stdout, err) = run(&["run", "examples/hofstadter.rhai", "qmax=8", &out]);
+    assert_eq!(code, 0, "{err}");
+    // every p/q with q ≤ 8 and p ≤ q: 1 + Σ φ(q) = 2 + 1 + 2 + 2 + 4 + 2 + 6 + 4 = 23
+    assert!(stdout.contains("23 fluxes"), "{stdout}");
+    assert!((number_after(&stdout, "band edges ±") - (1.0 + 3f64.sqrt())).abs() < 1e-6);
+    let png = std::fs::read(dir.join("butterfly.png")).expect("figure");
+    assert_eq!(&png[1..4], b"PNG");
+}
+
+#[test]
+fn example_anderson_field_goes_from_unitary_to_poisson() {
+    let dir = tmpdir("anderson-field");
+    let out = format!("out={}", dir.display());
+    let (code, _, err) = run(&["run", "examples/anderson_field.rhai", "n=6", &out]);
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
+    let field: Vec<f64> = r["field"]["r"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let none: Vec<f64> = r["none"]["r"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // weak disorder in a field: GUE; without: below it (GOE); strong disorder: towards Poisson
+    assert!((field[1] - 0.5996).abs() < 0.025, "{field:?}");
+    assert!(none[1] < 0.56, "{none:?}");
+    assert!(field[7] < 0.45 && none[7] < 0.45, "{field:?} {none:?}");
+}

@@ -2,6 +2,8 @@
 //! here (never as rhai arrays in hot loops). Cloning is cheap (`Arc`), writes copy on demand.
 //! This module is plain Rust; `script.rs` beside it is the rhai API.
 
+pub mod complex;
+pub mod complex_script;
 pub mod linalg_script;
 pub mod numpy_script;
 pub mod script;

@@ -184,6 +184,44 @@ pub fn npy_bytes(a: &NdArray) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The bytes of a complex128 `.npy` file (numpy reads it as complex128).
+pub fn npy_bytes_complex(a: &crate::array::complex::CArray) -> Result<Vec<u8>, String> {
+    use ndarray_npy::WriteNpyExt;
+    let mut out = Vec::with_capacity(128 + 16 * a.len());
+    a.view()
+        .as_standard_layout()
+        .write_npy(&mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Decode a complex `.npy` file (c16 or c8), or None when the file holds real data.
+pub fn parse_npy_complex(bytes: &[u8]) -> Option<Result<crate::array::complex::CArray, String>> {
+    use ndarray::ArrayD;
+    use ndarray_npy::ReadNpyExt;
+    let head = &bytes[..bytes.len().min(256)];
+    let text = String::from_utf8_lossy(head);
+    if !(text.contains("<c16") || text.contains("<c8")) {
+        return None;
+    }
+    if let Err(e) = check_npy_size(bytes) {
+        return Some(Err(e));
+    }
+    Some(if text.contains("<c16") {
+        ArrayD::<faer::c64>::read_npy(bytes)
+            .map(crate::array::complex::CArray::new)
+            .map_err(|e| e.to_string())
+    } else {
+        ArrayD::<num_complex::Complex<f32>>::read_npy(bytes)
+            .map(|a| {
+                crate::array::complex::CArray::new(
+                    a.mapv(|z| faer::c64::new(f64::from(z.re), f64::from(z.im))),
+                )
+            })
+            .map_err(|e| e.to_string())
+    })
+}
+
 /// Decode a `.npy` file of f8, f4, i8, i4, u1 or bool data into f64.
 pub fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
     use ndarray::ArrayD;

@@ -100,6 +100,10 @@ fn save_impl(path: &str, value: &Dynamic, header: Option<Vec<String>>) -> Res<()
     let f = "save";
     match ext(path).as_str() {
         "npy" => {
+            if let Some(c) = value.read_lock::<crate::array::complex::CArray>() {
+                let b = super::npy_bytes_complex(&c).map_err(|e| format!("save: {e}"))?;
+                return write(f, path, &b);
+            }
             let a = arr_like(value, f, "value")?;
             let b = npy_bytes(&a).map_err(|e| format!("save: {e}"))?;
             write(f, path, &b)
@@ -132,9 +136,14 @@ fn load_impl(path: &str) -> Res<Dynamic> {
     let f = "load";
     let bytes = std::fs::read(path).map_err(|e| format!("load: cannot read '{path}': {e}"))?;
     match ext(path).as_str() {
-        "npy" => parse_npy(&bytes)
-            .map(Dynamic::from)
-            .map_err(|e| format!("{f}: '{path}': {e}").into()),
+        "npy" => match super::parse_npy_complex(&bytes) {
+            Some(c) => c
+                .map(Dynamic::from)
+                .map_err(|e| format!("{f}: '{path}': {e}").into()),
+            None => parse_npy(&bytes)
+                .map(Dynamic::from)
+                .map_err(|e| format!("{f}: '{path}': {e}").into()),
+        },
         "csv" => {
             let t = String::from_utf8_lossy(&bytes);
             parse_csv(&t)
@@ -158,6 +167,13 @@ pub fn register(engine: &mut Engine) {
     // `x.save(path)` reads as a method. `save(path, value)`, the order of earlier releases, is
     // kept as an alias.
     reg(engine, "save", &["value: ndarray", "path: string", "()"], "Write a file atomically (`a.save(\"a.npy\")`), format by extension: .npy (numpy-readable), .csv (1D/2D), .json. Every value takes `value.save(path)`: ndarrays, maps, arrays, numbers, figures, models.", |v: NdArray, p: &str| save_impl(p, &Dynamic::from(v), None));
+    reg(
+        engine,
+        "save",
+        &["value: cndarray", "path: string", "()"],
+        "Write a complex array as a complex128 .npy file atomically (numpy reads it as complex128).",
+        |v: crate::array::complex::CArray, p: &str| save_impl(p, &Dynamic::from(v), None),
+    );
     reg(
         engine,
         "save",

@@ -6,6 +6,7 @@
 
 pub mod dense;
 pub mod eigen;
+pub mod hermitian;
 pub mod kpm;
 pub mod operator;
 pub mod parallel;
@@ -16,6 +17,7 @@ pub mod tridiagonalize;
 pub use eigen::{
     eigh_dense, eigh_dense_par, eigh_dense_with, eigvalsh_dense, residuals, EighParams, Spectrum,
 };
+pub use hermitian::{eigh_hermitian, residuals_hermitian, ComplexSpectrum, HermitianOperator};
 pub use operator::Operator;
 pub use shift_invert::{eigs_near, eigs_near_with, EigsNearParams};
 pub use tridiagonalize::ReductionParams;

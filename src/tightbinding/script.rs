@@ -3,14 +3,17 @@
 //! generator `anderson_level_ratio` (3D Anderson). Seed 000's data sets are in
 //! `studies::yu2020`.
 
+use super::field::{image_of, Field, Gauge};
 use super::measures::{central_levels, iprs, mode_areas, spacing_ratios};
 use super::{build, Hopping, Operator};
 use crate::args::{check_alloc, count, err, finite, reg, Opts, Res};
 use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
 use crate::lattice::Lattice;
-use crate::linalg::{eigh_dense, eigs_near, eigvalsh_dense, residuals, Spectrum};
-use faer::Mat;
+use crate::linalg::{
+    eigh_dense, eigs_near, eigvalsh_dense, residuals, HermitianOperator, Spectrum,
+};
+use faer::{c64, Mat};
 use rand::SeedableRng;
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext, INT};
 
@@ -28,6 +31,13 @@ fn mat_to_nd(m: &Mat<f64>) -> NdArray {
 /// An operator from a script value: an `operator`, or a square symmetric ndarray.
 /// The operator argument (an operator, or a square symmetric matrix), taken over without a copy.
 fn operator_arg(v: Dynamic, func: &str) -> Res<Operator> {
+    if v.is::<crate::linalg::HermitianOperator>() {
+        return err(format!(
+            "{func}: this function takes real symmetric operators; a complex Hermitian one \
+             (from a field or complex hoppings) is not supported here yet (eigh, eigvalsh, \
+             matvec, residuals and the localization measures take it)"
+        ));
+    }
     if v.is::<Operator>() {
         return v
             .try_cast::<Operator>()
@@ -78,10 +88,99 @@ fn operator_arg(v: Dynamic, func: &str) -> Res<Operator> {
     ))
 }
 
-fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Operator> {
+fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Dynamic> {
+    hamiltonian_with(&ctx, lat, m)
+}
+
+fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Dynamic> {
     let f = "hamiltonian";
-    let o = Opts::new(m, f, &["onsite", "hopping", "t2", "cutoff", "format"])?;
+    let o = Opts::new(
+        m,
+        f,
+        &[
+            "onsite", "hopping", "t2", "cutoff", "format", "flux", "gauge", "params",
+        ],
+    )?;
+    let field = match o.get("flux") {
+        None => None,
+        Some(v) => {
+            let flux = crate::args::finite(v, f, "opts.flux")?;
+            let gauge = match o
+                .choice_or("gauge", "landau", &["landau", "symmetric"])?
+                .as_str()
+            {
+                "landau" => Gauge::Landau,
+                _ => Gauge::Symmetric,
+            };
+            Some(Field::new(lat, flux, gauge).map_err(|e| format!("{f}: {e}"))?)
+        }
+    };
+    if field.is_none() && o.get("gauge").is_some() {
+        return err("hamiltonian: option 'gauge' needs 'flux'");
+    }
+    let params = match o.get("params") {
+        None => Dynamic::from_map(Map::new()),
+        Some(v) if v.is_map() => v.clone(),
+        Some(v) => {
+            return err(format!(
+                "hamiltonian: option 'params' must be a map, got {}",
+                v.type_name()
+            ))
+        }
+    };
     let n = lat.len();
+    let format = o.choice_or("format", "auto", &["auto", "dense", "sparse"])?;
+    // hoppings and on-site energies as functions of the sites: |r_i, r_j| and |r| closures
+    let hop_fn = o
+        .get("hopping")
+        .filter(|v| v.is_fnptr())
+        .map(|v| v.clone().cast::<FnPtr>());
+    let site_pairs = match &hop_fn {
+        Some(fp) => crate::args::closure_arity(ctx, fp).is_some_and(|k| k >= 2),
+        None => false,
+    };
+    let onsite_fn = o
+        .get("onsite")
+        .filter(|v| v.is_fnptr())
+        .map(|v| v.clone().cast::<FnPtr>());
+    if site_pairs || onsite_fn.is_some() || field.is_some() {
+        let cutoff = match o.get("cutoff") {
+            Some(v) => Some(crate::args::positive(v, f, "opts.cutoff")?),
+            None => None,
+        };
+        // the real operator of the distance-based options, to which closures and field apply
+        let base = if site_pairs {
+            None
+        } else {
+            let mut plain = Map::new();
+            let keys: &[&str] = if onsite_fn.is_some() {
+                &["hopping", "t2", "cutoff"]
+            } else {
+                &["onsite", "hopping", "t2", "cutoff"]
+            };
+            for &k in keys {
+                if let Some(v) = o.get(k) {
+                    plain.insert(k.into(), v.clone());
+                }
+            }
+            plain.insert("format".into(), Dynamic::from("sparse"));
+            Some(hamiltonian_with(ctx, lat, plain)?.cast::<Operator>())
+        };
+        return site_hamiltonian(
+            ctx,
+            lat,
+            &o,
+            SiteTerms {
+                base,
+                hop_fn: if site_pairs { hop_fn } else { None },
+                onsite_fn,
+                params,
+                field,
+                cutoff,
+                dense: format == "dense",
+            },
+        );
+    }
     let onsite: Vec<f64> = match o.get("onsite") {
         None => vec![0.0; n],
         Some(v) if v.is_float() || v.is_int() => vec![finite(v, f, "opts.onsite")?; n],
@@ -96,7 +195,6 @@ fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Operato
             e
         }
     };
-    let format = o.choice_or("format", "auto", &["auto", "dense", "sparse"])?;
     let dense = match format.as_str() {
         "dense" => Some(true),
         "sparse" => Some(false),
@@ -131,7 +229,7 @@ fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Operato
                 for j in i + 1..n {
                     let d = lat.distance(i, j);
                     if d <= cutoff {
-                        let t = fp.call_within_context::<Dynamic>(&ctx, (d,)).map_err(|e| {
+                        let t = fp.call_within_context::<Dynamic>(ctx, (d,)).map_err(|e| {
                             format!("hamiltonian: the hopping closure failed at d = {d}: {e}")
                         })?;
                         let t = crate::args::num(&t, f, "hopping(d)")?;
@@ -147,11 +245,11 @@ fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Operato
                 diag: std::mem::take(&mut diag),
                 off,
             };
-            return Ok(if want_dense {
+            return Ok(Dynamic::from(if want_dense {
                 Operator::Dense(op.to_dense())
             } else {
                 op
-            });
+            }));
         }
         Some(v) => {
             let hm: Map = v.clone().try_cast().ok_or_else(|| format!("hamiltonian: option 'hopping' must be a number, a map #{{kind: \"exp\", t0, alpha}} or a closure |d| ..., got {}", v.type_name()))?;
@@ -179,7 +277,205 @@ fn hamiltonian(ctx: NativeCallContext, lat: &mut Lattice, m: Map) -> Res<Operato
     if dense.unwrap_or(all_pairs) {
         check_alloc(f, &format!("a dense {n}×{n} matrix (use format: \"sparse\", with a cutoff for distance hopping)"), (n as u128) * (n as u128), 8)?;
     }
-    Ok(build(lat, &onsite, &hop, dense))
+    Ok(Dynamic::from(build(lat, &onsite, &hop, dense)))
+}
+
+/// What `site_hamiltonian` builds from.
+struct SiteTerms {
+    /// The operator of the number/map options (hopping −1, exp, power), when no closure of the
+    /// sites replaces it.
+    base: Option<Operator>,
+    hop_fn: Option<FnPtr>,
+    onsite_fn: Option<FnPtr>,
+    params: Dynamic,
+    field: Option<Field>,
+    cutoff: Option<f64>,
+    dense: bool,
+}
+
+/// A position as the closures see it: [x, y] (or [x] / [x, y, z] by the lattice's dimension).
+fn position_nd(r: [f64; 3], dim: usize) -> NdArray {
+    NdArray::from_vec(r[..dim].to_vec())
+}
+
+/// A real or complex matrix element from a closure's value.
+fn element(v: &Dynamic, f: &str, what: &str) -> Res<c64> {
+    if let Some(z) = v.clone().try_cast::<c64>() {
+        if z.re.is_finite() && z.im.is_finite() {
+            return Ok(z);
+        }
+    } else if let Ok(x) = crate::args::num_any(v, f, what) {
+        if x.is_finite() {
+            return Ok(c64::new(x, 0.0));
+        }
+    }
+    err(format!(
+        "{f}: {what} must be a finite number or complex, got {}",
+        crate::array::script::show(v)
+    ))
+}
+
+/// H from closures of the sites (`|r_i, r_j|`, `|r_i, r_j, p|`, `|r|`, `|r, p|`) and/or a
+/// magnetic field: complex Hermitian when any element is complex, real otherwise.
+fn site_hamiltonian(
+    ctx: &NativeCallContext,
+    lat: &Lattice,
+    o: &Opts,
+    t: SiteTerms,
+) -> Res<Dynamic> {
+    let f = "hamiltonian";
+    let n = lat.len();
+    let dim = lat.dim;
+    let mut diag = vec![0.0; n];
+    let mut off: Vec<(usize, usize, c64)> = Vec::new();
+    match &t.base {
+        Some(Operator::Sparse {
+            diag: d, off: o, ..
+        }) => {
+            diag.clone_from(d);
+            off = o
+                .iter()
+                .map(|&(i, j, v)| (i, j, c64::new(v, 0.0)))
+                .collect();
+        }
+        Some(Operator::Dense(m)) => {
+            for i in 0..n {
+                diag[i] = m[(i, i)];
+                for j in i + 1..n {
+                    if m[(i, j)] != 0.0 {
+                        off.push((i, j, c64::new(m[(i, j)], 0.0)));
+                    }
+                }
+            }
+        }
+        None => {
+            // on-site energies: a number or per-site values, or the closure below
+            match o.get("onsite") {
+                None => {}
+                Some(v) if v.is_fnptr() => {}
+                Some(v) if v.is_float() || v.is_int() => {
+                    diag = vec![finite(v, f, "opts.onsite")?; n]
+                }
+                Some(v) => {
+                    let e = vec_arg(v, f, "opts.onsite")?;
+                    if e.len() != n {
+                        return err(format!(
+                            "hamiltonian: onsite has {} values for {n} sites",
+                            e.len()
+                        ));
+                    }
+                    diag = e;
+                }
+            }
+            match &t.hop_fn {
+                Some(fp) => {
+                    let with_params = crate::args::closure_arity(ctx, fp) == Some(3);
+                    let pairs: Vec<(usize, usize)> = match t.cutoff {
+                        None => lat.nn.clone(),
+                        Some(c) => {
+                            check_alloc(
+                                f,
+                                "the pairs within the cutoff",
+                                (n as u128) * (n as u128) / 2,
+                                16,
+                            )?;
+                            let mut v = Vec::new();
+                            for i in 0..n {
+                                for j in i + 1..n {
+                                    if lat.distance(i, j) <= c {
+                                        v.push((i, j));
+                                    }
+                                }
+                                crate::progress::check_interrupt(f)?;
+                            }
+                            v
+                        }
+                    };
+                    for (k, &(i, j)) in pairs.iter().enumerate() {
+                        let ri = Dynamic::from(position_nd(lat.pos[i], dim));
+                        let rj = Dynamic::from(position_nd(image_of(lat, i, j), dim));
+                        let v = if with_params {
+                            fp.call_within_context::<Dynamic>(ctx, (ri, rj, t.params.clone()))
+                        } else {
+                            fp.call_within_context::<Dynamic>(ctx, (ri, rj))
+                        }
+                        .map_err(|e| format!("hamiltonian: the hopping closure failed for sites {i} and {j}: {e}"))?;
+                        let z = element(&v, f, &format!("hopping(r_{i}, r_{j})"))?;
+                        if z != c64::new(0.0, 0.0) {
+                            off.push((i, j, z));
+                        }
+                        if k % 4096 == 0 {
+                            crate::progress::check_interrupt(f)?;
+                        }
+                    }
+                }
+                None => {
+                    // the default hopping −1 (or the number given) on the nearest neighbours
+                    let t1 = match o.get("hopping") {
+                        Some(v) => finite(v, f, "opts.hopping")?,
+                        None => -1.0,
+                    };
+                    let t2 = o.f64_or("t2", 0.0)?;
+                    for (shell, tv) in [(&lat.nn, t1), (&lat.nnn, t2)] {
+                        if tv != 0.0 {
+                            off.extend(shell.iter().map(|&(i, j)| (i, j, c64::new(tv, 0.0))));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(fp) = &t.onsite_fn {
+        let with_params = crate::args::closure_arity(ctx, fp) == Some(2);
+        for (i, d) in diag.iter_mut().enumerate() {
+            let r = Dynamic::from(position_nd(lat.pos[i], dim));
+            let v = if with_params {
+                fp.call_within_context::<Dynamic>(ctx, (r, t.params.clone()))
+            } else {
+                fp.call_within_context::<Dynamic>(ctx, (r,))
+            }
+            .map_err(|e| format!("hamiltonian: the onsite closure failed at site {i}: {e}"))?;
+            let z = element(&v, f, &format!("onsite(r_{i})"))?;
+            if z.im != 0.0 {
+                return err(format!("hamiltonian: onsite(r_{i}) = {z} is complex; a Hermitian H has real on-site energies"));
+            }
+            *d = z.re;
+        }
+    }
+    if let Some(field) = &t.field {
+        for (i, j, v) in off.iter_mut() {
+            *v *= c64::cis(field.phase(lat.pos[*i], image_of(lat, *i, *j)));
+        }
+    }
+    let complex = t.field.is_some() || off.iter().any(|(_, _, v)| v.im != 0.0);
+    if complex {
+        let h = HermitianOperator::Sparse { n, diag, off };
+        if t.dense {
+            check_alloc(
+                f,
+                &format!("a dense {n}×{n} complex matrix"),
+                (n as u128) * (n as u128),
+                16,
+            )?;
+            return Ok(Dynamic::from(HermitianOperator::Dense(h.to_dense())));
+        }
+        return Ok(Dynamic::from(h));
+    }
+    let h = Operator::Sparse {
+        n,
+        diag,
+        off: off.into_iter().map(|(i, j, v)| (i, j, v.re)).collect(),
+    };
+    if t.dense {
+        check_alloc(
+            f,
+            &format!("a dense {n}×{n} matrix"),
+            (n as u128) * (n as u128),
+            8,
+        )?;
+        return Ok(Dynamic::from(Operator::Dense(h.to_dense())));
+    }
+    Ok(Dynamic::from(h))
 }
 
 /// The spectrum argument, taken over without a copy (rhai hands a native function its own
@@ -192,6 +488,9 @@ fn spectrum_arg(v: Dynamic, func: &str) -> Res<Spectrum> {
 }
 
 fn levels_arg(v: &Dynamic, func: &str) -> Res<Vec<f64>> {
+    if let Some(s) = v.read_lock::<crate::linalg::ComplexSpectrum>() {
+        return Ok(s.values.clone());
+    }
     match v.clone().try_cast::<Spectrum>() {
         Some(s) => Ok(s.values),
         None => vec_arg(v, func, "levels"),

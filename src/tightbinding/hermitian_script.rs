@@ -1,0 +1,494 @@
+//! rhai API of complex Hermitian operators (magnetic fields, complex hoppings) and their
+//! spectra: the same names as the real ones (`eigh`, `eigvalsh`, `eigs_near`, `matvec`,
+//! `residuals`, `ipr`, `participation_ratio`, `mode_area`), plus `operator` from triplets and
+//! sums and multiples of operators.
+
+use super::measures::{iprs, mode_areas};
+use super::Operator;
+use crate::args::{check_alloc, err, reg, Opts, Res};
+use crate::array::complex::CArray;
+use crate::array::complex_script::carray_arg;
+use crate::array::script::vec_arg;
+use crate::array::NdArray;
+use crate::linalg::{eigh_hermitian, residuals_hermitian, ComplexSpectrum, HermitianOperator};
+use faer::{c64, Mat};
+use rhai::{Dynamic, Engine, Map, INT};
+
+fn cmat_to_nd(m: &Mat<c64>) -> CArray {
+    let (r, c) = (m.nrows(), m.ncols());
+    let v: Vec<c64> = (0..r)
+        .flat_map(|i| (0..c).map(move |j| (i, j)))
+        .map(|(i, j)| m[(i, j)])
+        .collect();
+    CArray::from_shape_vec(&[r, c], v).unwrap_or_else(|_| CArray::from_vec(vec![]))
+}
+
+/// A real operator as a complex one (for sums of the two kinds).
+fn complexify(h: &Operator) -> HermitianOperator {
+    match h {
+        Operator::Dense(m) => {
+            HermitianOperator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| {
+                c64::new(m[(i, j)], 0.0)
+            }))
+        }
+        Operator::Sparse { n, diag, off } => HermitianOperator::Sparse {
+            n: *n,
+            diag: diag.clone(),
+            off: off
+                .iter()
+                .map(|&(i, j, v)| (i, j, c64::new(v, 0.0)))
+                .collect(),
+        },
+    }
+}
+
+/// A Hermitian operator from a script value: a complex operator, a real one, or a square
+/// (complex or real) matrix, checked to be Hermitian.
+fn hermitian_arg(v: &Dynamic, func: &str) -> Res<HermitianOperator> {
+    if let Some(h) = v.read_lock::<HermitianOperator>() {
+        return Ok(h.clone());
+    }
+    if let Some(h) = v.read_lock::<Operator>() {
+        return Ok(complexify(&h));
+    }
+    let a = carray_arg(v, func, "H")?;
+    let s = a.shape().to_vec();
+    if s.len() != 2 || s[0] != s[1] {
+        return err(format!("{func}: matrix not square ({s:?})"));
+    }
+    let n = s[0];
+    let d = a.to_vec();
+    let m = Mat::from_fn(n, n, |i, j| d[i * n + j]);
+    if crate::linalg::hermitian::hermiticity_error(&m) > 1e-10 {
+        return err(format!("{func}: the matrix is not Hermitian (H ≠ H†)"));
+    }
+    Ok(HermitianOperator::Dense(m))
+}
+
+fn dense_solve(h: &HermitianOperator, vectors: bool, f: &str) -> Res<ComplexSpectrum> {
+    let n = h.n();
+    let copies = if vectors { 3 } else { 2 };
+    check_alloc(
+        f,
+        &format!("the eigenproblem of a {n}×{n} complex matrix"),
+        copies * (n as u128) * (n as u128),
+        16,
+    )?;
+    eigh_hermitian(&h.as_dense(), vectors).map_err(|e| format!("{f}: {e}").into())
+}
+
+fn combine(a: f64, x: &Dynamic, b: f64, y: &Dynamic, op: &str) -> Res<HermitianOperator> {
+    let (p, q) = (hermitian_arg(x, op)?, hermitian_arg(y, op)?);
+    HermitianOperator::combine(a, &p, b, &q).map_err(|e| format!("{op}: {e}").into())
+}
+
+fn show_spectrum(s: &ComplexSpectrum) -> String {
+    format!(
+        "spectrum({} levels{}, complex vectors)",
+        s.len(),
+        match (s.values.first(), s.values.last()) {
+            (Some(a), Some(b)) => format!(" in [{a:.6}, {b:.6}]"),
+            _ => String::new(),
+        }
+    )
+}
+
+/// Register the complex Hermitian operators and spectra.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<HermitianOperator>("operator");
+    engine.register_type_with_name::<ComplexSpectrum>("spectrum");
+    reg(engine, "operator", &["n: int", "rows: ndarray", "cols: ndarray", "values: ndarray|cndarray", "opts: map", "operator"], "A Hermitian (or real symmetric) n×n operator from triplets, duplicates summed (scipy's coo_matrix): real values give a real operator, complex ones a complex Hermitian one. opts triangle: \"full\" (default: every entry given, H = H† checked) or \"upper\" (only row ≤ col, the rest is the conjugate).", |n: INT, rows: Dynamic, cols: Dynamic, values: Dynamic, m: Map| -> Res<Dynamic> {
+        let f = "operator";
+        let o = Opts::new(m, f, &["triangle"])?;
+        let upper = o.choice_or("triangle", "full", &["full", "upper"])? == "upper";
+        let n = crate::args::count(&Dynamic::from(n), f, "n", 1, 1 << 40)?;
+        let idx = |v: &Dynamic, what: &str| -> Res<Vec<usize>> {
+            vec_arg(v, f, what)?
+                .into_iter()
+                .map(|x| if x >= 0.0 && x.fract() == 0.0 { Ok(x as usize) } else { err(format!("{f}: {what} must hold indices >= 0, got {x}")) })
+                .collect()
+        };
+        let (r, c) = (idx(&rows, "rows")?, idx(&cols, "cols")?);
+        let is_complex = values.is::<CArray>();
+        let vals = carray_arg(&values, f, "values")?.to_vec();
+        if r.len() != c.len() || r.len() != vals.len() {
+            return err(format!("{f}: rows, cols and values have {}, {} and {} entries", r.len(), c.len(), vals.len()));
+        }
+        let h = HermitianOperator::from_triplets(n, &r, &c, &vals, upper).map_err(|e| format!("{f}: {e}"))?;
+        if is_complex {
+            return Ok(Dynamic::from(h));
+        }
+        match h {
+            HermitianOperator::Sparse { n, diag, off } => Ok(Dynamic::from(Operator::Sparse {
+                n,
+                diag,
+                off: off.into_iter().map(|(i, j, v)| (i, j, v.re)).collect(),
+            })),
+            dense => Ok(Dynamic::from(dense)),
+        }
+    });
+    reg(engine, "eigh", &["H: operator", "spectrum"], "All eigenpairs of a complex Hermitian operator (a field, complex hoppings): real eigenvalues ascending, orthonormal complex eigenvectors (faer's complex Householder reduction and divide and conquer, every core from n = 400). Cost on 2 cores: see bench/results.md.", |h: HermitianOperator| dense_solve(&h, true, "eigh"));
+    reg(
+        engine,
+        "eigh",
+        &["H: cndarray", "spectrum"],
+        "All eigenpairs of a complex Hermitian matrix (checked H = H†).",
+        |h: CArray| -> Res<ComplexSpectrum> {
+            dense_solve(&hermitian_arg(&Dynamic::from(h), "eigh")?, true, "eigh")
+        },
+    );
+    reg(
+        engine,
+        "eigvalsh",
+        &["H: operator", "ndarray"],
+        "All eigenvalues (ascending) of a complex Hermitian operator.",
+        |h: HermitianOperator| -> Res<NdArray> {
+            Ok(NdArray::from_vec(
+                dense_solve(&h, false, "eigvalsh")?.values,
+            ))
+        },
+    );
+    reg(
+        engine,
+        "eigvalsh",
+        &["H: cndarray", "ndarray"],
+        "All eigenvalues (ascending) of a complex Hermitian matrix.",
+        |h: CArray| -> Res<NdArray> {
+            Ok(NdArray::from_vec(
+                dense_solve(
+                    &hermitian_arg(&Dynamic::from(h), "eigvalsh")?,
+                    false,
+                    "eigvalsh",
+                )?
+                .values,
+            ))
+        },
+    );
+    reg(engine, "eigs_near", &["H: operator", "E: float", "k: int", "spectrum"], "The k eigenpairs closest to E of a complex Hermitian operator, sorted by |λ − E|. Complex operators are solved densely (every eigenpair, then the k nearest): limited to n ≤ 6000 (a few minutes); the sparse shift-invert route is real-only so far.", |h: HermitianOperator, e: Dynamic, k: INT| -> Res<ComplexSpectrum> {
+        let f = "eigs_near";
+        let e = crate::args::finite(&e, f, "E")?;
+        if h.n() > 6000 {
+            return err(format!("{f}: complex operators are solved densely, up to n = 6000; this one has n = {}", h.n()));
+        }
+        let k = crate::args::count(&Dynamic::from(k), f, "k", 1, h.n() as INT)?;
+        let s = dense_solve(&h, true, f)?;
+        let mut order: Vec<usize> = (0..s.len()).collect();
+        order.sort_by(|&a, &b| (s.values[a] - e).abs().total_cmp(&(s.values[b] - e).abs()));
+        order.truncate(k);
+        Ok(ComplexSpectrum {
+            values: order.iter().map(|&m| s.values[m]).collect(),
+            vectors: Mat::from_fn(h.n(), k, |i, c| s.vectors[(i, order[c])]),
+        })
+    });
+    reg(
+        engine,
+        "get$n",
+        &["H: operator", "int"],
+        "`H.n`: dimension.",
+        |h: &mut HermitianOperator| h.n() as INT,
+    );
+    reg(
+        engine,
+        "get$nnz",
+        &["H: operator", "int"],
+        "`H.nnz`: stored non-zeros.",
+        |h: &mut HermitianOperator| h.nnz() as INT,
+    );
+    reg(
+        engine,
+        "get$is_dense",
+        &["H: operator", "bool"],
+        "`H.is_dense`.",
+        |h: &mut HermitianOperator| matches!(h, HermitianOperator::Dense(_)),
+    );
+    reg(
+        engine,
+        "get$is_complex",
+        &["H: operator", "bool"],
+        "`H.is_complex`: true for a complex Hermitian operator.",
+        |_h: &mut HermitianOperator| true,
+    );
+    reg(
+        engine,
+        "get$is_complex",
+        &["H: operator", "bool"],
+        "`H.is_complex`: false for a real symmetric operator.",
+        |_h: &mut Operator| false,
+    );
+    reg(
+        engine,
+        "to_dense",
+        &["H: operator", "cndarray"],
+        "The complex matrix as a dense cndarray.",
+        |h: &mut HermitianOperator| -> Res<CArray> {
+            check_alloc("to_dense", "the dense matrix", (h.n() as u128).pow(2), 16)?;
+            Ok(cmat_to_nd(&h.as_dense()))
+        },
+    );
+    reg(
+        engine,
+        "matvec",
+        &["H: operator", "x: ndarray|cndarray", "cndarray"],
+        "H·x for a complex operator.",
+        |h: &mut HermitianOperator, x: Dynamic| -> Res<CArray> {
+            let x = carray_arg(&x, "matvec", "x")?.to_vec();
+            if x.len() != h.n() {
+                return err(format!(
+                    "matvec: x has {} values, H is {}×{}",
+                    x.len(),
+                    h.n(),
+                    h.n()
+                ));
+            }
+            let mut y = vec![c64::new(0.0, 0.0); x.len()];
+            h.apply(&x, &mut y);
+            Ok(CArray::from_vec(y))
+        },
+    );
+    reg(
+        engine,
+        "matvec",
+        &["H: operator", "x: cndarray", "cndarray"],
+        "H·x for a real operator and a complex vector.",
+        |h: &mut Operator, x: CArray| -> Res<CArray> {
+            let h = complexify(h);
+            let x = x.to_vec();
+            if x.len() != h.n() {
+                return err(format!(
+                    "matvec: x has {} values, H is {}×{}",
+                    x.len(),
+                    h.n(),
+                    h.n()
+                ));
+            }
+            let mut y = vec![c64::new(0.0, 0.0); x.len()];
+            h.apply(&x, &mut y);
+            Ok(CArray::from_vec(y))
+        },
+    );
+    reg(
+        engine,
+        "to_string",
+        &["H: operator", "string"],
+        "Short description.",
+        |h: &mut HermitianOperator| {
+            format!(
+                "operator({}×{}, complex Hermitian, {}, {} stored values)",
+                h.n(),
+                h.n(),
+                if matches!(h, HermitianOperator::Dense(_)) {
+                    "dense"
+                } else {
+                    "sparse"
+                },
+                h.nnz()
+            )
+        },
+    );
+    // sums and multiples: A + B, A − B, c·A (real operators stay real)
+    macro_rules! sums {
+        ($ta:ty, $tb:ty) => {
+            reg(
+                engine,
+                "+",
+                &["A: operator", "B: operator", "operator"],
+                "The sum of two operators of the same size (complex if either is).",
+                |a: $ta, b: $tb| -> Res<HermitianOperator> {
+                    combine(1.0, &Dynamic::from(a), 1.0, &Dynamic::from(b), "+")
+                },
+            );
+            reg(
+                engine,
+                "-",
+                &["A: operator", "B: operator", "operator"],
+                "The difference of two operators of the same size.",
+                |a: $ta, b: $tb| -> Res<HermitianOperator> {
+                    combine(1.0, &Dynamic::from(a), -1.0, &Dynamic::from(b), "-")
+                },
+            );
+        };
+    }
+    sums!(HermitianOperator, HermitianOperator);
+    sums!(HermitianOperator, Operator);
+    sums!(Operator, HermitianOperator);
+    reg(
+        engine,
+        "+",
+        &["A: operator", "B: operator", "operator"],
+        "The sum of two real operators of the same size.",
+        |a: Operator, b: Operator| -> Res<Operator> { real_combine(&a, 1.0, &b) },
+    );
+    reg(
+        engine,
+        "-",
+        &["A: operator", "B: operator", "operator"],
+        "The difference of two real operators.",
+        |a: Operator, b: Operator| -> Res<Operator> { real_combine(&a, -1.0, &b) },
+    );
+    reg(
+        engine,
+        "*",
+        &["c: float", "A: operator", "operator"],
+        "c·A.",
+        |c: f64, a: Operator| scale_real(&a, c),
+    );
+    reg(
+        engine,
+        "*",
+        &["A: operator", "c: float", "operator"],
+        "A·c.",
+        |a: Operator, c: f64| scale_real(&a, c),
+    );
+    reg(
+        engine,
+        "*",
+        &["c: int", "A: operator", "operator"],
+        "c·A.",
+        |c: INT, a: Operator| scale_real(&a, c as f64),
+    );
+    reg(
+        engine,
+        "*",
+        &["c: float", "A: operator", "operator"],
+        "c·A (real c keeps A Hermitian).",
+        |c: f64, a: HermitianOperator| -> Res<HermitianOperator> {
+            HermitianOperator::combine(c, &a, 0.0, &a).map_err(|e| e.into())
+        },
+    );
+    reg(
+        engine,
+        "*",
+        &["A: operator", "c: float", "operator"],
+        "A·c.",
+        |a: HermitianOperator, c: f64| -> Res<HermitianOperator> {
+            HermitianOperator::combine(c, &a, 0.0, &a).map_err(|e| e.into())
+        },
+    );
+    // the spectrum of a complex operator
+    reg(
+        engine,
+        "get$values",
+        &["s: spectrum", "ndarray"],
+        "`s.values`: eigenvalues.",
+        |s: &mut ComplexSpectrum| NdArray::from_vec(s.values.clone()),
+    );
+    reg(
+        engine,
+        "get$vectors",
+        &["s: spectrum", "cndarray"],
+        "`s.vectors`: n×k complex matrix, column m is the eigenvector of values[m].",
+        |s: &mut ComplexSpectrum| cmat_to_nd(&s.vectors),
+    );
+    reg(
+        engine,
+        "len",
+        &["s: spectrum", "int"],
+        "Number of eigenpairs.",
+        |s: &mut ComplexSpectrum| s.len() as INT,
+    );
+    reg(
+        engine,
+        "vector",
+        &["s: spectrum", "m: int", "cndarray"],
+        "Eigenvector m as a complex 1D array.",
+        |s: &mut ComplexSpectrum, m: INT| -> Res<CArray> {
+            if m < 0 || m as usize >= s.len() {
+                return err(format!("vector: index {m} out of range (0..{})", s.len()));
+            }
+            Ok(CArray::from_vec(
+                (0..s.vectors.nrows())
+                    .map(|i| s.vectors[(i, m as usize)])
+                    .collect(),
+            ))
+        },
+    );
+    reg(
+        engine,
+        "residuals",
+        &["H: operator", "s: spectrum", "ndarray"],
+        "‖Hψ − Eψ‖ for every eigenpair of a complex operator.",
+        |h: &mut HermitianOperator, s: ComplexSpectrum| -> Res<NdArray> {
+            if s.vectors.nrows() != h.n() {
+                return err(
+                    "residuals: the spectrum does not belong to this operator (sizes differ)",
+                );
+            }
+            Ok(NdArray::from_vec(residuals_hermitian(h, &s)))
+        },
+    );
+    reg(
+        engine,
+        "to_string",
+        &["s: spectrum", "string"],
+        "Short description.",
+        |s: &mut ComplexSpectrum| show_spectrum(s),
+    );
+    // localization measures depend on |ψ|² only: the real formulas on |ψ|
+    let moduli = |s: &ComplexSpectrum| {
+        Mat::from_fn(s.vectors.nrows(), s.vectors.ncols(), |i, m| {
+            s.vectors[(i, m)].norm()
+        })
+    };
+    reg(engine, "ipr", &["s: spectrum", "ndarray"], "Inverse participation ratio Σ|ψ|⁴/(Σ|ψ|²)² per mode of a complex spectrum, in energy order.", move |s: ComplexSpectrum| NdArray::from_vec(iprs(&moduli(&s))));
+    reg(
+        engine,
+        "participation_ratio",
+        &["s: spectrum", "ndarray"],
+        "1/IPR per mode of a complex spectrum, in energy order.",
+        move |s: ComplexSpectrum| {
+            NdArray::from_vec(iprs(&moduli(&s)).iter().map(|p| 1.0 / p).collect())
+        },
+    );
+    reg(
+        engine,
+        "mode_area",
+        &["s: spectrum", "ndarray"],
+        "Mode areas (1/N)(Σ|ψ|²)²/Σ|ψ|⁴ of a complex spectrum, in energy order.",
+        move |s: ComplexSpectrum| NdArray::from_vec(mode_areas(&moduli(&s))),
+    );
+}
+
+fn real_combine(a: &Operator, b_coef: f64, b: &Operator) -> Res<Operator> {
+    if a.n() != b.n() {
+        return err(format!("the operators are {}×{0} and {}×{1}", a.n(), b.n()));
+    }
+    match (a, b) {
+        (
+            Operator::Sparse {
+                n,
+                diag: d1,
+                off: o1,
+            },
+            Operator::Sparse {
+                diag: d2, off: o2, ..
+            },
+        ) => Ok(Operator::Sparse {
+            n: *n,
+            diag: d1.iter().zip(d2).map(|(p, q)| p + b_coef * q).collect(),
+            off: o1
+                .iter()
+                .copied()
+                .chain(o2.iter().map(|&(i, j, v)| (i, j, b_coef * v)))
+                .collect(),
+        }),
+        _ => {
+            let (p, q) = (a.as_dense(), b.as_dense());
+            Ok(Operator::Dense(Mat::from_fn(a.n(), a.n(), |i, j| {
+                p[(i, j)] + b_coef * q[(i, j)]
+            })))
+        }
+    }
+}
+
+fn scale_real(a: &Operator, c: f64) -> Operator {
+    match a {
+        Operator::Dense(m) => {
+            Operator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| c * m[(i, j)]))
+        }
+        Operator::Sparse { n, diag, off } => Operator::Sparse {
+            n: *n,
+            diag: diag.iter().map(|d| c * d).collect(),
+            off: off.iter().map(|&(i, j, v)| (i, j, c * v)).collect(),
+        },
+    }
+}
