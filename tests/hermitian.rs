@@ -174,3 +174,52 @@ fn refusals_name_the_problem() {
     let e = eval_err(r#"hamiltonian(lattice("chain", 4), #{onsite: |r| complex(0, 1)})"#);
     assert!(e.contains("real on-site"), "{e}");
 }
+
+/// Spin ½ on the square lattice (orbitals: 2): without spin terms every level is doubled; a
+/// Zeeman block splits them by ±h; the Rashba coupling iλ(σ × d)_z on each bond gives
+/// E±(k) = −2(cos k_x + cos k_y) ± 2λ√(sin²k_x + sin²k_y) on the torus's momenta.
+#[test]
+fn spin_orbitals_zeeman_and_rashba() {
+    let m = eval(
+        r#"
+        let L = 8;
+        let lam = 0.3;
+        let lat = lattice("square", [L, L], #{periodic: true});
+        let scalar = eigvalsh(hamiltonian(lat));
+        let doubled = eigvalsh(hamiltonian(lat, #{orbitals: 2}));
+        let zeeman = eigvalsh(hamiltonian(lat, #{orbitals: 2, onsite: 0.5 * pauli(3)}));
+        let H = hamiltonian(lat, #{orbitals: 2, hopping: |ri, rj| {
+            let d = rj - ri;
+            -1.0 * pauli(0) + complex(0, lam) * (pauli(1) * d[1] - pauli(2) * d[0])
+        }});
+        let e = eigvalsh(H);
+        let exact = [];
+        for a in 0..L {
+            for b in 0..L {
+                let kx = 2.0 * PI() * a / L;
+                let ky = 2.0 * PI() * b / L;
+                let band = -2.0 * (cos(kx) + cos(ky));
+                let split = 2.0 * lam * sqrt(sin(kx) ** 2 + sin(ky) ** 2);
+                exact.push(band - split);
+                exact.push(band + split);
+            }
+        }
+        let twice = concat([scalar, scalar]).sort();
+        #{n: H.n, complex: H.is_complex, rashba: (e - ndarray(exact).sort()).abs().max(),
+          doubled: (doubled - twice).abs().max(),
+          zeeman: (zeeman - concat([scalar - 0.5, scalar + 0.5]).sort()).abs().max()}
+        "#,
+    )
+    .cast::<rhai::Map>();
+    assert_eq!(m["n"].as_int().unwrap(), 128);
+    assert!(m["complex"].as_bool().unwrap());
+    for k in ["rashba", "doubled", "zeeman"] {
+        assert!(f(m[k].clone()) < 1e-12, "{k}: {}", f(m[k].clone()));
+    }
+    let e = eval_err(r#"hamiltonian(lattice("chain", 4), #{orbitals: 2, hopping: ones([3, 3])})"#);
+    assert!(e.contains("2×2"), "{e}");
+    let e = eval_err(
+        r#"hamiltonian(lattice("chain", 4), #{orbitals: 2, onsite: pauli(2) + complex(0, 1) * pauli(0)})"#,
+    );
+    assert!(e.contains("complex diagonal"), "{e}");
+}

@@ -486,6 +486,17 @@ pub fn register(engine: &mut Engine) {
         "`a.H`: the conjugate transpose a†.",
         |a: &mut CArray| a.transpose(true),
     );
+    reg(engine, "pauli", &["i: int", "cndarray"], "The Pauli matrix σ_i as a 2×2 cndarray: 0 the identity, 1 σ_x, 2 σ_y, 3 σ_z (spin blocks of `hamiltonian` with orbitals: 2).", |i: INT| -> Res<CArray> {
+        let (o, l, z) = (c64::new(1.0, 0.0), c64::new(0.0, 1.0), c64::new(0.0, 0.0));
+        let m = match i {
+            0 => [o, z, z, o],
+            1 => [z, o, o, z],
+            2 => [z, -l, l, z],
+            3 => [o, z, z, -o],
+            _ => return err(format!("pauli: i must be 0 (identity), 1, 2 or 3, got {i}")),
+        };
+        CArray::from_shape_vec(&[2, 2], m.to_vec()).map_err(|e| e.into())
+    });
     reg(
         engine,
         "vdot",

@@ -98,9 +98,10 @@ fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<D
         m,
         f,
         &[
-            "onsite", "hopping", "t2", "cutoff", "format", "flux", "gauge", "params",
+            "onsite", "hopping", "t2", "cutoff", "format", "flux", "gauge", "params", "orbitals",
         ],
     )?;
+    let orbitals = o.count_or("orbitals", 1, 1, 64)?;
     let field = match o.get("flux") {
         None => None,
         Some(v) => {
@@ -143,17 +144,32 @@ fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<D
         .get("onsite")
         .filter(|v| v.is_fnptr())
         .map(|v| v.clone().cast::<FnPtr>());
-    if site_pairs || onsite_fn.is_some() || field.is_some() {
+    // a k×k matrix given for every site or every bond (spin, orbitals)
+    let is_matrix = |v: Option<&Dynamic>| {
+        v.is_some_and(|v| {
+            v.is::<crate::array::complex::CArray>()
+                || v.read_lock::<NdArray>().is_some_and(|a| a.ndim() == 2)
+        })
+    };
+    let onsite_matrix = is_matrix(o.get("onsite"));
+    let hopping_matrix = is_matrix(o.get("hopping"));
+    if site_pairs
+        || onsite_fn.is_some()
+        || field.is_some()
+        || orbitals > 1
+        || onsite_matrix
+        || hopping_matrix
+    {
         let cutoff = match o.get("cutoff") {
             Some(v) => Some(crate::args::positive(v, f, "opts.cutoff")?),
             None => None,
         };
         // the real operator of the distance-based options, to which closures and field apply
-        let base = if site_pairs {
+        let base = if site_pairs || hopping_matrix {
             None
         } else {
             let mut plain = Map::new();
-            let keys: &[&str] = if onsite_fn.is_some() {
+            let keys: &[&str] = if onsite_fn.is_some() || onsite_matrix {
                 &["hopping", "t2", "cutoff"]
             } else {
                 &["onsite", "hopping", "t2", "cutoff"]
@@ -178,6 +194,7 @@ fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<D
                 field,
                 cutoff,
                 dense: format == "dense",
+                orbitals,
             },
         );
     }
@@ -283,7 +300,8 @@ fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<D
 /// What `site_hamiltonian` builds from.
 struct SiteTerms {
     /// The operator of the number/map options (hopping −1, exp, power), when no closure of the
-    /// sites replaces it.
+    /// sites or matrix replaces it: each of its elements becomes that number times the identity
+    /// on the orbitals.
     base: Option<Operator>,
     hop_fn: Option<FnPtr>,
     onsite_fn: Option<FnPtr>,
@@ -291,6 +309,8 @@ struct SiteTerms {
     field: Option<Field>,
     cutoff: Option<f64>,
     dense: bool,
+    /// Orbitals per site (2 for spin ½): H is (n·k)×(n·k), index = site·k + orbital.
+    orbitals: usize,
 }
 
 /// A position as the closures see it: [x, y] (or [x] / [x, y, z] by the lattice's dimension).
@@ -298,25 +318,52 @@ fn position_nd(r: [f64; 3], dim: usize) -> NdArray {
     NdArray::from_vec(r[..dim].to_vec())
 }
 
-/// A real or complex matrix element from a closure's value.
-fn element(v: &Dynamic, f: &str, what: &str) -> Res<c64> {
-    if let Some(z) = v.clone().try_cast::<c64>() {
-        if z.re.is_finite() && z.im.is_finite() {
-            return Ok(z);
+/// A k×k block (row-major) from a value: a number (times the identity), or a k×k real or
+/// complex matrix (`pauli(1)`, `complex(0, λ) * pauli(2)`).
+fn block(v: &Dynamic, k: usize, f: &str, what: &str) -> Res<Vec<c64>> {
+    let scalar = if let Some(z) = v.clone().try_cast::<c64>() {
+        Some(z)
+    } else if v.is_float() || v.is_int() {
+        Some(c64::new(crate::args::num_any(v, f, what)?, 0.0))
+    } else {
+        None
+    };
+    let b: Vec<c64> = match scalar {
+        Some(z) => (0..k * k)
+            .map(|e| {
+                if e / k == e % k {
+                    z
+                } else {
+                    c64::new(0.0, 0.0)
+                }
+            })
+            .collect(),
+        None => {
+            let a = crate::array::complex_script::carray_arg(v, f, what).map_err(|_| {
+                format!(
+                    "{f}: {what} must be a number or a {k}×{k} matrix, got {}",
+                    crate::array::script::show(v)
+                )
+            })?;
+            if a.shape() != [k, k] {
+                return err(format!(
+                    "{f}: {what} must be a number or a {k}×{k} matrix ({k} orbitals per site), \
+                     got shape {:?}",
+                    a.shape()
+                ));
+            }
+            a.to_vec()
         }
-    } else if let Ok(x) = crate::args::num_any(v, f, what) {
-        if x.is_finite() {
-            return Ok(c64::new(x, 0.0));
-        }
+    };
+    if b.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
+        return err(format!("{f}: {what} is not finite"));
     }
-    err(format!(
-        "{f}: {what} must be a finite number or complex, got {}",
-        crate::array::script::show(v)
-    ))
+    Ok(b)
 }
 
-/// H from closures of the sites (`|r_i, r_j|`, `|r_i, r_j, p|`, `|r|`, `|r, p|`) and/or a
-/// magnetic field: complex Hermitian when any element is complex, real otherwise.
+/// H from closures of the sites (`|r_i, r_j|`, `|r_i, r_j, p|`, `|r|`, `|r, p|`), k×k blocks
+/// per site and bond (orbitals, spin) and/or a magnetic field: complex Hermitian when any
+/// element is complex, real otherwise.
 fn site_hamiltonian(
     ctx: &NativeCallContext,
     lat: &Lattice,
@@ -325,101 +372,135 @@ fn site_hamiltonian(
 ) -> Res<Dynamic> {
     let f = "hamiltonian";
     let n = lat.len();
+    let k = t.orbitals;
     let dim = lat.dim;
-    let mut diag = vec![0.0; n];
-    let mut off: Vec<(usize, usize, c64)> = Vec::new();
-    match &t.base {
-        Some(Operator::Sparse {
-            diag: d, off: o, ..
-        }) => {
-            diag.clone_from(d);
-            off = o
-                .iter()
-                .map(|&(i, j, v)| (i, j, c64::new(v, 0.0)))
-                .collect();
-        }
-        Some(Operator::Dense(m)) => {
-            for i in 0..n {
-                diag[i] = m[(i, i)];
-                for j in i + 1..n {
-                    if m[(i, j)] != 0.0 {
-                        off.push((i, j, c64::new(m[(i, j)], 0.0)));
+    let zero = c64::new(0.0, 0.0);
+    let eye = |z: c64| -> Vec<c64> {
+        (0..k * k)
+            .map(|e| if e / k == e % k { z } else { zero })
+            .collect()
+    };
+    check_alloc(f, "the on-site blocks", (n * k * k) as u128, 16)?;
+    // per-site k×k blocks and per-bond (i < j) blocks H_ij
+    let mut onsite: Vec<Vec<c64>> = vec![vec![zero; k * k]; n];
+    let mut bonds: Vec<(usize, usize, Vec<c64>)> = Vec::new();
+    if let Some(base) = &t.base {
+        let (d, off): (Vec<f64>, Vec<(usize, usize, f64)>) = match base {
+            Operator::Sparse { diag, off, .. } => (diag.clone(), off.clone()),
+            Operator::Dense(m) => {
+                let mut off = Vec::new();
+                for i in 0..n {
+                    for j in i + 1..n {
+                        if m[(i, j)] != 0.0 {
+                            off.push((i, j, m[(i, j)]));
+                        }
                     }
+                }
+                ((0..n).map(|i| m[(i, i)]).collect(), off)
+            }
+        };
+        for (i, e) in d.into_iter().enumerate() {
+            onsite[i] = eye(c64::new(e, 0.0));
+        }
+        for (i, j, v) in off {
+            bonds.push((i, j, eye(c64::new(v, 0.0))));
+        }
+    }
+    // on-site terms given directly (when not already in the base operator)
+    let onsite_is_matrix = |v: &Dynamic| {
+        v.is::<crate::array::complex::CArray>()
+            || v.read_lock::<NdArray>().is_some_and(|a| a.ndim() == 2)
+    };
+    match o.get("onsite") {
+        Some(v) if v.is_fnptr() => {}
+        Some(v) if onsite_is_matrix(v) => {
+            let b = block(v, k, f, "opts.onsite")?;
+            onsite.iter_mut().for_each(|x| x.clone_from(&b));
+        }
+        Some(v) if t.base.is_none() => {
+            if v.is_float() || v.is_int() {
+                let b = eye(c64::new(finite(v, f, "opts.onsite")?, 0.0));
+                onsite.iter_mut().for_each(|x| x.clone_from(&b));
+            } else {
+                let e = vec_arg(v, f, "opts.onsite")?;
+                if e.len() != n {
+                    return err(format!(
+                        "hamiltonian: onsite has {} values for {n} sites",
+                        e.len()
+                    ));
+                }
+                for (x, e) in onsite.iter_mut().zip(e) {
+                    *x = eye(c64::new(e, 0.0));
                 }
             }
         }
-        None => {
-            // on-site energies: a number or per-site values, or the closure below
-            match o.get("onsite") {
-                None => {}
-                Some(v) if v.is_fnptr() => {}
-                Some(v) if v.is_float() || v.is_int() => {
-                    diag = vec![finite(v, f, "opts.onsite")?; n]
-                }
-                Some(v) => {
-                    let e = vec_arg(v, f, "opts.onsite")?;
-                    if e.len() != n {
-                        return err(format!(
-                            "hamiltonian: onsite has {} values for {n} sites",
-                            e.len()
-                        ));
-                    }
-                    diag = e;
-                }
-            }
-            match &t.hop_fn {
-                Some(fp) => {
-                    let with_params = crate::args::closure_arity(ctx, fp) == Some(3);
-                    let pairs: Vec<(usize, usize)> = match t.cutoff {
-                        None => lat.nn.clone(),
-                        Some(c) => {
-                            check_alloc(
-                                f,
-                                "the pairs within the cutoff",
-                                (n as u128) * (n as u128) / 2,
-                                16,
-                            )?;
-                            let mut v = Vec::new();
-                            for i in 0..n {
-                                for j in i + 1..n {
-                                    if lat.distance(i, j) <= c {
-                                        v.push((i, j));
-                                    }
-                                }
-                                crate::progress::check_interrupt(f)?;
+        _ => {}
+    }
+    if t.base.is_none() {
+        let pairs = || -> Res<Vec<(usize, usize)>> {
+            Ok(match t.cutoff {
+                None => lat.nn.clone(),
+                Some(c) => {
+                    check_alloc(
+                        f,
+                        "the pairs within the cutoff",
+                        (n as u128) * (n as u128) / 2,
+                        16,
+                    )?;
+                    let mut v = Vec::new();
+                    for i in 0..n {
+                        for j in i + 1..n {
+                            if lat.distance(i, j) <= c {
+                                v.push((i, j));
                             }
-                            v
                         }
-                    };
-                    for (k, &(i, j)) in pairs.iter().enumerate() {
-                        let ri = Dynamic::from(position_nd(lat.pos[i], dim));
-                        let rj = Dynamic::from(position_nd(image_of(lat, i, j), dim));
-                        let v = if with_params {
-                            fp.call_within_context::<Dynamic>(ctx, (ri, rj, t.params.clone()))
-                        } else {
-                            fp.call_within_context::<Dynamic>(ctx, (ri, rj))
-                        }
-                        .map_err(|e| format!("hamiltonian: the hopping closure failed for sites {i} and {j}: {e}"))?;
-                        let z = element(&v, f, &format!("hopping(r_{i}, r_{j})"))?;
-                        if z != c64::new(0.0, 0.0) {
-                            off.push((i, j, z));
-                        }
-                        if k % 4096 == 0 {
-                            crate::progress::check_interrupt(f)?;
-                        }
+                        crate::progress::check_interrupt(f)?;
+                    }
+                    v
+                }
+            })
+        };
+        match (&t.hop_fn, o.get("hopping")) {
+            (Some(fp), _) => {
+                let with_params = crate::args::closure_arity(ctx, fp) == Some(3);
+                for (c, (i, j)) in pairs()?.into_iter().enumerate() {
+                    let ri = Dynamic::from(position_nd(lat.pos[i], dim));
+                    let rj = Dynamic::from(position_nd(image_of(lat, i, j), dim));
+                    let v = if with_params {
+                        fp.call_within_context::<Dynamic>(ctx, (ri, rj, t.params.clone()))
+                    } else {
+                        fp.call_within_context::<Dynamic>(ctx, (ri, rj))
+                    }
+                    .map_err(|e| {
+                        format!(
+                            "hamiltonian: the hopping closure failed for sites {i} and {j}: {e}"
+                        )
+                    })?;
+                    let b = block(&v, k, f, &format!("hopping(r_{i}, r_{j})"))?;
+                    if b.iter().any(|z| *z != zero) {
+                        bonds.push((i, j, b));
+                    }
+                    if c % 4096 == 0 {
+                        crate::progress::check_interrupt(f)?;
                     }
                 }
-                None => {
-                    // the default hopping −1 (or the number given) on the nearest neighbours
-                    let t1 = match o.get("hopping") {
-                        Some(v) => finite(v, f, "opts.hopping")?,
-                        None => -1.0,
-                    };
-                    let t2 = o.f64_or("t2", 0.0)?;
-                    for (shell, tv) in [(&lat.nn, t1), (&lat.nnn, t2)] {
-                        if tv != 0.0 {
-                            off.extend(shell.iter().map(|&(i, j)| (i, j, c64::new(tv, 0.0))));
-                        }
+            }
+            (None, Some(v)) if !(v.is_float() || v.is_int()) => {
+                // one k×k block on every nearest-neighbour bond
+                let b = block(v, k, f, "opts.hopping")?;
+                bonds.extend(pairs()?.into_iter().map(|(i, j)| (i, j, b.clone())));
+            }
+            (None, v) => {
+                // the default hopping −1 (or the number given) on the nearest neighbours
+                let t1 = match v {
+                    Some(v) => finite(v, f, "opts.hopping")?,
+                    None => -1.0,
+                };
+                let t2 = o.f64_or("t2", 0.0)?;
+                for (shell, tv) in [(&lat.nn, t1), (&lat.nnn, t2)] {
+                    if tv != 0.0 {
+                        let b = eye(c64::new(tv, 0.0));
+                        bonds.extend(shell.iter().map(|&(i, j)| (i, j, b.clone())));
                     }
                 }
             }
@@ -427,7 +508,7 @@ fn site_hamiltonian(
     }
     if let Some(fp) = &t.onsite_fn {
         let with_params = crate::args::closure_arity(ctx, fp) == Some(2);
-        for (i, d) in diag.iter_mut().enumerate() {
+        for (i, x) in onsite.iter_mut().enumerate() {
             let r = Dynamic::from(position_nd(lat.pos[i], dim));
             let v = if with_params {
                 fp.call_within_context::<Dynamic>(ctx, (r, t.params.clone()))
@@ -435,26 +516,63 @@ fn site_hamiltonian(
                 fp.call_within_context::<Dynamic>(ctx, (r,))
             }
             .map_err(|e| format!("hamiltonian: the onsite closure failed at site {i}: {e}"))?;
-            let z = element(&v, f, &format!("onsite(r_{i})"))?;
-            if z.im != 0.0 {
-                return err(format!("hamiltonian: onsite(r_{i}) = {z} is complex; a Hermitian H has real on-site energies"));
-            }
-            *d = z.re;
+            *x = block(&v, k, f, &format!("onsite(r_{i})"))?;
         }
     }
     if let Some(field) = &t.field {
-        for (i, j, v) in off.iter_mut() {
-            *v *= c64::cis(field.phase(lat.pos[*i], image_of(lat, *i, *j)));
+        for (i, j, b) in bonds.iter_mut() {
+            let ph = c64::cis(field.phase(lat.pos[*i], image_of(lat, *i, *j)));
+            b.iter_mut().for_each(|z| *z *= ph);
         }
     }
+    // the blocks as one (n·k)×(n·k) Hermitian matrix: site i's orbital a is row i·k + a
+    let mut diag = vec![0.0; n * k];
+    let mut off: Vec<(usize, usize, c64)> = Vec::new();
+    for (i, b) in onsite.iter().enumerate() {
+        let scale = b
+            .iter()
+            .map(|z| z.norm())
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE);
+        for a in 0..k {
+            if b[a * k + a].im.abs() > 1e-12 * scale {
+                return err(format!(
+                    "hamiltonian: onsite(r_{i}) has a complex diagonal ({}); a Hermitian H has \
+                     real on-site energies",
+                    b[a * k + a]
+                ));
+            }
+            diag[i * k + a] = b[a * k + a].re;
+            for c in a + 1..k {
+                if (b[a * k + c] - b[c * k + a].conj()).norm() > 1e-12 * scale {
+                    return err(format!(
+                        "hamiltonian: the on-site block of site {i} is not Hermitian"
+                    ));
+                }
+                if b[a * k + c] != zero {
+                    off.push((i * k + a, i * k + c, b[a * k + c]));
+                }
+            }
+        }
+    }
+    for (i, j, b) in &bonds {
+        for a in 0..k {
+            for c in 0..k {
+                if b[a * k + c] != zero {
+                    off.push((i * k + a, j * k + c, b[a * k + c]));
+                }
+            }
+        }
+    }
+    let nk = n * k;
     let complex = t.field.is_some() || off.iter().any(|(_, _, v)| v.im != 0.0);
     if complex {
-        let h = HermitianOperator::Sparse { n, diag, off };
+        let h = HermitianOperator::Sparse { n: nk, diag, off };
         if t.dense {
             check_alloc(
                 f,
-                &format!("a dense {n}×{n} complex matrix"),
-                (n as u128) * (n as u128),
+                &format!("a dense {nk}×{nk} complex matrix"),
+                (nk as u128) * (nk as u128),
                 16,
             )?;
             return Ok(Dynamic::from(HermitianOperator::Dense(h.to_dense())));
@@ -462,15 +580,15 @@ fn site_hamiltonian(
         return Ok(Dynamic::from(h));
     }
     let h = Operator::Sparse {
-        n,
+        n: nk,
         diag,
         off: off.into_iter().map(|(i, j, v)| (i, j, v.re)).collect(),
     };
     if t.dense {
         check_alloc(
             f,
-            &format!("a dense {n}×{n} matrix"),
-            (n as u128) * (n as u128),
+            &format!("a dense {nk}×{nk} matrix"),
+            (nk as u128) * (nk as u128),
             8,
         )?;
         return Ok(Dynamic::from(Operator::Dense(h.to_dense())));
@@ -838,7 +956,7 @@ pub fn register(engine: &mut Engine) {
             )
         },
     );
-    reg(engine, "hamiltonian", &["lat: lattice", "opts: map", "operator"], "Tight-binding H on a lattice: opts onsite (number or per site), hopping (number on nearest neighbours, default −1; #{kind: \"exp\", t0, alpha, cutoff} = t0·e^(−αd) (seed 000); #{kind: \"power\", t0, p, cutoff}; or a closure |d| ... over pairs within cutoff, slower), t2 (next-nearest), cutoff, format (auto, dense, sparse).", hamiltonian);
+    reg(engine, "hamiltonian", &["lat: lattice", "opts: map", "operator"], "Tight-binding H on a lattice: opts onsite (number, per site, a k×k block, or a closure |r| / |r, p| of the position), hopping (number on nearest neighbours, default −1; #{kind: \"exp\", t0, alpha, cutoff} = t0·e^(−αd) (seed 000); #{kind: \"power\", t0, p, cutoff}; a closure |d| of the distance over pairs within cutoff; a k×k block on every nearest-neighbour bond; or a closure |r_i, r_j| / |r_i, r_j, p| of both sites giving H_ij, real or complex, a number or a k×k block, on nearest neighbours or every pair within cutoff, with r_j the image next to r_i on a torus), t2 (next-nearest), cutoff, orbitals (k per site, index site·k + orbital: 2 for spin, blocks from pauli()), flux (flux quanta per primitive cell: Peierls phases of a uniform field along z), gauge (\"landau\" A = Bxŷ, works on a torus with flux·L_x integer; \"symmetric\", open lattices), params (a map handed to the closures), format (auto, dense, sparse). Complex elements or a field give a complex Hermitian operator.", hamiltonian);
     reg(
         engine,
         "get$n",
