@@ -395,6 +395,33 @@ fn register_core(engine: &mut Engine) {
     );
     reg(
         engine,
+        "eprint",
+        &["x: any", "()"],
+        "Print to standard error (a notebook shows it as the cell's stderr stream): warnings, \
+         diagnostics.",
+        |x: Dynamic| {
+            eprintln!(
+                "{}",
+                if x.is_string() {
+                    x.to_string()
+                } else {
+                    crate::array::script::show(&x)
+                }
+            )
+        },
+    );
+    reg(
+        engine,
+        "clear_output",
+        &["wait: bool", "()"],
+        "Clear the notebook cell's output (wait: only when the next output arrives, for \
+         animations); an error outside a notebook.",
+        |wait: bool| -> crate::args::Res<()> {
+            crate::display::clear(wait).map_err(|e| format!("clear_output: {e}").into())
+        },
+    );
+    reg(
+        engine,
         "done",
         &["p: progress", "()"],
         "Finish (and clear) a progress bar.",

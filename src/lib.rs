@@ -10,11 +10,13 @@
 pub mod args;
 pub mod array;
 pub mod diagnostics;
+pub mod display;
 pub mod docs;
 pub mod engine;
 pub mod ensemble;
 pub mod io;
 pub mod ising;
+pub mod kernel;
 pub mod lattice;
 pub mod linalg;
 pub mod memory;

@@ -126,6 +126,15 @@ enum Command {
     },
     /// Interactive session.
     Repl,
+    /// The Jupyter kernel: `disco kernel install` writes the kernelspec; Jupyter starts
+    /// `disco kernel --connection-file F`.
+    Kernel {
+        /// The connection file Jupyter wrote.
+        #[arg(long, value_name = "FILE")]
+        connection_file: Option<String>,
+        #[command(subcommand)]
+        action: Option<KernelAction>,
+    },
     /// Evaluate one expression and print the result.
     Eval {
         /// The expression (or statements).
@@ -382,6 +391,23 @@ fn quiet_broken_pipe() {
     }
 }
 
+/// What `disco kernel` does besides running.
+#[derive(clap::Subcommand)]
+enum KernelAction {
+    /// Write the kernelspec so that Jupyter lists disco (default: for this user).
+    Install {
+        /// In the user's Jupyter data directory (the default).
+        #[arg(long)]
+        user: bool,
+        /// In the active Python environment ($VIRTUAL_ENV or $CONDA_PREFIX).
+        #[arg(long)]
+        sys_prefix: bool,
+        /// Under PREFIX/share/jupyter.
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+    },
+}
+
 fn main() -> ExitCode {
     quiet_broken_pipe();
     tune_allocator();
@@ -434,6 +460,41 @@ fn main() -> ExitCode {
         }
         Command::Eval { expr, params } => run_source(&expr, "<eval>", &params, true),
         Command::Repl => ExitCode::from(disco::repl::run() as u8),
+        Command::Kernel {
+            connection_file,
+            action,
+        } => match (action, connection_file) {
+            (
+                Some(KernelAction::Install {
+                    user: _,
+                    sys_prefix,
+                    prefix,
+                }),
+                _,
+            ) => {
+                use disco::kernel::install::{install, Place};
+                let place = match (prefix, sys_prefix) {
+                    (Some(p), _) => Place::Prefix(p.into()),
+                    (None, true) => Place::SysPrefix,
+                    _ => Place::User,
+                };
+                match install(&place) {
+                    Ok(dir) => {
+                        println!("installed the disco kernelspec in {}", dir.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("disco kernel install: {e}");
+                        ExitCode::from(1)
+                    }
+                }
+            }
+            (None, Some(f)) => ExitCode::from(disco::kernel::run(&f) as u8),
+            (None, None) => {
+                eprintln!("disco kernel: give --connection-file FILE (Jupyter does), or `disco kernel install`");
+                ExitCode::from(2)
+            }
+        },
         Command::Check { file } => {
             let src = match std::fs::read_to_string(&file) {
                 Ok(s) => s,

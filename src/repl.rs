@@ -41,8 +41,22 @@ impl Session {
         }
     }
 
-    /// Evaluate one complete input; returns the text to print (value or error).
-    pub fn eval(&mut self, input: &str, name: &str) -> Result<Option<String>, String> {
+    /// A session on the given engine (the notebook kernel sets its print hooks first).
+    pub fn with_engine(engine: Engine) -> Self {
+        Session {
+            engine,
+            scope: Scope::new(),
+            functions: AST::empty(),
+        }
+    }
+
+    /// The session's engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Evaluate one complete input; returns its value, or the formatted error.
+    pub fn eval_value(&mut self, input: &str, name: &str) -> Result<Dynamic, String> {
         crate::progress::clear_interrupt();
         let mut ast = self
             .engine
@@ -54,11 +68,15 @@ impl Session {
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &run);
         self.functions = self.functions.merge(&ast.clone_functions_only());
-        match r {
-            Ok(v) if v.is_unit() => Ok(None),
-            Ok(v) if v.is_string() => Ok(Some(format!("{:?}", v.to_string()))),
-            Ok(v) => Ok(Some(crate::engine::display(&self.engine, &v))),
-            Err(e) => Err(format_error(&e, input, name)),
+        r.map_err(|e| format_error(&e, input, name))
+    }
+
+    /// Evaluate one complete input; returns the text to print (value or error).
+    pub fn eval(&mut self, input: &str, name: &str) -> Result<Option<String>, String> {
+        match self.eval_value(input, name)? {
+            v if v.is_unit() => Ok(None),
+            v if v.is_string() => Ok(Some(format!("{:?}", v.to_string()))),
+            v => Ok(Some(crate::engine::display(&self.engine, &v))),
         }
     }
 
@@ -100,7 +118,8 @@ impl Session {
         true
     }
 
-    fn names(&self) -> Vec<String> {
+    /// Every name a completion may offer: functions of the reference and the session's variables.
+    pub fn names(&self) -> Vec<String> {
         let mut v: Vec<String> = crate::docs::table()
             .iter()
             .map(|d| d.name.clone())

@@ -810,6 +810,13 @@ pub fn register(engine: &mut Engine) {
     });
     reg(
         engine,
+        "show",
+        &["f: figure", "()"],
+        "Show the figure inline in a notebook (`disco kernel`), at any point of a cell; a cell that ends in a figure shows it without. In the terminal: an error saying to save it instead.",
+        |f: &mut Figure| -> Res<()> { crate::display::figure(f).map_err(|e| format!("show: {e}").into()) },
+    );
+    reg(
+        engine,
         "save",
         &["f: figure", "path: string", "string"],
         "Write the figure to .png or .svg (by extension), atomically; returns the path.",
