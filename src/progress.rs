@@ -43,10 +43,81 @@ pub fn check_interrupt(func: &str) -> crate::args::Res<()> {
     Ok(())
 }
 
-/// A progress bar of `len` steps labelled `msg`, hidden when quiet or not on a terminal.
+type TextSink = Box<dyn Fn(&str) + Send + Sync>;
+
+/// Where progress goes in a notebook: the kernel's stderr stream (text lines that overwrite
+/// each other with a carriage return, no escape codes).
+static NOTEBOOK: std::sync::OnceLock<TextSink> = std::sync::OnceLock::new();
+
+/// Send progress bars to `sink` as text (the Jupyter kernel does this once).
+pub fn set_notebook_sink(sink: TextSink) {
+    let _ = NOTEBOOK.set(sink);
+}
+
+/// A terminal stand-in that hands each redrawn line to the notebook sink.
+#[derive(Debug, Default)]
+struct NotebookLine(std::sync::Mutex<String>);
+
+impl indicatif::TermLike for NotebookLine {
+    fn width(&self) -> u16 {
+        100
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.write_str(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        if let Ok(mut l) = self.0.lock() {
+            l.push_str(s);
+        }
+        Ok(())
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        if let Ok(mut l) = self.0.lock() {
+            l.clear();
+        }
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        let line = self.0.lock().map(|l| l.clone()).unwrap_or_default();
+        if let Some(sink) = NOTEBOOK.get() {
+            sink(&format!("\r{line}"));
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar of `len` steps labelled `msg`, hidden when quiet or not on a terminal (in a
+/// notebook: updating text on the cell's stderr stream).
 pub fn bar(len: u64, msg: &str) -> ProgressBar {
-    if quiet() || !std::io::stderr().is_terminal() {
+    if quiet() {
         return ProgressBar::hidden();
+    }
+    if !std::io::stderr().is_terminal() {
+        if NOTEBOOK.get().is_none() {
+            return ProgressBar::hidden();
+        }
+        let target =
+            indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(NotebookLine::default()), 2);
+        let pb = ProgressBar::with_draw_target(Some(len), target);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg:>12} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb.set_message(msg.to_string());
+        return pb;
     }
     let pb = ProgressBar::new(len);
     let style = ProgressStyle::with_template(

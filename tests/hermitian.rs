@@ -223,3 +223,26 @@ fn spin_orbitals_zeeman_and_rashba() {
     );
     assert!(e.contains("complex diagonal"), "{e}");
 }
+
+/// eigs_near on a complex operator past the dense cut-off: the levels nearest E that the dense
+/// solver finds, with the full multiplicity of a degenerate level (the Hofstadter torus's levels
+/// are degenerate), and small residuals.
+#[test]
+fn eigs_near_on_a_complex_operator_matches_the_dense_levels() {
+    let m = eval(
+        r#"
+        let lat = lattice("square", [24, 24], #{periodic: true});
+        let H = hamiltonian(lat, #{flux: 0.25, onsite: onsite_disorder(lat, 0.5, #{seed: 3})});
+        let all = eigvalsh(H);
+        let s = eigs_near(H, 0.3, 6);
+        let d = (all - 0.3).abs().sort();
+        let got = (s.values - 0.3).abs().sort();
+        #{n: H.n, k: s.len(), worst: residuals(H, s).max(), diff: (got - d.slice(0, s.len())).abs().max()}
+        "#,
+    )
+    .cast::<rhai::Map>();
+    assert_eq!(m["n"].as_int().unwrap(), 576);
+    assert!(m["k"].as_int().unwrap() >= 6);
+    assert!(f(m["worst"].clone()) < 1e-8, "{}", f(m["worst"].clone()));
+    assert!(f(m["diff"].clone()) < 1e-9, "{}", f(m["diff"].clone()));
+}

@@ -70,7 +70,7 @@ fn jupyter_clients_drive_the_kernel() {
     assert!(out.status.success(), "{log}");
     // every test of the suite ran: none skipped
     assert!(!log.contains("skipped"), "{log}");
-    assert!(log.contains("Ran 15 tests"), "{log}");
+    assert!(log.contains("Ran 16 tests"), "{log}");
 
     // the tour notebook, executed headless
     let executed = tmp.join("tour.ipynb");

@@ -442,6 +442,10 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 fn start_session(publisher: Publisher) -> Result<mpsc::Sender<Job>, String> {
     let stderr = capture_stderr(publisher.clone())?;
     let (tx, rx) = mpsc::channel::<Job>();
+    let progress_pub = publisher.clone();
+    crate::progress::set_notebook_sink(Box::new(move |line| {
+        progress_pub.to_current("stream", json!({"name": "stderr", "text": line}))
+    }));
     let figure_pub = publisher.clone();
     let clear_pub = publisher.clone();
     crate::display::install(

@@ -82,6 +82,15 @@ class SessionTests(unittest.TestCase):
         self.assertIn(":2:", tb)
         self.assertIn("^", tb)
 
+    def test_progress_is_text_on_stderr_without_escape_codes(self):
+        reply, outputs = self.run_cell('let p = progress(4, "steps"); for i in 0..4 { sleep(0.4); tick(p); } done(p);')
+        self.assertEqual(reply["content"]["status"], "ok")
+        text = "".join(o["content"]["text"] for o in outputs
+                       if o["msg_type"] == "stream" and o["content"]["name"] == "stderr")
+        self.assertIn("steps", text)
+        self.assertIn("\r", text)
+        self.assertNotIn("\x1b", text)
+
     def test_ndarrays_show_as_tables_and_print_goes_to_stdout(self):
         reply, outputs = self.run_cell('print("x"); ones([2, 3])')
         kinds = [o["msg_type"] for o in outputs]
