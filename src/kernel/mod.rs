@@ -672,11 +672,107 @@ fn word_before(code: &str, cursor: usize) -> (usize, String) {
     (start, chars[start..end].iter().collect())
 }
 
+/// The function whose options map the cursor is in, when it is at a key: `kpm_dos(H, #{mom|`.
+fn options_context(code: &str, start: usize) -> Option<String> {
+    let chars: Vec<char> = code.chars().take(start).collect();
+    // the character before the word: a map's first key or one after a comma
+    let before = chars.iter().rev().find(|c| !c.is_whitespace())?;
+    if !matches!(before, '{' | ',') {
+        return None;
+    }
+    // the innermost unclosed `#{`, then the unclosed `(` around it
+    let mut depth = 0i32;
+    let mut i = chars.len();
+    let mut map_at = None;
+    while i > 0 {
+        i -= 1;
+        match chars[i] {
+            '}' | ')' | ']' => depth += 1,
+            '{' if depth == 0 => {
+                if i > 0 && chars[i - 1] == '#' {
+                    map_at = Some(i - 1);
+                }
+                break;
+            }
+            '(' | '[' if depth == 0 => return None,
+            '{' | '(' | '[' => depth -= 1,
+            _ => {}
+        }
+    }
+    let mut i = map_at?;
+    depth = 0;
+    while i > 0 {
+        i -= 1;
+        match chars[i] {
+            '}' | ')' | ']' => depth += 1,
+            '(' if depth == 0 => {
+                let (_, name) = word_before(&chars[..i].iter().collect::<String>(), i);
+                return (!name.is_empty()).then_some(name);
+            }
+            '{' | '(' | '[' => {
+                if depth == 0 {
+                    return None;
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The option keys a function's reference entry lists: the first word of each item after
+/// "opts" (items separated by commas outside parentheses, up to the sentence's end).
+fn option_keys(name: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for d in crate::docs::lookup(name) {
+        let Some(at) = d.doc.find("opts ") else {
+            continue;
+        };
+        let text: Vec<char> = d.doc[at + 5..].chars().collect();
+        let mut depth = 0i32;
+        let mut item = String::new();
+        let mut items = Vec::new();
+        for (k, &c) in text.iter().enumerate() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => items.push(std::mem::take(&mut item)),
+                '.' if depth == 0 && text.get(k + 1).is_none_or(|n| n.is_whitespace()) => break,
+                ':' if depth == 0 => break,
+                _ => {}
+            }
+            if depth > 0 || !matches!(c, ',' | '(' | ')') {
+                item.push(c);
+            }
+        }
+        items.push(item);
+        for it in items {
+            let w: String = it
+                .trim()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !w.is_empty() && w.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+                keys.push(w);
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 fn complete(session: &Session, code: &str, cursor: usize) -> Value {
     let (start, word) = word_before(code, cursor);
     let after_dot = code.chars().nth(start.wrapping_sub(1)) == Some('.') && start > 0;
     let mut matches: Vec<String> = Vec::new();
-    if after_dot {
+    if let Some(func) = options_context(code, start) {
+        matches = option_keys(&func)
+            .into_iter()
+            .filter(|k| k.starts_with(&word))
+            .collect();
+    } else if after_dot {
         // properties (`.shape`) and every function as a method
         for d in crate::docs::table() {
             let name = d.name.trim_start_matches('.');
@@ -834,6 +930,22 @@ mod tests {
             q(json!({"hist_access_type": "search", "pattern": "6*", "n": 3})).len(),
             3
         );
+    }
+
+    #[test]
+    fn option_keys_complete_inside_an_options_map() {
+        crate::build_engine();
+        let code = "let d = kpm_dos(H, #{moments: 64, vec";
+        let (start, _) = word_before(code, code.chars().count());
+        assert_eq!(options_context(code, start).as_deref(), Some("kpm_dos"));
+        let keys = option_keys("kpm_dos");
+        for k in ["moments", "vectors", "kernel", "bounds", "energies", "seed"] {
+            assert!(keys.contains(&k.to_string()), "{k} in {keys:?}");
+        }
+        // not at a key: inside a value, or outside any map
+        assert_eq!(options_context("kpm_dos(H, #{moments: ", 22), None);
+        assert_eq!(options_context("kpm_dos(H, ", 11), None);
+        assert!(option_keys("hamiltonian").contains(&"flux".to_string()));
     }
 
     #[test]

@@ -18,6 +18,7 @@ class DiscoKernelTests(jupyter_kernel_test.KernelTests):
     code_stderr = 'eprint("a warning")'
     completion_samples = [
         {"text": "linsp", "matches": {"linspace"}},
+        {"text": "kpm_dos(H, #{moments: 64, vec", "matches": {"vectors"}},  # option keys
         {"text": "let zz_var = 1; zz_v", "matches": set()},  # a variable exists after the cell only
     ]
     complete_code_samples = ["1 + 1", "let x = 2;", "fn f(a) { a * 2 }"]
