@@ -127,3 +127,48 @@ fn nan_points_are_skipped_and_bad_input_is_an_error() {
     let e = eval("let f = figure(); f.heatmap([1, 2, 3])").unwrap_err();
     assert!(e.contains("expected a non-empty 2D array"), "{e}");
 }
+
+/// Line styles, transparency, error bands and reference lines render; a dashed line leaves gaps
+/// along its path that a solid one does not; unknown styles and alphas are refused by name.
+#[test]
+fn line_styles_bands_and_reference_lines() {
+    let d = dir("styles");
+    let src = format!(
+        r#"
+        let x = linspace(0, 10, 100);
+        for style in ["solid", "dashed"] {{
+            let f = figure(#{{width: 400, height: 300}});
+            f.line([0.0, 10.0], [0.0, 0.0], #{{style: style, width: 3, color: "magenta"}});
+            f.axhline(1.0);
+            f.set(#{{ylabel: "y"}});
+            f.save("{d}/" + style + ".png");
+        }}
+        let g = figure();
+        g.fill_between(x, sin(x) - 0.2, sin(x) + 0.2, #{{label: "band", alpha: 0.4}});
+        g.line(x, sin(x), #{{style: "dashdot", alpha: 0.5, label: "sin"}});
+        g.line(x, cos(x), #{{style: ":"}});
+        g.axvline(5.0, #{{style: "--", label: "x = 5"}});
+        g.set(#{{title: "styles"}});
+        g.save("{d}/g.png");
+        g.save("{d}/g.svg");
+        "#
+    );
+    eval(&src).unwrap();
+    check_png(&format!("{d}/g.png"), 640, 480);
+    check_svg(&format!("{d}/g.svg"), "styles");
+    // the same line dashed covers part of the pixels of the solid one: its gaps
+    let ink = |name: &str| {
+        let img = image::open(format!("{d}/{name}.png")).unwrap().to_rgb8();
+        img.pixels().filter(|p| p.0 == [200, 0, 200]).count()
+    };
+    let (solid, dashed) = (ink("solid"), ink("dashed"));
+    assert!(solid > 600, "solid line {solid} px");
+    assert!(
+        dashed < solid * 3 / 4 && dashed > solid / 3,
+        "dashed {dashed} vs solid {solid}"
+    );
+    let e = eval("let f = figure(); f.line([0, 1], [0, 1], #{style: \"wavy\"});").unwrap_err();
+    assert!(e.contains("dashed") && e.contains("wavy"), "{e}");
+    let e = eval("let f = figure(); f.line([0, 1], [0, 1], #{alpha: 2});").unwrap_err();
+    assert!(e.contains("alpha"), "{e}");
+}

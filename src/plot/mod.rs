@@ -67,6 +67,26 @@ pub enum Series {
         width: u32,
         label: Option<String>,
         markers: bool,
+        dash: Dash,
+        alpha: f64,
+    },
+    /// The region between two curves (an error band).
+    Band {
+        x: Vec<f64>,
+        lo: Vec<f64>,
+        hi: Vec<f64>,
+        color: Rgb,
+        alpha: f64,
+        label: Option<String>,
+    },
+    /// A horizontal (y = value) or vertical (x = value) reference line across the panel.
+    RefLine {
+        value: f64,
+        vertical: bool,
+        color: Rgb,
+        width: u32,
+        dash: Dash,
+        label: Option<String>,
     },
     /// Markers with per-point colour and size.
     Scatter {
@@ -115,6 +135,28 @@ pub enum Series {
         dy: Vec<f64>,
         color: Rgb,
     },
+}
+
+/// How a line is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+    DashDot,
+}
+
+impl Dash {
+    /// The style of a name: "solid" ("-"), "dashed" ("--"), "dotted" (":"), "dashdot" ("-.").
+    pub fn parse(name: &str) -> Option<Dash> {
+        Some(match name {
+            "solid" | "-" => Dash::Solid,
+            "dashed" | "--" => Dash::Dashed,
+            "dotted" | ":" => Dash::Dotted,
+            "dashdot" | "-." => Dash::DashDot,
+            _ => return None,
+        })
+    }
 }
 
 /// A colour bar drawn to the right of a panel.
@@ -229,6 +271,129 @@ pub fn tick_label(v: f64, log: bool) -> String {
     }
 }
 
+/// Tick positions on [lo, hi] (drawing coordinates: log10 of the value on a log axis), as
+/// matplotlib's MaxNLocator picks them: the step of the form {1, 2, 2.5, 5}·10^k that gives
+/// the most ticks, at most 9, inside the range (at least 4 when the range allows). On a log axis:
+/// every decade when the range spans at least 3 (every other one past 9), otherwise the 1-2-5
+/// values of each decade, so a short log axis is not left with two labels.
+pub fn nice_ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return vec![lo];
+    }
+    if log {
+        let span = hi - lo;
+        if span >= 3.0 {
+            let every = (span / 8.0).ceil().max(1.0);
+            let first = (lo / every).ceil() as i64;
+            let last = (hi / every).floor() as i64;
+            return (first..=last).map(|k| k as f64 * every).collect();
+        }
+        let mut t = Vec::new();
+        for d in (lo.floor() as i64)..=(hi.ceil() as i64) {
+            let mults: &[f64] = if span > 1.5 {
+                &[1.0, 2.0, 5.0]
+            } else {
+                &[1.0, 2.0, 3.0, 5.0]
+            };
+            for &m in mults {
+                let v = d as f64 + m.log10();
+                if v >= lo - 1e-12 && v <= hi + 1e-12 {
+                    t.push(v);
+                }
+            }
+        }
+        if t.len() >= 2 {
+            return t;
+        }
+    }
+    // steps grow along this list, so the first that gives at most 9 ticks gives the most
+    let span = hi - lo;
+    let e0 = (span / 9.0).log10().floor() as i32;
+    for exp in [e0, e0 + 1, e0 + 2] {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * 10f64.powi(exp);
+            let first = (lo / step - 1e-9).ceil();
+            let last = (hi / step + 1e-9).floor();
+            let n = (last - first) as i64 + 1;
+            if (2..=9).contains(&n) {
+                return (0..n)
+                    .map(|k| {
+                        let v = (first + k as f64) * step;
+                        // no −0
+                        if v.abs() < step * 1e-9 {
+                            0.0
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+            }
+        }
+    }
+    vec![lo, hi]
+}
+
+/// A linear axis (in drawing coordinates) whose labelled ticks are `nice_ticks` and whose light
+/// grid lines subdivide them (5 per step on a linear axis, the 1…9 values of each decade on a
+/// log one).
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    log: bool,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    fn new(lo: f64, hi: f64, log: bool) -> Self {
+        Ticked {
+            lo,
+            hi,
+            log,
+            ticks: nice_ticks(lo, hi, log),
+        }
+    }
+}
+
+impl plotters::coord::ranged1d::Ranged for Ticked {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let r: plotters::coord::types::RangedCoordf64 = (self.lo..self.hi).into();
+        r.map(v, limit)
+    }
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        use plotters::coord::ranged1d::KeyPointWeight;
+        if hint.max_num_points() == 0 {
+            return vec![];
+        }
+        if matches!(hint.weight(), KeyPointWeight::Bold) || self.ticks.len() < 2 {
+            return self.ticks.clone();
+        }
+        let inside = |v: &f64| *v >= self.lo - 1e-12 && *v <= self.hi + 1e-12;
+        if self.log && self.hi - self.lo <= 6.0 {
+            let mut v = Vec::new();
+            for d in (self.lo.floor() as i64)..=(self.hi.ceil() as i64) {
+                v.extend(
+                    (1..10)
+                        .map(|m| d as f64 + (m as f64).log10())
+                        .filter(inside),
+                );
+            }
+            return v;
+        }
+        let step = (self.ticks[1] - self.ticks[0]) / 5.0;
+        let first = (self.lo / step).ceil() as i64;
+        let last = (self.hi / step).floor() as i64;
+        if last - first > 200 {
+            return self.ticks.clone();
+        }
+        (first..=last).map(|k| k as f64 * step).collect()
+    }
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
 /// Data bounds of a panel in drawing coordinates.
 fn bounds(p: &Panel) -> Option<(f64, f64, f64, f64)> {
     let mut xs = Vec::new();
@@ -236,6 +401,19 @@ fn bounds(p: &Panel) -> Option<(f64, f64, f64, f64)> {
     let mut exact = false;
     for s in &p.series {
         match s {
+            Series::Band { x, lo, hi, .. } => {
+                xs.extend(x.iter().map(|&v| tr(v, p.logx)));
+                ys.extend(lo.iter().chain(hi).map(|&v| tr(v, p.logy)));
+            }
+            Series::RefLine {
+                value, vertical, ..
+            } => {
+                if *vertical {
+                    xs.push(tr(*value, p.logx));
+                } else {
+                    ys.push(tr(*value, p.logy));
+                }
+            }
             Series::Line { x, y, .. } | Series::Scatter { x, y, .. } => {
                 xs.extend(x.iter().map(|&v| tr(v, p.logx)));
                 ys.extend(y.iter().map(|&v| tr(v, p.logy)));
@@ -310,6 +488,41 @@ fn rgb(c: Rgb) -> RGBColor {
 
 type DrawResult = Result<(), String>;
 
+/// Draw a polyline solid, dashed, dotted or dash-dotted (dashes and dots spaced in pixels, so
+/// the pattern is the same on linear and log axes); returns the series for its legend entry.
+fn draw_dashed<'a, 'b, DB: DrawingBackend + 'a>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>,
+    pts: Vec<(f64, f64)>,
+    dash: Dash,
+    style: ShapeStyle,
+    width: u32,
+) -> Result<&'b mut plotters::chart::SeriesAnno<'a, DB>, String> {
+    let w = width.max(1);
+    let dot = move |r: u32| move |c: (i32, i32)| Circle::new(c, r, style.filled());
+    match dash {
+        Dash::Solid => chart.draw_series(LineSeries::new(pts, style)).map_err(e2s),
+        Dash::Dashed => chart
+            .draw_series(DashedLineSeries::new(pts, 6 * w, 4 * w, style))
+            .map_err(e2s),
+        Dash::Dotted => chart
+            .draw_series(DottedLineSeries::new(pts, 0, 3 * w, dot(w.div_ceil(2))))
+            .map_err(e2s),
+        Dash::DashDot => {
+            chart
+                .draw_series(DottedLineSeries::new(
+                    pts.clone(),
+                    10 * w,
+                    14 * w,
+                    dot(w.div_ceil(2)),
+                ))
+                .map_err(e2s)?;
+            chart
+                .draw_series(DashedLineSeries::new(pts, 7 * w, 7 * w, style))
+                .map_err(e2s)
+        }
+    }
+}
+
 fn e2s<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
@@ -353,7 +566,7 @@ fn draw_panel<DB: DrawingBackend>(
         .margin(fs(12.0))
         .x_label_area_size(fs(45.0))
         .y_label_area_size(fs(65.0))
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .build_cartesian_2d(Ticked::new(x0, x1, p.logx), Ticked::new(y0, y1, p.logy))
         .map_err(e2s)?;
     let (logx, logy) = (p.logx, p.logy);
     let xf = move |v: &f64| tick_label(*v, logx);
@@ -362,16 +575,6 @@ fn draw_panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(&p.xlabel)
         .y_desc(&p.ylabel)
-        .x_labels(if logx {
-            ((x1 - x0).ceil() as usize + 1).clamp(2, 8)
-        } else {
-            6
-        })
-        .y_labels(if logy {
-            ((y1 - y0).ceil() as usize + 1).clamp(2, 8)
-        } else {
-            6
-        })
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
         .label_style(("sans-serif", fs(14.0)))
@@ -390,6 +593,8 @@ fn draw_panel<DB: DrawingBackend>(
                 width,
                 label,
                 markers,
+                dash,
+                alpha,
             } => {
                 let pts: Vec<(f64, f64)> = x
                     .iter()
@@ -397,15 +602,15 @@ fn draw_panel<DB: DrawingBackend>(
                     .map(|(&a, &b)| (tr(a, logx), tr(b, logy)))
                     .filter(|(a, b)| a.is_finite() && b.is_finite())
                     .collect();
-                let c = rgb(*color);
+                let c = rgb(*color).mix(*alpha);
                 let style = c.stroke_width(*width);
-                let series = chart
-                    .draw_series(LineSeries::new(pts.clone(), style))
-                    .map_err(e2s)?;
+                let series = draw_dashed(&mut chart, pts.clone(), *dash, style, *width)?;
                 if let Some(l) = label {
                     any_label = true;
+                    let legend_dash = *dash;
                     series.label(l.as_str()).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                        let w = if legend_dash == Dash::Solid { 2 } else { 1 };
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(w))
                     });
                 }
                 if *markers {
@@ -548,6 +753,57 @@ fn draw_panel<DB: DrawingBackend>(
                     }))
                     .map_err(e2s)?;
             }
+            Series::Band {
+                x,
+                lo,
+                hi,
+                color,
+                alpha,
+                label,
+            } => {
+                let mut poly: Vec<(f64, f64)> = Vec::with_capacity(2 * x.len());
+                for (&a, &b) in x.iter().zip(lo) {
+                    poly.push((tr(a, logx), tr(b, logy)));
+                }
+                for (&a, &b) in x.iter().zip(hi).rev() {
+                    poly.push((tr(a, logx), tr(b, logy)));
+                }
+                poly.retain(|(a, b)| a.is_finite() && b.is_finite());
+                let c = rgb(*color).mix(*alpha);
+                let series = chart
+                    .draw_series(std::iter::once(Polygon::new(poly, c.filled())))
+                    .map_err(e2s)?;
+                if let Some(l) = label {
+                    any_label = true;
+                    series.label(l.as_str()).legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 20, y + 5)], c.filled())
+                    });
+                }
+            }
+            Series::RefLine {
+                value,
+                vertical,
+                color,
+                width,
+                dash,
+                label,
+            } => {
+                let c = rgb(*color);
+                let pts = if *vertical {
+                    let v = tr(*value, logx);
+                    vec![(v, y0), (v, y1)]
+                } else {
+                    let v = tr(*value, logy);
+                    vec![(x0, v), (x1, v)]
+                };
+                let series = draw_dashed(&mut chart, pts, *dash, c.stroke_width(*width), *width)?;
+                if let Some(l) = label {
+                    any_label = true;
+                    series.label(l.as_str()).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(1))
+                    });
+                }
+            }
             Series::Arrows {
                 x,
                 y,
@@ -674,6 +930,37 @@ pub fn render_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_are_nice_and_four_to_nine() {
+        for (lo, hi) in [
+            (0.0, 1.0),
+            (12.0, 21.0),
+            (-3.7, 2.2),
+            (0.0, 1e-3),
+            (1.0, 1.3),
+            (-0.5, 100.0),
+        ] {
+            let t = nice_ticks(lo, hi, false);
+            assert!((4..=9).contains(&t.len()), "{lo}..{hi}: {t:?}");
+            assert!(
+                t.iter().all(|&v| v >= lo - 1e-12 && v <= hi + 1e-12),
+                "{t:?}"
+            );
+            let step = t[1] - t[0];
+            let mant = step / 10f64.powf(step.log10().floor());
+            assert!(
+                [1.0, 2.0, 2.5, 5.0].iter().any(|m| (mant - m).abs() < 1e-9),
+                "{step}"
+            );
+        }
+        // a log axis over one decade and a half gets its 1-2-5 values, a long one its decades
+        assert!(nice_ticks(0.0, 1.5, true).len() >= 4);
+        assert_eq!(
+            nice_ticks(-3.0, 3.0, true),
+            vec![-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+        );
+    }
 
     #[test]
     fn decade_ticks_use_superscripts() {

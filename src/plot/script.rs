@@ -2,7 +2,7 @@
 //! arrows/field(...)`, `f.panel(r, c)`, `f.set(opts)`, `f.save(path)`, and `plot(x, y, path)`.
 
 use super::colormap::Colormap;
-use super::{render_png, render_svg, ColorBar, Figure, Paint, Rgb, Series, CYCLE};
+use super::{render_png, render_svg, ColorBar, Dash, Figure, Paint, Rgb, Series, CYCLE};
 use crate::args::{count, err, reg, Opts, Res};
 use crate::array::script::{arr_like, vec_arg};
 use rhai::{Dynamic, Engine, Map, INT};
@@ -209,9 +209,30 @@ fn opts<'a>(m: Map, func: &'a str, keys: &[&str]) -> Res<Opts<'a>> {
     Opts::new(m, func, keys)
 }
 
+/// opts.style: solid, dashed, dotted, dashdot (or matplotlib's "-", "--", ":", "-.").
+fn dash_opt(o: &Opts, func: &str) -> Res<Dash> {
+    let name = o.str_or("style", "solid")?;
+    Dash::parse(&name).ok_or_else(|| {
+        format!("{func}: option 'style' must be solid, dashed, dotted or dashdot (or -, --, :, -.), got '{name}'").into()
+    })
+}
+
+/// opts.alpha in [0, 1] (opacity).
+fn alpha_opt(o: &Opts, func: &str, default: f64) -> Res<f64> {
+    let a = o.f64_or("alpha", default)?;
+    if !(0.0..=1.0).contains(&a) {
+        return err(format!("{func}: option 'alpha' must be in [0, 1], got {a}"));
+    }
+    Ok(a)
+}
+
 fn line(f: &mut Figure, x: Dynamic, y: Dynamic, m: Map) -> Res<()> {
     let func = "line";
-    let o = opts(m, func, &["color", "label", "width", "markers"])?;
+    let o = opts(
+        m,
+        func,
+        &["color", "label", "width", "markers", "style", "alpha"],
+    )?;
     let (x, y) = (vec_arg(&x, func, "x")?, vec_arg(&y, func, "y")?);
     finite_pairs(func, &x, &y)?;
     let color = color_opt(f, &o, func)?;
@@ -224,6 +245,46 @@ fn line(f: &mut Figure, x: Dynamic, y: Dynamic, m: Map) -> Res<()> {
         width,
         label: label_opt(&o),
         markers,
+        dash: dash_opt(&o, func)?,
+        alpha: alpha_opt(&o, func, 1.0)?,
+    });
+    Ok(())
+}
+
+fn fill_between(f: &mut Figure, x: Dynamic, lo: Dynamic, hi: Dynamic, m: Map) -> Res<()> {
+    let func = "fill_between";
+    let o = opts(m, func, &["color", "label", "alpha"])?;
+    let x = vec_arg(&x, func, "x")?;
+    let (lo, hi) = (vec_arg(&lo, func, "y1")?, vec_arg(&hi, func, "y2")?);
+    finite_pairs(func, &x, &lo)?;
+    finite_pairs(func, &x, &hi)?;
+    let color = color_opt(f, &o, func)?;
+    f.panel().series.push(Series::Band {
+        x,
+        lo,
+        hi,
+        color,
+        alpha: alpha_opt(&o, func, 0.3)?,
+        label: label_opt(&o),
+    });
+    Ok(())
+}
+
+fn ref_line(f: &mut Figure, value: Dynamic, m: Map, vertical: bool) -> Res<()> {
+    let func = if vertical { "axvline" } else { "axhline" };
+    let o = opts(m, func, &["color", "label", "width", "style"])?;
+    let value = crate::args::finite(&value, func, if vertical { "x" } else { "y" })?;
+    let color = match o.get("color") {
+        Some(_) => color_opt(f, &o, func)?,
+        None => (90, 90, 90),
+    };
+    f.panel().series.push(Series::RefLine {
+        value,
+        vertical,
+        color,
+        width: o.count_or("width", 1, 1, 50)? as u32,
+        dash: dash_opt(&o, func)?,
+        label: label_opt(&o),
     });
     Ok(())
 }
@@ -419,6 +480,8 @@ fn ccdf(f: &mut Figure, data: Dynamic, m: Map) -> Res<()> {
         width: 1,
         label: label_opt(&o),
         markers,
+        dash: Dash::Solid,
+        alpha: 1.0,
     });
     Ok(())
 }
@@ -687,7 +750,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "line",
         &["f: figure", "x: ndarray", "y: ndarray", "opts: map", "()"],
-        "Draw a line: opts color, label, width, markers.",
+        "Draw a line: opts color, label, width (pixels at 100 dpi), markers, style (solid, dashed, dotted, dashdot, or matplotlib's -, --, :, -.), alpha (opacity, 0–1).",
         line,
     );
     reg(
@@ -808,6 +871,15 @@ pub fn register(engine: &mut Engine) {
         }
         scatter(f, Dynamic::from(crate::array::NdArray::from_vec(x)), Dynamic::from(crate::array::NdArray::from_vec(y)), m, "field")
     });
+    reg(engine, "fill_between", &["f: figure", "x: ndarray", "y1: ndarray", "y2: ndarray", "opts: map", "()"], "Fill the region between y1(x) and y2(x) (an error band, matplotlib's fill_between): opts color, alpha (default 0.3), label.", fill_between);
+    reg(engine, "axhline", &["f: figure", "y: float", "opts: map", "()"], "A horizontal reference line y = const across the panel: opts color (grey), width, style (solid, dashed, dotted, dashdot), label.", |f: &mut Figure, v: Dynamic, m: Map| ref_line(f, v, m, false));
+    reg(
+        engine,
+        "axvline",
+        &["f: figure", "x: float", "opts: map", "()"],
+        "A vertical reference line x = const across the panel: opts as axhline.",
+        |f: &mut Figure, v: Dynamic, m: Map| ref_line(f, v, m, true),
+    );
     reg(
         engine,
         "show",
