@@ -77,6 +77,22 @@ fn dense_solve(h: &HermitianOperator, vectors: bool, f: &str) -> Res<ComplexSpec
     eigh_hermitian(&h.as_dense(), vectors).map_err(|e| format!("{f}: {e}").into())
 }
 
+/// H·x for a complex (or complexified real) operator and a real or complex vector.
+fn complex_matvec(h: &HermitianOperator, x: &Dynamic) -> Res<CArray> {
+    let x = carray_arg(x, "matvec", "x")?.to_vec();
+    if x.len() != h.n() {
+        return err(format!(
+            "matvec: x has {} values, H is {}×{}",
+            x.len(),
+            h.n(),
+            h.n()
+        ));
+    }
+    let mut y = vec![c64::new(0.0, 0.0); x.len()];
+    h.apply(&x, &mut y);
+    Ok(CArray::from_vec(y))
+}
+
 fn combine(a: f64, x: &Dynamic, b: f64, y: &Dynamic, op: &str) -> Res<HermitianOperator> {
     let (p, q) = (hermitian_arg(x, op)?, hermitian_arg(y, op)?);
     HermitianOperator::combine(a, &p, b, &q).map_err(|e| format!("{op}: {e}").into())
@@ -231,41 +247,14 @@ pub fn register(engine: &mut Engine) {
         "matvec",
         &["H: operator", "x: ndarray|cndarray", "cndarray"],
         "H·x for a complex operator.",
-        |h: &mut HermitianOperator, x: Dynamic| -> Res<CArray> {
-            let x = carray_arg(&x, "matvec", "x")?.to_vec();
-            if x.len() != h.n() {
-                return err(format!(
-                    "matvec: x has {} values, H is {}×{}",
-                    x.len(),
-                    h.n(),
-                    h.n()
-                ));
-            }
-            let mut y = vec![c64::new(0.0, 0.0); x.len()];
-            h.apply(&x, &mut y);
-            Ok(CArray::from_vec(y))
-        },
+        |h: &mut HermitianOperator, x: Dynamic| complex_matvec(h, &x),
     );
     reg(
         engine,
         "matvec",
         &["H: operator", "x: cndarray", "cndarray"],
         "H·x for a real operator and a complex vector.",
-        |h: &mut Operator, x: CArray| -> Res<CArray> {
-            let h = complexify(h);
-            let x = x.to_vec();
-            if x.len() != h.n() {
-                return err(format!(
-                    "matvec: x has {} values, H is {}×{}",
-                    x.len(),
-                    h.n(),
-                    h.n()
-                ));
-            }
-            let mut y = vec![c64::new(0.0, 0.0); x.len()];
-            h.apply(&x, &mut y);
-            Ok(CArray::from_vec(y))
-        },
+        |h: &mut Operator, x: CArray| complex_matvec(&complexify(h), &Dynamic::from(x)),
     );
     reg(
         engine,
