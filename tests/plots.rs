@@ -172,3 +172,55 @@ fn line_styles_bands_and_reference_lines() {
     let e = eval("let f = figure(); f.line([0, 1], [0, 1], #{alpha: 2});").unwrap_err();
     assert!(e.contains("alpha"), "{e}");
 }
+
+/// Legend placement and a global font scale: both change the drawing, bad values are refused
+/// with the valid names.
+#[test]
+fn legend_placement_and_font_scale() {
+    let d = dir("legend");
+    let src = format!(
+        r#"
+        for at in [["upper right", "upper_right"], ["lower left", "lower_left"]] {{
+            let f = figure(#{{width: 400, height: 300}});
+            f.line([0, 1], [0, 1], #{{label: "a line with a long label"}});
+            f.set(#{{legend: at[0]}});
+            f.save("{d}/" + at[1] + ".png");
+        }}
+        let g = figure(#{{width: 400, height: 300, font_scale: 2.0}});
+        g.line([0, 1], [0, 1]);
+        g.set(#{{title: "big"}});
+        g.save("{d}/big.png");
+        let h = figure(#{{width: 400, height: 300}});
+        h.line([0, 1], [0, 1]);
+        h.set(#{{title: "big"}});
+        h.save("{d}/small.png");
+        "#
+    );
+    eval(&src).unwrap();
+    let dark = |name: &str, left: bool, top: bool| {
+        let img = image::open(format!("{d}/{name}.png")).unwrap().to_rgb8();
+        let (w, h) = (img.width(), img.height());
+        let xs = if left { 0..w / 2 } else { w / 2..w };
+        let ys = if top { 0..h / 2 } else { h / 2..h };
+        let mut n = 0;
+        for x in xs {
+            for y in ys.clone() {
+                let p = img.get_pixel(x, y).0;
+                n += usize::from(p[0] < 100 && p[1] < 100 && p[2] < 100);
+            }
+        }
+        n
+    };
+    // the legend's text moves from the upper right quadrant to the lower left one
+    assert!(dark("upper_right", false, true) > dark("lower_left", false, true));
+    assert!(dark("lower_left", true, false) > dark("upper_right", true, false));
+    // twice the font size: more dark (text) pixels
+    assert!(
+        dark("big", true, true) + dark("big", false, true)
+            > dark("small", true, true) + dark("small", false, true)
+    );
+    let e = eval("let f = figure(); f.set(#{legend: \"top\"});").unwrap_err();
+    assert!(e.contains("upper right"), "{e}");
+    let e = eval("figure(#{font_scale: 10})").unwrap_err();
+    assert!(e.contains("font_scale"), "{e}");
+}

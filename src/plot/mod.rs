@@ -185,6 +185,55 @@ pub struct Panel {
     pub equal: bool,
     pub series: Vec<Series>,
     pub colorbar: Option<ColorBar>,
+    /// Where the legend goes ("upper right" when None).
+    pub legend: Option<LegendAt>,
+}
+
+/// Legend placement, matplotlib's names: "upper right", "lower left", "center", ….
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LegendAt {
+    UpperLeft,
+    UpperCenter,
+    UpperRight,
+    CenterLeft,
+    Center,
+    CenterRight,
+    LowerLeft,
+    LowerCenter,
+    LowerRight,
+}
+
+impl LegendAt {
+    /// The valid names.
+    pub const NAMES: &'static str = "upper right, upper left, upper center, center left, center, \
+                                     center right, lower left, lower center, lower right";
+    pub fn parse(name: &str) -> Option<LegendAt> {
+        Some(match name {
+            "upper left" => LegendAt::UpperLeft,
+            "upper center" => LegendAt::UpperCenter,
+            "upper right" => LegendAt::UpperRight,
+            "center left" => LegendAt::CenterLeft,
+            "center" => LegendAt::Center,
+            "center right" => LegendAt::CenterRight,
+            "lower left" => LegendAt::LowerLeft,
+            "lower center" => LegendAt::LowerCenter,
+            "lower right" => LegendAt::LowerRight,
+            _ => return None,
+        })
+    }
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            LegendAt::UpperLeft => SeriesLabelPosition::UpperLeft,
+            LegendAt::UpperCenter => SeriesLabelPosition::UpperMiddle,
+            LegendAt::UpperRight => SeriesLabelPosition::UpperRight,
+            LegendAt::CenterLeft => SeriesLabelPosition::MiddleLeft,
+            LegendAt::Center => SeriesLabelPosition::MiddleMiddle,
+            LegendAt::CenterRight => SeriesLabelPosition::MiddleRight,
+            LegendAt::LowerLeft => SeriesLabelPosition::LowerLeft,
+            LegendAt::LowerCenter => SeriesLabelPosition::LowerMiddle,
+            LegendAt::LowerRight => SeriesLabelPosition::LowerRight,
+        }
+    }
 }
 
 impl Panel {
@@ -204,6 +253,8 @@ pub struct Figure {
     pub height: u32,
     pub panels: Vec<Panel>,
     pub current: usize,
+    /// Every font size times this (1: the default sizes).
+    pub font_scale: f64,
 }
 
 impl Figure {
@@ -217,6 +268,7 @@ impl Figure {
             height: 480 * rows.min(3) as u32,
             panels: vec![Panel::default(); rows * cols],
             current: 0,
+            font_scale: 1.0,
         }
     }
     /// The selected panel.
@@ -531,7 +583,7 @@ fn e2s<E: std::fmt::Debug>(e: E) -> String {
 pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> DrawResult {
     ensure_font();
     let scale = (root.dim_in_pixel().1 as f64 / (480.0 * fig.rows.min(3) as f64)).max(0.5);
-    let fs = |base: f64| (base * scale) as u32;
+    let fs = |base: f64| (base * scale * fig.font_scale).round().max(1.0) as u32;
     root.fill(&WHITE).map_err(e2s)?;
     let body = if fig.title.is_empty() {
         root
@@ -845,7 +897,7 @@ fn draw_panel<DB: DrawingBackend>(
             .label_font(("sans-serif", fs(14.0)))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(p.legend.unwrap_or(LegendAt::UpperRight).position())
             .draw()
             .map_err(e2s)?;
     }

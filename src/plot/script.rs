@@ -9,11 +9,23 @@ use rhai::{Dynamic, Engine, Map, INT};
 use std::path::Path;
 
 const FIG_KEYS: &[&str] = &[
-    "title", "xlabel", "ylabel", "rows", "cols", "width", "height", "logx", "logy", "xlim", "ylim",
+    "title",
+    "xlabel",
+    "ylabel",
+    "rows",
+    "cols",
+    "width",
+    "height",
+    "logx",
+    "logy",
+    "xlim",
+    "ylim",
     "equal",
+    "legend",
+    "font_scale",
 ];
 const PANEL_KEYS: &[&str] = &[
-    "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal",
+    "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal", "legend",
 ];
 
 /// Parse a colour: a name, `#rrggbb`, or `C0`…`C9` (the default cycle).
@@ -110,6 +122,15 @@ fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
     }
     if let Some(v) = o.get("ylim") {
         p.ylim = Some(range2(v, func, "ylim")?);
+    }
+    if let Some(v) = o.get("legend") {
+        let name = v.to_string();
+        p.legend = Some(super::LegendAt::parse(&name).ok_or_else(|| {
+            format!(
+                "{func}: option 'legend' must be one of {}, got '{name}'",
+                super::LegendAt::NAMES
+            )
+        })?);
     }
     Ok(())
 }
@@ -647,12 +668,19 @@ fn new_figure(m: Map) -> Res<Figure> {
     let mut f = Figure::new(rows, cols);
     f.width = o.count_or("width", f.width as usize, 50, 20000)? as u32;
     f.height = o.count_or("height", f.height as usize, 50, 20000)? as u32;
+    f.font_scale = o.f64_or("font_scale", 1.0)?;
+    if !(0.25..=4.0).contains(&f.font_scale) {
+        return err(format!(
+            "figure: option 'font_scale' must be in [0.25, 4], got {}",
+            f.font_scale
+        ));
+    }
     if rows * cols > 1 {
         f.title = o.str_or("title", "")?;
         for i in 0..rows * cols {
             f.current = i;
             let mut m2 = Map::new();
-            for k in ["xlabel", "ylabel", "logx", "logy"] {
+            for k in ["xlabel", "ylabel", "logx", "logy", "legend"] {
                 if let Some(v) = o.get(k) {
                     m2.insert(k.into(), v.clone());
                 }
@@ -696,7 +724,7 @@ pub fn register(engine: &mut Engine) {
         "A new empty figure (one panel).",
         || new_figure(Map::new()),
     );
-    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim}.", new_figure);
+    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4)}.", new_figure);
     reg(
         engine,
         "panel",
@@ -733,7 +761,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "set",
         &["f: figure", "opts: map", "()"],
-        "Set the current panel's title, xlabel, ylabel, logx, logy, xlim, ylim.",
+        "Set the current panel's title, xlabel, ylabel, logx, logy, xlim, ylim, equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
         |f: &mut Figure, m: Map| -> Res<()> {
             let o = Opts::new(m, "set", PANEL_KEYS)?;
             apply_panel(f, &o, "set")
