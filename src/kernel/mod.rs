@@ -765,7 +765,7 @@ fn option_keys(name: &str) -> Vec<String> {
 
 fn complete(session: &Session, code: &str, cursor: usize) -> Value {
     let (start, word) = word_before(code, cursor);
-    let after_dot = code.chars().nth(start.wrapping_sub(1)) == Some('.') && start > 0;
+    let after_dot = start > 0 && code.chars().nth(start - 1) == Some('.');
     let mut matches: Vec<String> = Vec::new();
     if let Some(func) = options_context(code, start) {
         matches = option_keys(&func)
@@ -801,18 +801,15 @@ fn inspect(code: &str, cursor: usize) -> Value {
         end += 1;
     }
     let (_, word) = word_before(code, end);
-    let found = !word.is_empty()
-        && (!crate::docs::lookup(&word).is_empty()
-            || !crate::docs::lookup(&format!(".{word}")).is_empty());
-    if !found {
-        return json!({"status": "ok", "found": false, "data": {}, "metadata": {}});
+    // a function, else a property (`.shape`)
+    let name = [word.clone(), format!(".{word}")]
+        .into_iter()
+        .find(|n| !word.is_empty() && !crate::docs::lookup(n).is_empty());
+    match name {
+        Some(n) => json!({"status": "ok", "found": true,
+            "data": {"text/plain": crate::docs::help_text(&n)}, "metadata": {}}),
+        None => json!({"status": "ok", "found": false, "data": {}, "metadata": {}}),
     }
-    let name = if crate::docs::lookup(&word).is_empty() {
-        format!(".{word}")
-    } else {
-        word
-    };
-    json!({"status": "ok", "found": true, "data": {"text/plain": crate::docs::help_text(&name)}, "metadata": {}})
 }
 
 /// The process's stderr, redirected into a pipe whose text goes to the current cell's stderr

@@ -101,6 +101,19 @@ impl HermitianOperator {
             }
         }
     }
+    /// c·A for a real c (A stays Hermitian), in A's format.
+    pub fn scaled(&self, c: f64) -> HermitianOperator {
+        match self {
+            HermitianOperator::Dense(m) => {
+                HermitianOperator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)] * c))
+            }
+            HermitianOperator::Sparse { n, diag, off } => HermitianOperator::Sparse {
+                n: *n,
+                diag: diag.iter().map(|d| c * d).collect(),
+                off: off.iter().map(|&(i, j, v)| (i, j, v * c)).collect(),
+            },
+        }
+    }
     /// a·A + b·B, in the sparse format when both are sparse.
     pub fn combine(
         a: f64,
@@ -209,6 +222,27 @@ impl HermitianOperator {
             .map(|((i, j), v)| (i, j, v))
             .collect();
         Ok(HermitianOperator::Sparse { n, diag, off })
+    }
+}
+
+/// A real symmetric operator as a complex Hermitian one, in the same format.
+impl From<&super::Operator> for HermitianOperator {
+    fn from(h: &super::Operator) -> Self {
+        match h {
+            super::Operator::Dense(m) => {
+                HermitianOperator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| {
+                    c64::new(m[(i, j)], 0.0)
+                }))
+            }
+            super::Operator::Sparse { n, diag, off } => HermitianOperator::Sparse {
+                n: *n,
+                diag: diag.clone(),
+                off: off
+                    .iter()
+                    .map(|&(i, j, v)| (i, j, c64::new(v, 0.0)))
+                    .collect(),
+            },
+        }
     }
 }
 

@@ -130,4 +130,51 @@ impl Operator {
             }
         }
     }
+
+    /// a·A + b·B, in the sparse format when both are sparse.
+    pub fn combine(a: f64, x: &Operator, b: f64, y: &Operator) -> Result<Operator, String> {
+        if x.n() != y.n() {
+            return Err(format!("the operators are {}×{0} and {}×{1}", x.n(), y.n()));
+        }
+        match (x, y) {
+            (
+                Operator::Sparse {
+                    n,
+                    diag: d1,
+                    off: o1,
+                },
+                Operator::Sparse {
+                    diag: d2, off: o2, ..
+                },
+            ) => Ok(Operator::Sparse {
+                n: *n,
+                diag: d1.iter().zip(d2).map(|(p, q)| a * p + b * q).collect(),
+                off: o1
+                    .iter()
+                    .map(|&(i, j, v)| (i, j, a * v))
+                    .chain(o2.iter().map(|&(i, j, v)| (i, j, b * v)))
+                    .collect(),
+            }),
+            _ => {
+                let (p, q) = (x.as_dense(), y.as_dense());
+                Ok(Operator::Dense(Mat::from_fn(x.n(), x.n(), |i, j| {
+                    a * p[(i, j)] + b * q[(i, j)]
+                })))
+            }
+        }
+    }
+
+    /// c·A, in A's format.
+    pub fn scaled(&self, c: f64) -> Operator {
+        match self {
+            Operator::Dense(m) => {
+                Operator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| c * m[(i, j)]))
+            }
+            Operator::Sparse { n, diag, off } => Operator::Sparse {
+                n: *n,
+                diag: diag.iter().map(|d| c * d).collect(),
+                off: off.iter().map(|&(i, j, v)| (i, j, c * v)).collect(),
+            },
+        }
+    }
 }

@@ -23,25 +23,6 @@ fn cmat_to_nd(m: &Mat<c64>) -> CArray {
     CArray::from_shape_vec(&[r, c], v).unwrap_or_else(|_| CArray::from_vec(vec![]))
 }
 
-/// A real operator as a complex one (for sums of the two kinds).
-fn complexify(h: &Operator) -> HermitianOperator {
-    match h {
-        Operator::Dense(m) => {
-            HermitianOperator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| {
-                c64::new(m[(i, j)], 0.0)
-            }))
-        }
-        Operator::Sparse { n, diag, off } => HermitianOperator::Sparse {
-            n: *n,
-            diag: diag.clone(),
-            off: off
-                .iter()
-                .map(|&(i, j, v)| (i, j, c64::new(v, 0.0)))
-                .collect(),
-        },
-    }
-}
-
 /// A Hermitian operator from a script value: a complex operator, a real one, or a square
 /// (complex or real) matrix, checked to be Hermitian.
 fn hermitian_arg(v: &Dynamic, func: &str) -> Res<HermitianOperator> {
@@ -49,7 +30,7 @@ fn hermitian_arg(v: &Dynamic, func: &str) -> Res<HermitianOperator> {
         return Ok(h.clone());
     }
     if let Some(h) = v.read_lock::<Operator>() {
-        return Ok(complexify(&h));
+        return Ok(HermitianOperator::from(&*h));
     }
     let a = carray_arg(v, func, "H")?;
     let s = a.shape().to_vec();
@@ -254,7 +235,9 @@ pub fn register(engine: &mut Engine) {
         "matvec",
         &["H: operator", "x: cndarray", "cndarray"],
         "H·x for a real operator and a complex vector.",
-        |h: &mut Operator, x: CArray| complex_matvec(&complexify(h), &Dynamic::from(x)),
+        |h: &mut Operator, x: CArray| {
+            complex_matvec(&HermitianOperator::from(&*h), &Dynamic::from(x))
+        },
     );
     reg(
         engine,
@@ -306,53 +289,53 @@ pub fn register(engine: &mut Engine) {
         "+",
         &["A: operator", "B: operator", "operator"],
         "The sum of two real operators of the same size.",
-        |a: Operator, b: Operator| -> Res<Operator> { real_combine(&a, 1.0, &b) },
+        |a: Operator, b: Operator| -> Res<Operator> {
+            Operator::combine(1.0, &a, 1.0, &b).map_err(|e| format!("+: {e}").into())
+        },
     );
     reg(
         engine,
         "-",
         &["A: operator", "B: operator", "operator"],
         "The difference of two real operators.",
-        |a: Operator, b: Operator| -> Res<Operator> { real_combine(&a, -1.0, &b) },
+        |a: Operator, b: Operator| -> Res<Operator> {
+            Operator::combine(1.0, &a, -1.0, &b).map_err(|e| format!("-: {e}").into())
+        },
     );
     reg(
         engine,
         "*",
         &["c: float", "A: operator", "operator"],
         "c·A.",
-        |c: f64, a: Operator| scale_real(&a, c),
+        |c: f64, a: Operator| a.scaled(c),
     );
     reg(
         engine,
         "*",
         &["A: operator", "c: float", "operator"],
         "A·c.",
-        |a: Operator, c: f64| scale_real(&a, c),
+        |a: Operator, c: f64| a.scaled(c),
     );
     reg(
         engine,
         "*",
         &["c: int", "A: operator", "operator"],
         "c·A.",
-        |c: INT, a: Operator| scale_real(&a, c as f64),
+        |c: INT, a: Operator| a.scaled(c as f64),
     );
     reg(
         engine,
         "*",
         &["c: float", "A: operator", "operator"],
         "c·A (real c keeps A Hermitian).",
-        |c: f64, a: HermitianOperator| -> Res<HermitianOperator> {
-            HermitianOperator::combine(c, &a, 0.0, &a).map_err(|e| e.into())
-        },
+        |c: f64, a: HermitianOperator| a.scaled(c),
     );
     reg(
         engine,
         "*",
         &["A: operator", "c: float", "operator"],
         "A·c.",
-        |a: HermitianOperator, c: f64| -> Res<HermitianOperator> {
-            HermitianOperator::combine(c, &a, 0.0, &a).map_err(|e| e.into())
-        },
+        |a: HermitianOperator, c: f64| a.scaled(c),
     );
     // the spectrum of a complex operator
     reg(
@@ -436,49 +419,4 @@ pub fn register(engine: &mut Engine) {
         "Mode areas (1/N)(Σ|ψ|²)²/Σ|ψ|⁴ of a complex spectrum, in energy order.",
         move |s: ComplexSpectrum| NdArray::from_vec(mode_areas(&moduli(&s))),
     );
-}
-
-fn real_combine(a: &Operator, b_coef: f64, b: &Operator) -> Res<Operator> {
-    if a.n() != b.n() {
-        return err(format!("the operators are {}×{0} and {}×{1}", a.n(), b.n()));
-    }
-    match (a, b) {
-        (
-            Operator::Sparse {
-                n,
-                diag: d1,
-                off: o1,
-            },
-            Operator::Sparse {
-                diag: d2, off: o2, ..
-            },
-        ) => Ok(Operator::Sparse {
-            n: *n,
-            diag: d1.iter().zip(d2).map(|(p, q)| p + b_coef * q).collect(),
-            off: o1
-                .iter()
-                .copied()
-                .chain(o2.iter().map(|&(i, j, v)| (i, j, b_coef * v)))
-                .collect(),
-        }),
-        _ => {
-            let (p, q) = (a.as_dense(), b.as_dense());
-            Ok(Operator::Dense(Mat::from_fn(a.n(), a.n(), |i, j| {
-                p[(i, j)] + b_coef * q[(i, j)]
-            })))
-        }
-    }
-}
-
-fn scale_real(a: &Operator, c: f64) -> Operator {
-    match a {
-        Operator::Dense(m) => {
-            Operator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| c * m[(i, j)]))
-        }
-        Operator::Sparse { n, diag, off } => Operator::Sparse {
-            n: *n,
-            diag: diag.iter().map(|d| c * d).collect(),
-            off: off.iter().map(|&(i, j, v)| (i, j, c * v)).collect(),
-        },
-    }
 }

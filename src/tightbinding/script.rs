@@ -318,6 +318,19 @@ fn position_nd(r: [f64; 3], dim: usize) -> NdArray {
     NdArray::from_vec(r[..dim].to_vec())
 }
 
+/// z times the k×k identity, row-major.
+fn identity_block(z: c64, k: usize) -> Vec<c64> {
+    (0..k * k)
+        .map(|e| {
+            if e / k == e % k {
+                z
+            } else {
+                c64::new(0.0, 0.0)
+            }
+        })
+        .collect()
+}
+
 /// A k×k block (row-major) from a value: a number (times the identity), or a k×k real or
 /// complex matrix (`pauli(1)`, `complex(0, λ) * pauli(2)`).
 fn block(v: &Dynamic, k: usize, f: &str, what: &str) -> Res<Vec<c64>> {
@@ -329,15 +342,7 @@ fn block(v: &Dynamic, k: usize, f: &str, what: &str) -> Res<Vec<c64>> {
         None
     };
     let b: Vec<c64> = match scalar {
-        Some(z) => (0..k * k)
-            .map(|e| {
-                if e / k == e % k {
-                    z
-                } else {
-                    c64::new(0.0, 0.0)
-                }
-            })
-            .collect(),
+        Some(z) => identity_block(z, k),
         None => {
             let a = crate::array::complex_script::carray_arg(v, f, what).map_err(|_| {
                 format!(
@@ -375,34 +380,21 @@ fn site_hamiltonian(
     let k = t.orbitals;
     let dim = lat.dim;
     let zero = c64::new(0.0, 0.0);
-    let eye = |z: c64| -> Vec<c64> {
-        (0..k * k)
-            .map(|e| if e / k == e % k { z } else { zero })
-            .collect()
-    };
+    let eye = |z: c64| identity_block(z, k);
     check_alloc(f, "the on-site blocks", (n * k * k) as u128, 16)?;
     // per-site k×k blocks and per-bond (i < j) blocks H_ij
     let mut onsite: Vec<Vec<c64>> = vec![vec![zero; k * k]; n];
     let mut bonds: Vec<(usize, usize, Vec<c64>)> = Vec::new();
     if let Some(base) = &t.base {
-        let (d, off): (Vec<f64>, Vec<(usize, usize, f64)>) = match base {
-            Operator::Sparse { diag, off, .. } => (diag.clone(), off.clone()),
-            Operator::Dense(m) => {
-                let mut off = Vec::new();
-                for i in 0..n {
-                    for j in i + 1..n {
-                        if m[(i, j)] != 0.0 {
-                            off.push((i, j, m[(i, j)]));
-                        }
-                    }
-                }
-                ((0..n).map(|i| m[(i, i)]).collect(), off)
-            }
+        // the base is built sparse (format: "sparse" above)
+        let (d, off) = match base {
+            Operator::Sparse { diag, off, .. } => (diag, off),
+            Operator::Dense(_) => return err("hamiltonian: the base operator must be sparse"),
         };
-        for (i, e) in d.into_iter().enumerate() {
+        for (i, &e) in d.iter().enumerate() {
             onsite[i] = eye(c64::new(e, 0.0));
         }
-        for (i, j, v) in off {
+        for &(i, j, v) in off {
             bonds.push((i, j, eye(c64::new(v, 0.0))));
         }
     }
