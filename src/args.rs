@@ -463,7 +463,7 @@ impl<'a> Opts<'a> {
     pub fn seed(&self) -> Res<u64> {
         match self.get("seed") {
             Some(v) => seed_arg(v, self.func),
-            None => Ok(crate::rng::next_seed()),
+            None => Ok(crate::session::next_seed()),
         }
     }
 }

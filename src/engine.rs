@@ -5,8 +5,7 @@
 use crate::args::{err, reg, seed_arg, Res};
 use rhai::module_resolvers::FileModuleResolver;
 use rhai::{Dynamic, Engine, Map, Module, ModuleResolver, Position, Shared, INT};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 /// The rhai helpers shipped in `stdlib/`, compiled into the binary so `import "stats" as stats;`
@@ -54,15 +53,18 @@ impl ModuleResolver for DiscoResolver {
     }
 }
 
-thread_local! {
-    static PARAMS: RefCell<BTreeMap<String, String>> = const { RefCell::new(BTreeMap::new()) };
-    static USED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+/// The session (seed, parameters, ensemble calls) of an engine made by `build_engine`.
+pub fn session_of(engine: &Engine) -> std::sync::Arc<crate::session::Session> {
+    engine
+        .default_tag()
+        .clone()
+        .try_cast::<std::sync::Arc<crate::session::Session>>()
+        .unwrap_or_else(crate::session::current)
 }
 
-/// Set the `key=value` parameters a script reads with `param(...)`.
-pub fn set_params(p: BTreeMap<String, String>) {
-    PARAMS.with(|m| *m.borrow_mut() = p);
-    USED.with(|u| u.borrow_mut().clear());
+/// Set the `key=value` parameters a script run by `engine` reads with `param(...)`.
+pub fn set_params(engine: &Engine, p: BTreeMap<String, String>) {
+    session_of(engine).set_params(p);
 }
 
 static SOURCES: Mutex<BTreeMap<String, std::sync::Arc<str>>> = Mutex::new(BTreeMap::new());
@@ -80,30 +82,10 @@ pub fn script_source(name: &str) -> Option<std::sync::Arc<str>> {
     SOURCES.lock().ok()?.get(name).cloned()
 }
 
-/// The parameters as set, for worker threads that run script code (`ensemble`).
-pub fn params_snapshot() -> BTreeMap<String, String> {
-    PARAMS.with(|m| m.borrow().clone())
-}
-
-/// Give this (worker) thread the script's parameters.
-pub(crate) fn install_params(p: &BTreeMap<String, String>) {
-    PARAMS.with(|m| {
-        if *m.borrow() != *p {
-            *m.borrow_mut() = p.clone();
-        }
-    });
-}
-
-/// Parameters given on the command line that the script never asked for (likely misspelt).
-pub fn unused_params() -> Vec<String> {
-    let used = USED.with(|u| u.borrow().clone());
-    PARAMS.with(|m| {
-        m.borrow()
-            .keys()
-            .filter(|k| !used.contains(*k))
-            .cloned()
-            .collect()
-    })
+/// Parameters given on the command line that the script run by `engine` never asked for
+/// (likely misspelt).
+pub fn unused_params(engine: &Engine) -> Vec<String> {
+    session_of(engine).unused_params()
 }
 
 /// Parse `key=value` command-line words.
@@ -163,8 +145,7 @@ fn parse_value(name: &str, raw: &str, default: Option<&Dynamic>) -> Res<Dynamic>
 }
 
 fn param_lookup(name: &str, default: Option<Dynamic>) -> Res<Dynamic> {
-    USED.with(|u| u.borrow_mut().insert(name.to_string()));
-    match PARAMS.with(|m| m.borrow().get(name).cloned()) {
+    match crate::session::current().param(name) {
         Some(raw) => parse_value(name, &raw, default.as_ref()),
         None => default.ok_or_else(|| {
             format!("param: required parameter '{name}' was not given; pass {name}=VALUE after the script name").into()
@@ -178,7 +159,7 @@ pub struct Progress(indicatif::ProgressBar);
 
 fn register_core(engine: &mut Engine) {
     reg(engine, "seed", &["n: int", "()"], "Seed the script's random stream: every later random call without an explicit seed is reproducible.", |n: Dynamic| -> Res<()> {
-        crate::rng::set_global_seed(seed_arg(&n, "seed")?);
+        crate::session::reseed(seed_arg(&n, "seed")?);
         Ok(())
     });
     reg(engine, "param", &["name: string", "default: any", "any"], "A script parameter given as name=value on the command line, else the default; the value is parsed to the default's type.", |n: &str, d: Dynamic| param_lookup(n, Some(d)));
@@ -195,12 +176,11 @@ fn register_core(engine: &mut Engine) {
         &["map"],
         "All name=value parameters given on the command line, as strings.",
         || -> Map {
-            PARAMS.with(|m| {
-                m.borrow()
-                    .iter()
-                    .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
-                    .collect()
-            })
+            crate::session::current()
+                .params()
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+                .collect()
         },
     );
     reg(
@@ -405,7 +385,7 @@ fn register_core(engine: &mut Engine) {
                 if x.is_string() {
                     x.to_string()
                 } else {
-                    crate::array::script::show(&x)
+                    crate::convert::show(&x)
                 }
             )
         },
@@ -432,7 +412,10 @@ fn register_core(engine: &mut Engine) {
 /// Build disco's engine: limits, stdlib resolver, core functions and every domain.
 pub fn build_engine() -> Engine {
     let mut engine = Engine::new();
-    crate::ensemble::script::reset_calls();
+    // this engine's seed, parameters and ensemble count; its progress hook marks it as the
+    // session running on the thread (see `session`)
+    let session = std::sync::Arc::new(crate::session::Session::default());
+    engine.set_default_tag(Dynamic::from(session.clone()));
     // Limits so that a runaway script errors out instead of exhausting memory or the stack.
     engine.set_max_call_levels(128);
     engine.set_max_expr_depths(256, 128);
@@ -449,6 +432,7 @@ pub fn build_engine() -> Engine {
     let budget = crate::args::memory_budget();
     let held_at_start = crate::memory::live_bytes() as u64;
     engine.on_progress(move |ops| {
+        crate::session::activate(&session);
         if crate::progress::interrupted() {
             return Some(Dynamic::from("interrupted"));
         }
@@ -513,7 +497,7 @@ pub fn build_engine() -> Engine {
 /// (spectra, lattices, operators, models, figures, networks) by their registered `to_string`
 /// summary instead of their Rust type name.
 pub fn display(engine: &rhai::Engine, v: &rhai::Dynamic) -> String {
-    crate::array::script::show_with(v, &|x| {
+    crate::convert::show_with(v, &|x| {
         // `call_fn` reaches script functions only: evaluate the call instead
         let mut scope = rhai::Scope::new();
         scope.push_dynamic("value", x.clone());

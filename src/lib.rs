@@ -9,6 +9,7 @@
 
 pub mod args;
 pub mod array;
+pub mod convert;
 pub mod diagnostics;
 pub mod display;
 pub mod docs;
@@ -27,6 +28,7 @@ pub mod plot;
 pub mod progress;
 pub mod repl;
 pub mod rng;
+pub mod session;
 pub mod springs;
 pub mod stats;
 pub mod studies;

@@ -162,15 +162,16 @@ enum Command {
 fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> ExitCode {
     // a UTF-8 byte-order mark (editors on Windows write one) is no part of the script
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-    match parse_params(params) {
-        Ok(p) => set_params(p),
+    let params = match parse_params(params) {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("disco: {e}");
             return ExitCode::from(2);
         }
-    }
+    };
     disco::io::remove_temps_on_signals();
     let engine = disco::build_engine();
+    set_params(&engine, params);
     let mut ast = match engine.compile(src) {
         Ok(a) => a,
         Err(e) => {
@@ -182,7 +183,7 @@ fn run_source(src: &str, name: &str, params: &[String], print_result: bool) -> E
     disco::engine::register_source(name, src);
     let mut scope = rhai::Scope::new();
     let result = engine.eval_ast_with_scope::<rhai::Dynamic>(&mut scope, &ast);
-    for p in unused_params() {
+    for p in unused_params(&engine) {
         eprintln!("warning: parameter '{p}' was given but the script never reads it (misspelt?)");
     }
     match result {

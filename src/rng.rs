@@ -1,42 +1,15 @@
-//! Seeded random streams. Every random number in disco comes from here: a script-global stream
-//! set by `seed(n)` (default seed 0, so an unseeded script is reproducible too), and independent
-//! per-realization streams derived from a seed and an index, so parallel ensembles give the same
-//! numbers whatever the thread count.
+//! Seeded random streams. Every random number in disco comes from a generator made here: from
+//! a seed, or for realization `index` of an ensemble seeded with `seed` (independent streams, so
+//! parallel ensembles give the same numbers whatever the thread count). The script's own stream
+//! (`seed(n)`) belongs to its engine's session (`crate::session`).
 
 use rand::{RngCore, SeedableRng};
-use std::cell::RefCell;
 
 /// The generator behind every seeded stream, named explicitly: rand documents its `StdRng` as
 /// free to change between versions, which would silently change every seeded result. ChaCha12
 /// is what `StdRng` was when the results so far were made, so the streams are the same bits
 /// (pinned by a test on the first outputs).
 pub type StdRng = rand_chacha::ChaCha12Rng;
-
-thread_local! {
-    static GLOBAL: RefCell<StdRng> = RefCell::new(StdRng::seed_from_u64(0));
-}
-
-/// Reset the script-global stream (`seed(n)` in scripts).
-pub fn set_global_seed(seed: u64) {
-    GLOBAL.with(|g| *g.borrow_mut() = StdRng::seed_from_u64(seed));
-}
-
-/// The script-global stream's state, to put back with `restore_global` (code that runs script
-/// closures on this thread re-seeds it per realization).
-pub fn save_global() -> StdRng {
-    GLOBAL.with(|g| g.borrow().clone())
-}
-
-/// Put back a state taken by `save_global`.
-pub fn restore_global(state: StdRng) {
-    GLOBAL.with(|g| *g.borrow_mut() = state);
-}
-
-/// Draw the next seed from the script-global stream: functions called without an explicit seed
-/// use it, so a sequence of calls after `seed(n)` is reproducible.
-pub fn next_seed() -> u64 {
-    GLOBAL.with(|g| g.borrow_mut().next_u64())
-}
 
 /// SplitMix64 finaliser: decorrelates (seed, index) pairs.
 pub fn mix(mut z: u64) -> u64 {

@@ -309,3 +309,49 @@ fn the_reduction_agrees_with_the_stacked_statistics() {
     assert!(v[0] < 1e-13 && v[1] < 1e-13 && v[2] < 1e-15, "{v:?}");
     assert_eq!((v[3], v[4]), (500.0, 7.0));
 }
+
+/// Seed, parameters and the ensemble count belong to the engine: two engines on one thread,
+/// interleaved, each draw their own script stream, read their own parameters, and number their
+/// ensembles from 0, and an ensemble's realizations leave the caller's stream where it was.
+#[test]
+fn two_engines_on_one_thread_keep_their_own_state() {
+    let a = disco::build_engine();
+    let b = disco::build_engine();
+    let mut pa = std::collections::BTreeMap::new();
+    pa.insert("L".to_string(), "12".to_string());
+    disco::engine::set_params(&a, pa);
+    a.run("seed(5);").unwrap();
+    let a1: f64 = a.eval("uniform(1, 0.0, 1.0)[0]").unwrap();
+    let b1: f64 = b.eval("uniform(1, 0.0, 1.0)[0]").unwrap();
+    let a2: f64 = a.eval("uniform(1, 0.0, 1.0)[0]").unwrap();
+    let fresh = disco::build_engine();
+    let z: f64 = fresh.eval("uniform(1, 0.0, 1.0)[0]").unwrap();
+    let five = disco::build_engine();
+    five.run("seed(5);").unwrap();
+    let f: Vec<f64> = five
+        .eval::<rhai::Array>("[uniform(1, 0.0, 1.0)[0], uniform(1, 0.0, 1.0)[0]]")
+        .unwrap()
+        .into_iter()
+        .map(|x| x.as_float().unwrap())
+        .collect();
+    assert_eq!(
+        (a1, a2),
+        (f[0], f[1]),
+        "engine a continues its own seed-5 stream"
+    );
+    assert_eq!(
+        b1, z,
+        "engine b draws seed 0's first number, untouched by a's seed(5)"
+    );
+    assert_eq!(a.eval::<i64>("param(\"L\", 4)").unwrap(), 12);
+    assert_eq!(b.eval::<i64>("param(\"L\", 4)").unwrap(), 4);
+    assert_eq!(disco::engine::unused_params(&a), Vec::<String>::new());
+    // an ensemble inside leaves the script stream where it was
+    let c = disco::build_engine();
+    let d = disco::build_engine();
+    let with: f64 = c
+        .eval("let e = ensemble(40, |i| uniform(1, 0.0, 1.0)[0], #{seed: 1}); uniform(1, 0.0, 1.0)[0]")
+        .unwrap();
+    let without: f64 = d.eval("uniform(1, 0.0, 1.0)[0]").unwrap();
+    assert_eq!(with, without);
+}

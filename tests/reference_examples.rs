@@ -32,7 +32,6 @@ fn every_example_runs() {
     let mut failed = Vec::new();
     for (names, code) in disco::docs::examples() {
         let engine = disco::build_engine();
-        disco::rng::set_global_seed(0);
         if let Err(e) = engine.run(code) {
             failed.push(format!("{}: {e}", names.join(" ")));
         }

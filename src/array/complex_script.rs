@@ -3,9 +3,9 @@
 //! `matmul`, `.T`, `.H`, indexing and complex `.npy` files.
 
 use super::complex::CArray;
-use super::script::arr_like;
 use super::NdArray;
 use crate::args::{err, reg, Res};
+use crate::convert::arr_like;
 use faer::c64;
 use rhai::{Dynamic, Engine, INT};
 

@@ -9,7 +9,7 @@ use rhai::{Dynamic, Engine, Map};
 
 /// A 2D argument as a faer matrix; a 1D one as a column when `column` (right-hand sides).
 fn matrix(v: &Dynamic, f: &str, arg: &str, column: bool) -> Res<(Mat<f64>, bool)> {
-    let a = super::script::arr_like(v, f, arg)?;
+    let a = crate::convert::arr_like(v, f, arg)?;
     let s = a.shape().to_vec();
     let d = a.as_slice_or_vec();
     match s.len() {
@@ -130,7 +130,7 @@ pub fn register(engine: &mut Engine) {
         "The Kronecker product A ⊗ B of two matrices (1D arrays count as rows).",
         |a: Dynamic, b: Dynamic| -> Res<NdArray> {
             let as_rows = |v: &Dynamic, arg: &str| -> Res<Mat<f64>> {
-                let x = super::script::arr_like(v, "kron", arg)?;
+                let x = crate::convert::arr_like(v, "kron", arg)?;
                 let d = x.as_slice_or_vec();
                 match x.shape() {
                     [n] => Ok(Mat::from_fn(1, *n, |_, j| d[j])),

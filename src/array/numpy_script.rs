@@ -4,9 +4,9 @@
 //! ufuncs (`arccos`, `arcsin`, `arctan`, `sinh`, `cosh`, `arcsinh`, `arccosh`, `arctanh`,
 //! `sign`, `log2`, `expm1`, `log1p`).
 
-use super::script::arr_like;
 use super::NdArray;
 use crate::args::{check_alloc, count, err, num, reg, seed_arg, Opts, Res};
+use crate::convert::arr_like;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rhai::{Array, Dynamic, Engine, Map, INT};
@@ -53,7 +53,7 @@ fn quantiles(a: &Dynamic, q: &Dynamic, f: &str, scale: f64) -> Res<Dynamic> {
 fn stream(seed: Option<&Dynamic>, f: &str) -> Res<crate::rng::StdRng> {
     let s = match seed {
         Some(v) => seed_arg(v, f)?,
-        None => crate::rng::next_seed(),
+        None => crate::session::next_seed(),
     };
     Ok(crate::rng::StdRng::seed_from_u64(s))
 }
@@ -63,7 +63,7 @@ fn randint(lo: INT, hi: INT, shape: &Dynamic, seed: Option<&Dynamic>) -> Res<NdA
     if hi <= lo {
         return err(format!("{f}: need low < high, got [{lo}, {hi})"));
     }
-    let shape = super::script::shape_arg(shape, f)?;
+    let shape = crate::convert::shape_arg(shape, f)?;
     let n: usize = shape.iter().product();
     check_alloc(f, "the array", n as u128, 8)?;
     let mut rng = stream(seed, f)?;

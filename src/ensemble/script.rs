@@ -13,7 +13,6 @@ use crate::args::{count, err, reg, Opts, Res};
 use crate::array::NdArray;
 use rayon::prelude::*;
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext, Position};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,12 +35,6 @@ static MODE: RwLock<Option<Mode>> = RwLock::new(None);
 static SHARD_DONE: AtomicUsize = AtomicUsize::new(0);
 static SHARD_FAILED: AtomicBool = AtomicBool::new(false);
 
-thread_local! {
-    /// The number of `ensemble` calls so far in this script run: call k's shard files are
-    /// `e{k}.*`.
-    static CALLS: Cell<usize> = const { Cell::new(0) };
-}
-
 /// Set the process's run mode (the command line does, before the script starts).
 pub fn set_mode(m: Mode) {
     if let Ok(mut g) = MODE.write() {
@@ -54,11 +47,6 @@ fn mode() -> Mode {
         .ok()
         .and_then(|g| g.clone())
         .unwrap_or(Mode::Local)
-}
-
-/// Restart the call count (a new script run).
-pub fn reset_calls() {
-    CALLS.with(|c| c.set(0));
 }
 
 /// (ensembles whose shard finished, whether one failed) in this process.
@@ -91,7 +79,7 @@ fn to_sample(v: &Dynamic, i: usize, top: bool) -> Result<Sample, String> {
         ));
     }
     if v.is_array() {
-        let a = crate::array::script::arr_like(v, "ensemble", "result").map_err(|e| {
+        let a = crate::convert::arr_like(v, "ensemble", "result").map_err(|e| {
             format!("realization {i} returned an array that is not an array of numbers: {e}")
         })?;
         return Ok(Sample::Arr(
@@ -270,11 +258,8 @@ fn ensemble(ctx: NativeCallContext, n: Dynamic, f: FnPtr, opts: Map) -> Res<Dyna
         .get("checkpoint")
         .map(|v| crate::args::string(v, F, "opts.checkpoint"))
         .transpose()?;
-    let call = CALLS.with(|c| {
-        let k = c.get();
-        c.set(k + 1);
-        k
-    });
+    // call k of this script run: its shard files are `e{k}.*`
+    let call = crate::session::current().next_ensemble_call();
     let (arity, closure) = closure_info(&ctx, &f)?;
     let fp = Fingerprint {
         n: n as u64,
@@ -410,10 +395,7 @@ fn ensemble(ctx: NativeCallContext, n: Dynamic, f: FnPtr, opts: Map) -> Res<Dyna
     if shard && run.layout.is_none() {
         // a shard that owns no block of this ensemble still hands the script a value of the
         // right shape: realization 0, computed here and not saved
-        let saved = crate::rng::save_global();
-        let sample = realize(&ctx, &f, run.seed, 0, run.arity, ctx.call_position());
-        crate::rng::restore_global(saved);
-        let sample = sample?;
+        let sample = realize(&ctx, &f, run.seed, 0, run.arity, ctx.call_position())?;
         run.layout = Some(sample.layout());
         stand_in = Some(sample);
     }
@@ -472,10 +454,7 @@ fn compute(
     pb.set_position((run.kept.len() * BLOCK).min(run.n) as u64);
     let store = ctx.store_data();
     let engine = ctx.engine();
-    let params = crate::engine::params_snapshot();
     let pos = ctx.call_position();
-    // the caller's own stream is left as it was (a pool thread could be the caller)
-    let saved = crate::rng::save_global();
     let old_par = faer::get_global_parallelism();
     faer::set_global_parallelism(faer::Par::Seq);
     let batch = (2 * rayon::current_num_threads()).max(2);
@@ -492,9 +471,8 @@ fn compute(
             .par_iter()
             .map_init(
                 || {
-                    // per worker: the script's parameters, and the closure's captured values
-                    // as private copies (no lock shared between workers)
-                    crate::engine::install_params(&params);
+                    // per worker: the closure's captured values as private copies (no lock
+                    // shared between workers)
                     let mut g = f.clone();
                     g.iter_curry_mut().for_each(|v| *v = v.flatten_clone());
                     (store.create_context(engine), g)
@@ -572,13 +550,13 @@ fn compute(
         }
     }
     faer::set_global_parallelism(old_par);
-    crate::rng::restore_global(saved);
     pb.finish_and_clear();
     outcome
 }
 
-/// Realization i: this thread's stream seeded for it, the closure called with (i[, seed]), the
-/// value checked into a sample. Errors name the realization.
+/// Realization i: the closure called with (i[, seed]) under the realization's own stream on
+/// this thread (the caller's is back after), the value checked into a sample. Errors name the
+/// realization.
 fn realize(
     c: &NativeCallContext,
     f: &FnPtr,
@@ -588,10 +566,8 @@ fn realize(
     pos: Position,
 ) -> Res<Sample> {
     let s = realization_seed(ensemble_seed, i);
-    crate::rng::set_global_seed(s);
     let mut args = [Dynamic::from_int(i as i64), Dynamic::from_int(s as i64)];
-    let v = f
-        .call_raw(c, None, &mut args[..arity])
+    let v = crate::session::with_stream(s, || f.call_raw(c, None, &mut args[..arity]))
         .map_err(|e| in_realization(i, e, pos))?;
     to_sample(&v, i, true).map_err(|m| format!("ensemble: {m}").into())
 }

@@ -2,8 +2,8 @@
 
 use super::{csv_text, npy_bytes, parse_csv, parse_npy, write_atomic};
 use crate::args::{err, reg, Res};
-use crate::array::script::arr_like;
 use crate::array::NdArray;
+use crate::convert::arr_like;
 use rhai::{Array, Dynamic, Engine, Map};
 use std::path::Path;
 

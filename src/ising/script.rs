@@ -3,8 +3,8 @@
 
 use super::{onsager_energy, tau_int, Ising, Sample};
 use crate::args::{check_alloc, count, err, positive, reg, Opts, Res};
-use crate::array::script::vec_arg;
 use crate::array::NdArray;
+use crate::convert::vec_arg;
 use crate::progress::par_realizations;
 use rhai::{Dynamic, Engine, Map};
 

@@ -3,8 +3,8 @@
 
 use super::{jitter, onsite_energies, Lattice, KINDS};
 use crate::args::{check_alloc, err, finite, int, reg, Opts, Res};
-use crate::array::script::arr_like;
 use crate::array::NdArray;
+use crate::convert::arr_like;
 use rhai::{Array, Dynamic, Engine, Map, INT};
 
 fn positions(lat: &Lattice, ideal: bool) -> NdArray {
@@ -265,7 +265,7 @@ pub fn register(engine: &mut Engine) {
         "On-site energies from a box distribution U(−W/2, W/2) (Anderson), from the script's seed.",
         |l: &mut Lattice, w: Dynamic| -> Res<NdArray> {
             let w = finite(&w, "onsite_disorder", "W")?;
-            let mut rng = crate::rng::from_seed(crate::rng::next_seed());
+            let mut rng = crate::rng::from_seed(crate::session::next_seed());
             Ok(NdArray::from_vec(onsite_energies(
                 l.len(),
                 w.abs(),

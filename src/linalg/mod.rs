@@ -11,6 +11,7 @@ pub mod kpm;
 pub mod operator;
 pub mod parallel;
 pub mod shift_invert;
+pub mod simd;
 pub mod tridiagonal;
 pub mod tridiagonalize;
 

@@ -588,7 +588,7 @@ impl LaneKernels {
     fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if super::simd::avx2() {
                 return LaneKernels::Avx2;
             }
         }

@@ -541,8 +541,7 @@ fn rank_update_lower(
 fn symv_lower(cols: &[f64], n: usize, c0: usize, c1: usize, x: &[f64], y: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
+        if super::simd::avx2_fma() {
             // SAFETY: the CPU supports the features the function is compiled for (checked above).
             return unsafe { symv_lower_avx2(cols, n, c0, c1, x, y) };
         }

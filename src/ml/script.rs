@@ -6,8 +6,8 @@ use super::{
     metric, predict, train, Data, Layer, Loss, Metric, Model, Part, Schedule, Spec, TrainConfig,
 };
 use crate::args::{count, err, reg, Opts, Res};
-use crate::array::script::arr_like;
 use crate::array::NdArray;
+use crate::convert::arr_like;
 use candle_core::{Device, Tensor, Var};
 use rhai::{Array, Dynamic, Engine, Map, INT};
 

@@ -572,7 +572,7 @@ fn nearest(x: f64) -> f64 {
 fn dot_i16_i8(a: &[i16], t: &[i8]) -> i64 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if crate::linalg::simd::avx2() {
             // SAFETY: the CPU supports AVX2 (checked above).
             return unsafe { dot_i16_i8_avx2(a, t) };
         }
@@ -620,8 +620,7 @@ unsafe fn dot_i16_i8_avx2(a: &[i16], t: &[i8]) -> i64 {
 fn dot2(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
+        if crate::linalg::simd::avx2_fma() {
             // SAFETY: the CPU supports the features the function is compiled for (checked above).
             return unsafe { dot2_avx2(a, b, c, d) };
         }

@@ -8,8 +8,8 @@ use super::{
     structure_factor, Preference, Region, Stage,
 };
 use crate::args::{check_alloc, count, err, finite, positive, reg, Opts, Res};
-use crate::array::script::arr_like;
 use crate::array::NdArray;
+use crate::convert::arr_like;
 use crate::progress::par_realizations;
 use rhai::{Array, Dynamic, Engine, Map, INT};
 
@@ -151,7 +151,7 @@ fn evolve_config(o: &Opts, f: &str) -> Res<EvolveConfig> {
     let ncand = o.count_or("candidates", 10_000, 1, 10_000_000)?;
     let nkp = o.count_or("k_points", 10_000, 1, 10_000_000)?;
     let kl = match o.get("k_long") {
-        Some(v) => crate::array::script::vec_arg(v, f, "opts.k_long")?,
+        Some(v) => crate::convert::vec_arg(v, f, "opts.k_long")?,
         None => vec![0.05, 0.5],
     };
     if kl.len() != 2 || kl[0] < 0.0 || kl[0] >= kl[1] || kl[1] > 1.0 {

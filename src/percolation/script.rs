@@ -6,8 +6,8 @@ use super::{
     spanning, spanning_rows,
 };
 use crate::args::{check_alloc, count, err, prob, reg, Opts, Res};
-use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
+use crate::convert::{arr_like, vec_arg};
 use crate::progress::par_realizations;
 use rhai::{Dynamic, Engine, Map, INT};
 

@@ -4,7 +4,7 @@
 use super::colormap::Colormap;
 use super::{render_png, render_svg, ColorBar, Dash, Figure, Paint, Rgb, Series, CYCLE};
 use crate::args::{count, err, reg, Opts, Res};
-use crate::array::script::{arr_like, vec_arg};
+use crate::convert::{arr_like, vec_arg};
 use rhai::{Dynamic, Engine, Map, INT};
 use std::path::Path;
 

@@ -10,8 +10,8 @@ use super::mechanics::{
 use super::packing::jammed_packing;
 use super::{delaunay_random, distorted_triangular, SpringNetwork, SIDES};
 use crate::args::{check_alloc, count, err, finite, int, reg, string, Opts, Res};
-use crate::array::script::arr_like;
 use crate::array::NdArray;
+use crate::convert::arr_like;
 use crate::progress::{bar, interrupted, par_realizations};
 use rhai::{Dynamic, Engine, Map, INT};
 

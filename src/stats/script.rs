@@ -4,8 +4,8 @@
 use super::fit::{collapse, crossings, levenberg_marquardt, line_fit};
 use super::powerlaw::{compare, fit, gof_p, ScanOptions};
 use crate::args::{count, err, reg, Opts, Res};
-use crate::array::script::vec_arg;
 use crate::array::NdArray;
+use crate::convert::vec_arg;
 use crate::plot::{Figure, Series};
 use rand::Rng;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext, INT};

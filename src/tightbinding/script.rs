@@ -7,8 +7,8 @@ use super::field::{image_of, Field, Gauge};
 use super::measures::{central_levels, iprs, mode_areas, spacing_ratios};
 use super::{build, Hopping, Operator};
 use crate::args::{check_alloc, count, err, finite, reg, Opts, Res};
-use crate::array::script::{arr_like, vec_arg};
 use crate::array::NdArray;
+use crate::convert::{arr_like, vec_arg};
 use crate::lattice::Lattice;
 use crate::linalg::{
     eigh_dense, eigs_near, eigvalsh_dense, residuals, HermitianOperator, Spectrum,
@@ -347,7 +347,7 @@ fn block(v: &Dynamic, k: usize, f: &str, what: &str) -> Res<Vec<c64>> {
             let a = crate::array::complex_script::carray_arg(v, f, what).map_err(|_| {
                 format!(
                     "{f}: {what} must be a number or a {k}×{k} matrix, got {}",
-                    crate::array::script::show(v)
+                    crate::convert::show(v)
                 )
             })?;
             if a.shape() != [k, k] {

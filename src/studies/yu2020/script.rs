@@ -3,8 +3,8 @@
 //! generic lattice displacements, exponential-hopping Hamiltonian, `eigh` and mode areas.
 
 use crate::args::{check_alloc, count, err, reg, Opts, Res};
-use crate::array::script::arr_like;
 use crate::array::NdArray;
+use crate::convert::arr_like;
 use crate::lattice::Lattice;
 use crate::linalg::eigh_dense_par;
 use crate::progress::par_realizations;
