@@ -15,6 +15,7 @@ pub mod display;
 pub mod docs;
 pub mod engine;
 pub mod ensemble;
+pub mod graph;
 pub mod io;
 pub mod ising;
 pub mod kernel;
@@ -48,6 +49,7 @@ pub(crate) fn register_domains(engine: &mut rhai::Engine) {
     });
     in_domain(engine, "statistics and fits", stats::script::register);
     in_domain(engine, "percolation", percolation::script::register);
+    in_domain(engine, "graphs", graph::script::register);
     in_domain(engine, "Ising model", ising::script::register);
     in_domain(
         engine,

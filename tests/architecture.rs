@@ -28,8 +28,9 @@ fn sources(dir: &str) -> Vec<(String, String)> {
     out
 }
 
-const DOMAINS: [&str; 11] = [
+const DOMAINS: [&str; 12] = [
     "array",
+    "graph",
     "io",
     "ising",
     "lattice",

@@ -144,20 +144,3 @@ fn metropolis_is_reproducible_whatever_the_thread_count() {
     };
     assert_eq!(run("1"), run("2"));
 }
-
-#[test]
-fn dataset_labels_without_configurations_match_the_full_set() {
-    // configs: false keeps the same states' labels (same seed) without holding the lattices
-    let m = eval(
-        r#"
-        let a = percolation_dataset(24, [0.5, 0.6, 0.7], 40, #{seed: 4});
-        let b = percolation_dataset(24, [0.5, 0.6, 0.7], 40, #{seed: 4, configs: false});
-        #{same: (a.spanning - b.spanning).abs().sum() + (a.n_occ - b.n_occ).abs().sum(),
-          has: "configs" in b, occ: b.n_occ[40], full: a.configs.shape[0]}
-        "#,
-    );
-    assert_eq!(f(&m, "same"), 0.0);
-    assert!(!m["has"].as_bool().unwrap());
-    assert_eq!(f(&m, "occ"), (0.6f64 * 576.0).round());
-    assert_eq!(f(&m, "full"), 120.0);
-}

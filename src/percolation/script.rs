@@ -1,5 +1,5 @@
 //! rhai API of percolation: `percolation_sample`, `clusters`, `spanning_probability`,
-//! `percolation_dataset`, `newman_ziff`.
+//! `newman_ziff`.
 
 use super::{
     canonical, clusters, newman_ziff_run, sample_bernoulli, sample_exact, sample_exact_rows,
@@ -147,46 +147,6 @@ pub fn register(engine: &mut Engine) {
         out.insert("err".into(), Dynamic::from(NdArray::from_vec(er)));
         Ok(out)
     });
-    reg(engine, "percolation_dataset", &["L: int", "p: ndarray", "count: int", "opts: map", "map"], "Seed-003 data set: `count` configurations per p (exactly round(p·L²) occupied), in parallel. opts rule, periodic, seed, configs (true; false keeps only the labels, for statistics of data sets too large to hold). Returns #{configs: n×1×L×L, p: n, spanning: n (0/1), n_occ: n}.", |l: Dynamic, ps: Dynamic, n: Dynamic, m: Map| -> Res<Map> {
-        let f = "percolation_dataset";
-        let o = Opts::new(m, f, &["rule", "periodic", "seed", "configs"])?;
-        let l = l_arg(&l, f)?;
-        let ps = vec_arg(&ps, f, "p")?;
-        if ps.iter().any(|p| !(0.0..=1.0).contains(p)) {
-            return err(format!("{f}: every p must be in [0, 1]"));
-        }
-        let n = count(&n, f, "count", 1, 100_000_000)?;
-        let total = ps.len() * n;
-        let keep = o.bool_or("configs", true)?;
-        if keep {
-            check_alloc(f, "the configurations (opts.configs: false keeps only the labels)", (total as u128) * (l * l) as u128, 8)?;
-        }
-        let rule = o.choice_or("rule", "either", RULES)?;
-        let periodic = o.bool_or("periodic", false)?;
-        let seed = o.seed()?;
-        let rows = par_realizations(total, f, |k| {
-            let occ = sample(l, ps[k / n], true, seed, k as u64);
-            let s = spans(spanning(&occ, l, periodic), &rule);
-            let n_occ = occ.iter().filter(|&&b| b).count();
-            Ok((if keep { occ } else { Vec::new() }, s, n_occ))
-        })?;
-        let mut cfg = Vec::with_capacity(if keep { total * l * l } else { 0 });
-        let (mut pv, mut sv, mut nv) = (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
-        for (k, (occ, s, n_occ)) in rows.into_iter().enumerate() {
-            nv.push(n_occ as f64);
-            cfg.extend(occ.iter().map(|&b| if b { 1.0 } else { 0.0 }));
-            pv.push(ps[k / n]);
-            sv.push(if s { 1.0 } else { 0.0 });
-        }
-        let mut out = Map::new();
-        if keep {
-            out.insert("configs".into(), Dynamic::from(NdArray::from_shape(&[total, 1, l, l], cfg)?));
-        }
-        out.insert("p".into(), Dynamic::from(NdArray::from_vec(pv)));
-        out.insert("spanning".into(), Dynamic::from(NdArray::from_vec(sv)));
-        out.insert("n_occ".into(), Dynamic::from(NdArray::from_vec(nv)));
-        Ok(out)
-    });
     reg(engine, "newman_ziff", &["L: int", "runs: int", "opts: map", "map"], "Newman–Ziff sweeps: each run adds sites in random order and records spanning and the largest cluster for every occupation n; averages are convolved with the binomial distribution to the canonical ensemble on a p grid. opts p (grid, default 101 points), periodic, seed. Returns #{p, either, both, largest_fraction (canonical), threshold_either, threshold_both (mean spanning threshold n_c/N), threshold_either_err, threshold_both_err}.", |l: Dynamic, runs: Dynamic, m: Map| -> Res<Map> {
         let f = "newman_ziff";
         let o = Opts::new(m, f, &["p", "periodic", "seed"])?;
@@ -199,30 +159,37 @@ pub fn register(engine: &mut Engine) {
         };
         let seed = o.seed()?;
         let nn = l * l;
-        check_alloc(f, "the per-run records", (nn as u128) * 24, 2)?;
-        // Accumulate per-thread partial sums in run order (deterministic).
-        let per_run = par_realizations(runs, f, |k| {
-            let mut rng = crate::rng::stream(seed, k as u64);
-            let r = newman_ziff_run(l, periodic, &mut rng);
-            let te = r.either.iter().position(|&b| b).map(|i| i + 1).unwrap_or(nn);
-            let tb = r.both.iter().position(|&b| b).map(|i| i + 1).unwrap_or(nn);
-            Ok((te, tb, r.largest))
-        })?;
+        // runs in batches, summed in run order (the same bits as one pass over all runs): the
+        // per-run records of 5,000 runs at L = 512 would hold 5 GB at once
+        let batch = (4 * rayon::current_num_threads()).max(4);
+        check_alloc(f, "the per-run records", (nn as u128) * 4 * batch as u128 + (nn as u128) * 24, 1)?;
         let mut qe = vec![0.0; nn + 1];
         let mut qb = vec![0.0; nn + 1];
         let mut ql = vec![0.0; nn + 1];
         let (mut te, mut tb) = (Vec::new(), Vec::new());
-        for (a, b, largest) in per_run {
-            te.push(a as f64 / nn as f64);
-            tb.push(b as f64 / nn as f64);
-            for n in 1..=nn {
-                if n >= a {
-                    qe[n] += 1.0;
+        let mut done = 0;
+        while done < runs {
+            let k0 = done;
+            let per_run = par_realizations(batch.min(runs - done), f, |i| {
+                let mut rng = crate::rng::stream(seed, (k0 + i) as u64);
+                let r = newman_ziff_run(l, periodic, &mut rng);
+                let te = r.either.iter().position(|&b| b).map(|i| i + 1).unwrap_or(nn);
+                let tb = r.both.iter().position(|&b| b).map(|i| i + 1).unwrap_or(nn);
+                Ok((te, tb, r.largest))
+            })?;
+            done += per_run.len();
+            for (a, b, largest) in per_run {
+                te.push(a as f64 / nn as f64);
+                tb.push(b as f64 / nn as f64);
+                for n in 1..=nn {
+                    if n >= a {
+                        qe[n] += 1.0;
+                    }
+                    if n >= b {
+                        qb[n] += 1.0;
+                    }
+                    ql[n] += largest[n - 1] as f64 / nn as f64;
                 }
-                if n >= b {
-                    qb[n] += 1.0;
-                }
-                ql[n] += largest[n - 1] as f64 / nn as f64;
             }
         }
         for q in [&mut qe, &mut qb, &mut ql] {

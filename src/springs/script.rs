@@ -1,18 +1,18 @@
 //! rhai API of spring networks (seed 004): `spring_network`, node/bond access, `poisson_ratio`,
 //! `uniaxial_response`, `bond_elongations`, `dynamical_matrix`, `mode_projection`,
-//! `floppy_modes`, `prune_anneal`, `spring_dataset`.
+//! `floppy_modes`, `prune_anneal`.
 
 use super::anneal::{prune_anneal, schedule_len, AnnealOpts, Goal};
 use super::mechanics::{
-    dynamical_matrix, elastic_tensor, elasticity, elongations, modes, poisson_ratio, uniaxial,
+    dynamical_matrix, elastic_tensor, elasticity, elongations, modes, uniaxial,
     uniaxial_finite,
 };
 use super::packing::jammed_packing;
 use super::{delaunay_random, distorted_triangular, SpringNetwork, SIDES};
-use crate::args::{check_alloc, count, err, finite, int, reg, string, Opts, Res};
+use crate::args::{check_alloc, err, finite, int, reg, string, Opts, Res};
 use crate::array::NdArray;
 use crate::convert::arr_like;
-use crate::progress::{bar, interrupted, par_realizations};
+use crate::progress::{bar, interrupted};
 use rhai::{Dynamic, Engine, Map, INT};
 
 fn fmap(pairs: Vec<(&str, Dynamic)>) -> Map {
@@ -383,50 +383,6 @@ pub fn register(engine: &mut Engine) {
             ("network", Dynamic::from(r.net)), ("nu", r.nu.into()), ("nu_initial", r.nu_initial.into()),
             ("history", Dynamic::from_map(hist)), ("evaluations", Dynamic::from_int(r.evaluations as INT)),
             ("floppy_modes", Dynamic::from_int(r.floppy_modes as INT)),
-        ]))
-    });
-    reg(engine, "spring_dataset", &["count: int", "opts: map", "map"], "Training data for ν from the dynamical matrix (seed 004 Fig. 5): count distorted triangular networks (opts nx, ny, r_min 0.05, r_max 0.95, pool: 2 averages each 2×2 node block (larger blocks would cancel: rows of H sum to zero), seed), in parallel. Returns #{x (count×1×M×M), nu, r}.", |c: Dynamic, m: Map| -> Res<Map> {
-        let f = "spring_dataset";
-        let o = Opts::new(m, f, &["nx", "ny", "r_min", "r_max", "pool", "seed"])?;
-        let count = count(&c, f, "count", 1, 10_000_000)?;
-        let nx = o.count_or("nx", 12, 2, 200)?;
-        let ny = o.count_or("ny", nx, 2, 200)?;
-        let (r0, r1) = (o.f64_or("r_min", 0.05)?, o.f64_or("r_max", 0.95)?);
-        if !(0.0 <= r0 && r0 <= r1 && r1 < 1.0) {
-            return err(format!("{f}: need 0 <= r_min <= r_max < 1, got {r0}, {r1}"));
-        }
-        // rows of H sum to zero, so blocks wider than one node (2×2) would average to ≈ 0
-        let pool = o.count_or("pool", 1, 1, 2)?;
-        let n2 = 2 * nx * ny;
-        let mm = n2 / pool;
-        check_alloc(f, "the matrices", (count * mm * mm) as u128, 8)?;
-        let seed = o.seed()?;
-        let rows = par_realizations(count, f, |k| {
-            let s = crate::rng::mix(seed ^ crate::rng::mix(k as u64 + 1));
-            let mut rr = crate::rng::SplitMix64::stream(s, 1);
-            let r = r0 + (r1 - r0) * rr.uniform();
-            let net = distorted_triangular(nx, ny, r, false, s)?;
-            let nu = poisson_ratio(&net)?;
-            let h = dynamical_matrix(&net);
-            let mut x = vec![0.0; mm * mm];
-            let w = 1.0 / (pool * pool) as f64;
-            for a in 0..n2 {
-                for b in 0..n2 {
-                    x[(a / pool) * mm + b / pool] += w * h[(a, b)];
-                }
-            }
-            Ok((x, nu, r))
-        })?;
-        let mut x = Vec::with_capacity(count * mm * mm);
-        let (mut nus, mut rs) = (Vec::new(), Vec::new());
-        for (xi, nu, r) in rows {
-            x.extend(xi);
-            nus.push(nu);
-            rs.push(r);
-        }
-        Ok(fmap(vec![
-            ("x", Dynamic::from(NdArray::from_shape(&[count, 1, mm, mm], x)?)),
-            ("nu", vecf(nus)), ("r", vecf(rs)),
         ]))
     });
 }
