@@ -157,39 +157,56 @@ impl Graph {
 
     /// Clustering: local coefficient C_i = 2 T_i / (k_i (k_i − 1)) of every node (0 where
     /// k_i < 2), their average, and the transitivity 3 × triangles / connected triples. Counted
-    /// on the simple graph.
+    /// on the simple graph (self-loops and repeated edges ignored), nodes in parallel.
     pub fn clustering(&self) -> Clustering {
-        let g = self.simple();
-        let mut mark = vec![false; g.n];
-        let mut local = vec![0.0; g.n];
+        use rayon::prelude::*;
+        // per node: (2 T_i, k_i) over distinct neighbours; stamps instead of clearing marks
+        let per_node: Vec<(u64, u64)> = (0..self.n)
+            .into_par_iter()
+            .map_init(
+                || (vec![u32::MAX; self.n], vec![0u64; self.n], Vec::new(), 0u64),
+                |(nbr, seen, distinct, stamp), i| {
+                    distinct.clear();
+                    for &j in self.neighbors(i) {
+                        if j as usize != i && nbr[j as usize] != i as u32 {
+                            nbr[j as usize] = i as u32;
+                            distinct.push(j);
+                        }
+                    }
+                    let k = distinct.len() as u64;
+                    if k < 2 {
+                        return (0, k);
+                    }
+                    // each triangle at i is seen twice (from both of its other corners); j's
+                    // repeated edges are counted once
+                    let mut t2 = 0u64;
+                    for &j in distinct.iter() {
+                        *stamp += 1;
+                        for &w in self.neighbors(j as usize) {
+                            let w = w as usize;
+                            if nbr[w] == i as u32 && w != i && w != j as usize && seen[w] != *stamp {
+                                seen[w] = *stamp;
+                                t2 += 1;
+                            }
+                        }
+                    }
+                    (t2, k)
+                },
+            )
+            .collect();
+        let mut local = Vec::with_capacity(self.n);
         let (mut closed, mut triples) = (0u64, 0u64);
-        for i in 0..g.n {
-            let nb = g.neighbors(i);
-            let k = nb.len() as u64;
+        for &(t2, k) in &per_node {
             if k < 2 {
+                local.push(0.0);
                 continue;
             }
-            for &j in nb {
-                mark[j as usize] = true;
-            }
-            // each triangle at i is seen twice (from both of its other corners)
-            let mut t2 = 0u64;
-            for &j in nb {
-                t2 += g
-                    .neighbors(j as usize)
-                    .iter()
-                    .filter(|&&w| mark[w as usize])
-                    .count() as u64;
-            }
-            for &j in nb {
-                mark[j as usize] = false;
-            }
-            local[i] = t2 as f64 / (k * (k - 1)) as f64;
+            local.push(t2 as f64 / (k * (k - 1)) as f64);
             closed += t2;
             triples += k * (k - 1);
         }
-        let average = if g.n > 0 {
-            local.iter().sum::<f64>() / g.n as f64
+        let average = if self.n > 0 {
+            local.iter().sum::<f64>() / self.n as f64
         } else {
             0.0
         };
@@ -746,6 +763,39 @@ mod tests {
         // 3 triangles' worth of closed triples (the triangle) out of 3 + 1 triples
         assert!((cl.transitivity - 3.0 / 4.0).abs() < 1e-15);
         assert!(Graph::from_edges(3, vec![(0, 3)]).is_err());
+    }
+
+    #[test]
+    fn clustering_ignores_loops_and_repeated_edges() {
+        let mut e = watts_strogatz(300, 6, 0.2, &mut rng(11)).unwrap();
+        let simple = Graph::from_edges(300, e.clone()).unwrap().clustering();
+        e.extend([(0, 0), (5, 5)]);
+        e.extend(e[10..60].to_vec());
+        let multi = Graph::from_edges(300, e).unwrap();
+        assert!(multi.simple().m() < multi.m());
+        let c = multi.clustering();
+        let sg = multi.simple();
+        let set: std::collections::HashSet<(u32, u32)> =
+            sg.edges().iter().flat_map(|&(a, b)| [(a, b), (b, a)]).collect();
+        for i in 0..300 {
+            let nb: Vec<u32> = sg.neighbors(i).to_vec();
+            let mut t = 0;
+            for x in 0..nb.len() {
+                for y in x + 1..nb.len() {
+                    if set.contains(&(nb[x], nb[y])) {
+                        t += 1;
+                    }
+                }
+            }
+            let k = nb.len() as f64;
+            let want = if nb.len() < 2 { 0.0 } else { 2.0 * t as f64 / (k * (k - 1.0)) };
+            assert_eq!(c.local[i], want, "multi, node {i}");
+            assert_eq!(simple.local[i], want, "simple, node {i}");
+        }
+        for i in 0..300 {
+            assert_eq!(c.local[i], simple.local[i], "node {i}: {:?}", multi.neighbors(i));
+        }
+        assert_eq!(c.transitivity, simple.transitivity);
     }
 
     #[test]
