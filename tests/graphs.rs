@@ -78,7 +78,11 @@ fn random_regular_percolation_matches_generating_functions() {
     for (i, p) in [0.4f64, 0.6, 0.8].iter().enumerate() {
         let u = if *p > 0.5 { (1.0 - p) / p } else { 1.0 };
         let bond = 1.0 - u * u * u;
-        assert!((b[i] - bond).abs() < 0.01, "bond S({p}) = {} vs {bond}", b[i]);
+        assert!(
+            (b[i] - bond).abs() < 0.01,
+            "bond S({p}) = {} vs {bond}",
+            b[i]
+        );
         assert!(
             (s[i] - p * bond).abs() < 0.01,
             "site S({p}) = {} vs {}",
@@ -87,7 +91,11 @@ fn random_regular_percolation_matches_generating_functions() {
         );
     }
     // the susceptibility peaks at the threshold (finite-size shift below 0.02 at n = 10^5)
-    assert!((num(&m, "peak") - 0.5).abs() < 0.03, "χ peaks at {}", num(&m, "peak"));
+    assert!(
+        (num(&m, "peak") - 0.5).abs() < 0.03,
+        "χ peaks at {}",
+        num(&m, "peak")
+    );
 }
 
 #[test]
@@ -112,7 +120,12 @@ fn lattice_graphs_have_the_exact_laplacian_and_distances() {
     let ev = m["ev"].clone().cast::<disco::array::NdArray>().to_vec();
     let av = m["av"].clone().cast::<disco::array::NdArray>().to_vec();
     for i in 0..36 {
-        assert!((ev[i] - want[i]).abs() < 1e-10, "{i}: {} vs {}", ev[i], want[i]);
+        assert!(
+            (ev[i] - want[i]).abs() < 1e-10,
+            "{i}: {} vs {}",
+            ev[i],
+            want[i]
+        );
         // a regular graph: A = 4 − L
         assert!((av[35 - i] - (4.0 - want[i])).abs() < 1e-10);
     }

@@ -184,7 +184,8 @@ impl Graph {
                         *stamp += 1;
                         for &w in self.neighbors(j as usize) {
                             let w = w as usize;
-                            if nbr[w] == i as u32 && w != i && w != j as usize && seen[w] != *stamp {
+                            if nbr[w] == i as u32 && w != i && w != j as usize && seen[w] != *stamp
+                            {
                                 seen[w] = *stamp;
                                 t2 += 1;
                             }
@@ -382,7 +383,9 @@ pub fn gnp(n: usize, p: f64, rng: &mut SplitMix64) -> Vec<(u32, u32)> {
 pub fn gnm(n: usize, m: usize, rng: &mut SplitMix64) -> Result<Vec<(u32, u32)>, String> {
     let pairs = n as u128 * (n as u128).saturating_sub(1) / 2;
     if m as u128 > pairs {
-        return Err(format!("{n} nodes have only {pairs} pairs, fewer than m = {m}"));
+        return Err(format!(
+            "{n} nodes have only {pairs} pairs, fewer than m = {m}"
+        ));
     }
     let key = |a: u32, b: u32| ((a.max(b) as u64) << 32) | a.min(b) as u64;
     let draw = |count: usize, rng: &mut SplitMix64| {
@@ -463,7 +466,10 @@ pub fn configuration(
             return Ok(e);
         }
     }
-    Err("no simple graph with these degrees found in 100 attempts (is the sequence graphical?)".into())
+    Err(
+        "no simple graph with these degrees found in 100 attempts (is the sequence graphical?)"
+            .into(),
+    )
 }
 
 fn try_pairing(degrees: &[usize], simple: bool, rng: &mut SplitMix64) -> Option<Vec<(u32, u32)>> {
@@ -577,7 +583,8 @@ pub fn random_geometric(
     }
     let pos: Vec<f64> = (0..n * d).map(|_| rng.uniform()).collect();
     // cells of side ≥ r: neighbours are in the 3^d cells around
-    let cells = ((1.0 / r).floor() as usize).clamp(1, ((n as f64).powf(1.0 / d as f64) as usize).max(1) * 2);
+    let cells = ((1.0 / r).floor() as usize)
+        .clamp(1, ((n as f64).powf(1.0 / d as f64) as usize).max(1) * 2);
     let cell_of = |x: f64| ((x * cells as f64) as usize).min(cells - 1);
     let ncell = cells.pow(d as u32);
     let index = |c: &[usize]| c.iter().fold(0, |acc, &ci| acc * cells + ci);
@@ -757,7 +764,10 @@ mod tests {
         let c = g.components();
         assert_eq!(c.labels, vec![0, 0, 0, 1, 1, 1]);
         assert_eq!(c.sizes, vec![3, 3]);
-        assert_eq!(g.distances(0), vec![Some(0), Some(1), Some(2), None, None, None]);
+        assert_eq!(
+            g.distances(0),
+            vec![Some(0), Some(1), Some(2), None, None, None]
+        );
         let cl = g.clustering();
         assert_eq!(cl.local, vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
         // 3 triangles' worth of closed triples (the triangle) out of 3 + 1 triples
@@ -775,8 +785,11 @@ mod tests {
         assert!(multi.simple().m() < multi.m());
         let c = multi.clustering();
         let sg = multi.simple();
-        let set: std::collections::HashSet<(u32, u32)> =
-            sg.edges().iter().flat_map(|&(a, b)| [(a, b), (b, a)]).collect();
+        let set: std::collections::HashSet<(u32, u32)> = sg
+            .edges()
+            .iter()
+            .flat_map(|&(a, b)| [(a, b), (b, a)])
+            .collect();
         for i in 0..300 {
             let nb: Vec<u32> = sg.neighbors(i).to_vec();
             let mut t = 0;
@@ -788,12 +801,21 @@ mod tests {
                 }
             }
             let k = nb.len() as f64;
-            let want = if nb.len() < 2 { 0.0 } else { 2.0 * t as f64 / (k * (k - 1.0)) };
+            let want = if nb.len() < 2 {
+                0.0
+            } else {
+                2.0 * t as f64 / (k * (k - 1.0))
+            };
             assert_eq!(c.local[i], want, "multi, node {i}");
             assert_eq!(simple.local[i], want, "simple, node {i}");
         }
         for i in 0..300 {
-            assert_eq!(c.local[i], simple.local[i], "node {i}: {:?}", multi.neighbors(i));
+            assert_eq!(
+                c.local[i],
+                simple.local[i],
+                "node {i}: {:?}",
+                multi.neighbors(i)
+            );
         }
         assert_eq!(c.transitivity, simple.transitivity);
     }
@@ -804,7 +826,11 @@ mod tests {
         let e = gnp(n, p, &mut rng(1));
         let mean = p * (n * (n - 1) / 2) as f64;
         let sd = (mean * (1.0 - p)).sqrt();
-        assert!((e.len() as f64 - mean).abs() < 4.0 * sd, "{} vs {mean}", e.len());
+        assert!(
+            (e.len() as f64 - mean).abs() < 4.0 * sd,
+            "{} vs {mean}",
+            e.len()
+        );
         let g = Graph::from_edges(n, e).unwrap();
         assert_eq!(g.simple().m(), g.m(), "no loops or repeats");
     }
@@ -875,11 +901,7 @@ mod tests {
 
     #[test]
     fn newman_ziff_ends_in_one_cluster() {
-        let g = Graph::from_edges(
-            300,
-            random_regular(300, 3, &mut rng(7)).unwrap(),
-        )
-        .unwrap();
+        let g = Graph::from_edges(300, random_regular(300, 3, &mut rng(7)).unwrap()).unwrap();
         let b = bond_percolation_run(&g, &mut rng(8));
         assert_eq!(b.largest.len(), g.m() + 1);
         assert_eq!(b.largest[0], 1.0);

@@ -155,9 +155,13 @@ fn percolation(g: &mut ScriptGraph, m: Map) -> Res<Map> {
 /// Register the graph functions.
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<ScriptGraph>("graph");
-    reg(engine, "to_string", &["g: graph", "string"], "Short description.", |g: &mut ScriptGraph| {
-        format!("graph({} nodes, {} edges)", g.graph.n(), g.graph.m())
-    });
+    reg(
+        engine,
+        "to_string",
+        &["g: graph", "string"],
+        "Short description.",
+        |g: &mut ScriptGraph| format!("graph({} nodes, {} edges)", g.graph.n(), g.graph.m()),
+    );
     reg(engine, "graph", &["n: int", "edges: ndarray|array", "graph"], "An undirected graph on nodes 0..n from an E×2 array of node pairs (self-loops and repeated edges are kept; `simple(g)` drops them).", |n: Dynamic, e: Dynamic| -> Res<ScriptGraph> {
         let f = "graph";
         let n = nodes_arg(&n, f)?;
@@ -170,38 +174,84 @@ pub fn register(engine: &mut Engine) {
         let g = Graph::from_edges(l.len(), e).map_err(|m| format!("graph: {m}"))?;
         Ok(wrap(g, Some(NdArray::from_2d(l.len(), l.dim, pos)?)))
     });
-    reg(engine, "graph", &["net: spring_network", "graph"], "The graph of a spring network's present bonds; `g.positions` are the nodes'.", |s: &mut SpringNetwork| -> Res<ScriptGraph> {
-        let e: Vec<(u32, u32)> = s
-            .bonds
-            .iter()
-            .zip(&s.active)
-            .filter(|(_, &a)| a)
-            .map(|(b, _)| (b.i as u32, b.j as u32))
-            .collect();
-        let pos: Vec<f64> = s.pos.iter().flat_map(|p| [p[0], p[1]]).collect();
-        let g = Graph::from_edges(s.pos.len(), e).map_err(|m| format!("graph: {m}"))?;
-        Ok(wrap(g, Some(NdArray::from_2d(s.pos.len(), 2, pos)?)))
-    });
-    reg(engine, "get$n_nodes", &["g: graph", "int"], "`g.n_nodes`: number of nodes.", |g: &mut ScriptGraph| g.graph.n() as INT);
-    reg(engine, "get$n_edges", &["g: graph", "int"], "`g.n_edges`: number of edges.", |g: &mut ScriptGraph| g.graph.m() as INT);
+    reg(
+        engine,
+        "graph",
+        &["net: spring_network", "graph"],
+        "The graph of a spring network's present bonds; `g.positions` are the nodes'.",
+        |s: &mut SpringNetwork| -> Res<ScriptGraph> {
+            let e: Vec<(u32, u32)> = s
+                .bonds
+                .iter()
+                .zip(&s.active)
+                .filter(|(_, &a)| a)
+                .map(|(b, _)| (b.i as u32, b.j as u32))
+                .collect();
+            let pos: Vec<f64> = s.pos.iter().flat_map(|p| [p[0], p[1]]).collect();
+            let g = Graph::from_edges(s.pos.len(), e).map_err(|m| format!("graph: {m}"))?;
+            Ok(wrap(g, Some(NdArray::from_2d(s.pos.len(), 2, pos)?)))
+        },
+    );
+    reg(
+        engine,
+        "get$n_nodes",
+        &["g: graph", "int"],
+        "`g.n_nodes`: number of nodes.",
+        |g: &mut ScriptGraph| g.graph.n() as INT,
+    );
+    reg(
+        engine,
+        "get$n_edges",
+        &["g: graph", "int"],
+        "`g.n_edges`: number of edges.",
+        |g: &mut ScriptGraph| g.graph.m() as INT,
+    );
     reg(engine, "get$positions", &["g: graph", "ndarray|()"], "`g.positions`: node positions (n × d) of a geometric graph or of the lattice or network it was made from; () otherwise.", |g: &mut ScriptGraph| -> Dynamic {
         g.positions.clone().map_or(Dynamic::UNIT, Dynamic::from)
     });
-    reg(engine, "edges", &["g: graph", "ndarray"], "The edges as an E×2 array of node indices.", |g: &mut ScriptGraph| -> Res<NdArray> {
-        let e = g.graph.edges();
-        Ok(NdArray::from_2d(e.len(), 2, e.iter().flat_map(|&(a, b)| [a as f64, b as f64]).collect())?)
-    });
-    reg(engine, "degrees", &["g: graph", "ndarray"], "The degree of every node (a self-loop counts 2).", |g: &mut ScriptGraph| -> NdArray {
-        NdArray::from_vec(g.graph.degrees().into_iter().map(|k| k as f64).collect())
-    });
-    reg(engine, "neighbors", &["g: graph", "i: int", "ndarray"], "The neighbours of node i.", |g: &mut ScriptGraph, i: Dynamic| -> Res<NdArray> {
-        let n = g.graph.n();
-        let i = count(&i, "neighbors", "i", 0, n as i64 - 1)?;
-        Ok(NdArray::from_vec(g.graph.neighbors(i).iter().map(|&j| j as f64).collect()))
-    });
-    reg(engine, "simple", &["g: graph", "graph"], "The same graph without self-loops and repeated edges.", |g: &mut ScriptGraph| -> ScriptGraph {
-        wrap(g.graph.simple(), g.positions.clone())
-    });
+    reg(
+        engine,
+        "edges",
+        &["g: graph", "ndarray"],
+        "The edges as an E×2 array of node indices.",
+        |g: &mut ScriptGraph| -> Res<NdArray> {
+            let e = g.graph.edges();
+            Ok(NdArray::from_2d(
+                e.len(),
+                2,
+                e.iter().flat_map(|&(a, b)| [a as f64, b as f64]).collect(),
+            )?)
+        },
+    );
+    reg(
+        engine,
+        "degrees",
+        &["g: graph", "ndarray"],
+        "The degree of every node (a self-loop counts 2).",
+        |g: &mut ScriptGraph| -> NdArray {
+            NdArray::from_vec(g.graph.degrees().into_iter().map(|k| k as f64).collect())
+        },
+    );
+    reg(
+        engine,
+        "neighbors",
+        &["g: graph", "i: int", "ndarray"],
+        "The neighbours of node i.",
+        |g: &mut ScriptGraph, i: Dynamic| -> Res<NdArray> {
+            let n = g.graph.n();
+            let i = count(&i, "neighbors", "i", 0, n as i64 - 1)?;
+            Ok(NdArray::from_vec(
+                g.graph.neighbors(i).iter().map(|&j| j as f64).collect(),
+            ))
+        },
+    );
+    reg(
+        engine,
+        "simple",
+        &["g: graph", "graph"],
+        "The same graph without self-loops and repeated edges.",
+        |g: &mut ScriptGraph| -> ScriptGraph { wrap(g.graph.simple(), g.positions.clone()) },
+    );
     reg(engine, "components", &["g: graph", "map"], "Connected components (union–find): #{labels (component of each node, numbered by smallest node), sizes, n_components, largest, largest_fraction}.", |g: &mut ScriptGraph| -> Map {
         let c = g.graph.components();
         let n = g.graph.n().max(1) as f64;
@@ -242,15 +292,21 @@ pub fn register(engine: &mut Engine) {
         let mut rng = seeded(&o)?;
         build(f, n, Ok(gnp(n, p, &mut rng)))
     });
-    reg(engine, "gnm_graph", &["n: int", "m: int", "opts: map", "graph"], "Erdős–Rényi G(n, m): m distinct pairs drawn uniformly. opts seed.", |n: Dynamic, e: Dynamic, m: Map| -> Res<ScriptGraph> {
-        let f = "gnm_graph";
-        let o = Opts::new(m, f, &["seed"])?;
-        let n = nodes_arg(&n, f)?;
-        let e = count(&e, f, "m", 0, i64::MAX)?;
-        check_size(f, n, 2.0 * e as f64 / n.max(1) as f64)?;
-        let mut rng = seeded(&o)?;
-        build(f, n, gnm(n, e, &mut rng))
-    });
+    reg(
+        engine,
+        "gnm_graph",
+        &["n: int", "m: int", "opts: map", "graph"],
+        "Erdős–Rényi G(n, m): m distinct pairs drawn uniformly. opts seed.",
+        |n: Dynamic, e: Dynamic, m: Map| -> Res<ScriptGraph> {
+            let f = "gnm_graph";
+            let o = Opts::new(m, f, &["seed"])?;
+            let n = nodes_arg(&n, f)?;
+            let e = count(&e, f, "m", 0, i64::MAX)?;
+            check_size(f, n, 2.0 * e as f64 / n.max(1) as f64)?;
+            let mut rng = seeded(&o)?;
+            build(f, n, gnm(n, e, &mut rng))
+        },
+    );
     reg(engine, "random_regular_graph", &["n: int", "k: int", "opts: map", "graph"], "A random simple k-regular graph (stub pairing with rejection of loops and repeats; n·k even). opts seed. Bond and site percolation thresholds 1/(k − 1).", |n: Dynamic, k: Dynamic, m: Map| -> Res<ScriptGraph> {
         let f = "random_regular_graph";
         let o = Opts::new(m, f, &["seed"])?;

@@ -4,8 +4,7 @@
 
 use super::anneal::{prune_anneal, schedule_len, AnnealOpts, Goal};
 use super::mechanics::{
-    dynamical_matrix, elastic_tensor, elasticity, elongations, modes, uniaxial,
-    uniaxial_finite,
+    dynamical_matrix, elastic_tensor, elasticity, elongations, modes, uniaxial, uniaxial_finite,
 };
 use super::packing::jammed_packing;
 use super::{delaunay_random, distorted_triangular, SpringNetwork, SIDES};
