@@ -39,3 +39,29 @@ def discrete_sample(n, seed):
 for n in [3000]:
     el = fit_and_compare(discrete_sample(n, n + 1), True, ALTS[:3])
     print(json.dumps({"task": "powerlaw_fit default (fit + 3 comparisons), discrete", "size": f"n = {n}", "peer_s": el, "peer": "powerlaw.Fit(discrete) + 3 distribution_compare"}))
+
+# Fourier transforms and binned statistics (numpy.fft is pocketfft), best of 3
+import scipy.stats
+def best_of_3(f):
+    best = 1e300
+    for _ in range(3):
+        t = time.perf_counter(); f(); best = min(best, time.perf_counter() - t)
+    return best
+
+rng = np.random.default_rng(7)
+for n in [1048576, 1000003]:
+    x = rng.normal(size=n)
+    print(json.dumps({"task": "fft of a real signal (complex result)", "size": f"N = {n}", "peer_s": best_of_3(lambda: np.fft.fft(x)), "peer": "numpy.fft.fft"}))
+    print(json.dumps({"task": "rfft", "size": f"N = {n}", "peer_s": best_of_3(lambda: np.fft.rfft(x)), "peer": "numpy.fft.rfft"}))
+g = rng.normal(size=(1024, 1024))
+print(json.dumps({"task": "fft2", "size": "1024 × 1024", "peer_s": best_of_3(lambda: np.fft.fft2(g)), "peer": "numpy.fft.fft2"}))
+x = rng.normal(size=1000000); w = rng.random(1000000)
+print(json.dumps({"task": "histogram with weights, 100 bins", "size": "n = 10^6", "peer_s": best_of_3(lambda: np.histogram(x, 100, weights=w)), "peer": "numpy.histogram"}))
+print(json.dumps({"task": "binned_statistic mean, 100 bins", "size": "n = 10^6", "peer_s": best_of_3(lambda: scipy.stats.binned_statistic(x, w, "mean", 100)), "peer": "scipy.stats.binned_statistic"}))
+import scipy.linalg
+A = rng.normal(size=(300, 300)) * (10.0 / 300.0)
+print(json.dumps({"task": "expm, real", "size": "300 × 300", "peer_s": best_of_3(lambda: scipy.linalg.expm(A)), "peer": "scipy.linalg.expm"}))
+Z = A + 1j * A.T
+print(json.dumps({"task": "expm, complex", "size": "300 × 300", "peer_s": best_of_3(lambda: scipy.linalg.expm(Z)), "peer": "scipy.linalg.expm"}))
+b = rng.normal(size=300)
+print(json.dumps({"task": "solve, complex", "size": "300 × 300", "peer_s": best_of_3(lambda: np.linalg.solve(Z, b)), "peer": "numpy.linalg.solve"}))

@@ -471,6 +471,7 @@ pub fn build_engine() -> Engine {
     in_domain(&mut engine, "arrays", |e| {
         crate::array::script::register(e);
         crate::array::numpy_script::register(e);
+        crate::array::fft_script::register(e);
     });
     in_domain(
         &mut engine,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{eval, eval_err};
+use common::{eval, eval_err, eval_map, num};
 
 fn vec(v: rhai::Dynamic) -> Vec<f64> {
     if let Ok(x) = v.as_float() {
@@ -153,4 +153,326 @@ fn options_maps_can_be_left_out() {
     // a wrong argument still gets the full function's message
     let e = eval_err(r#"kpm_dos("x")"#);
     assert!(e.contains("kpm_dos"), "{e}");
+}
+
+/// The real and imaginary parts of a complex array, interleaved.
+fn parts(src: &str) -> Vec<f64> {
+    let re = vec(eval(&format!("real({src})")));
+    let im = vec(eval(&format!("imag({src})")));
+    re.into_iter().zip(im).flat_map(|(r, i)| [r, i]).collect()
+}
+
+fn close(got: &[f64], want: &[f64], tol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {got:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (g - w).abs() <= tol || (g.is_nan() && w.is_nan()),
+            "{what}: {got:?} vs {want:?}"
+        );
+    }
+}
+
+#[test]
+fn fourier_transforms_match_numpy() {
+    let s3 = 27f64.sqrt(); // 5.196152…
+    let x = "ndarray([1, 2, 3, 4, 0, -1])";
+    // np.fft.fft([1, 2, 3, 4, 0, -1])
+    let want = [9.0, 0.0, -4.0, -s3, 3.0, 0.0, -1.0, 0.0, 3.0, 0.0, -4.0, s3];
+    close(&parts(&format!("fft({x})")), &want, 1e-12, "fft");
+    close(&parts(&format!("rfft({x})")), &want[..8], 1e-12, "rfft");
+    // round trips: ifft(fft(x)) = x, irfft(rfft(x), 6) = x, odd lengths too
+    close(
+        &parts(&format!("ifft(fft({x}))")),
+        &[1.0, 0.0, 2.0, 0.0, 3.0, 0.0, 4.0, 0.0, 0.0, 0.0, -1.0, 0.0],
+        1e-12,
+        "ifft",
+    );
+    close(
+        &vec(eval(&format!("irfft(rfft({x}), 6)"))),
+        &[1.0, 2.0, 3.0, 4.0, 0.0, -1.0],
+        1e-12,
+        "irfft",
+    );
+    close(
+        &vec(eval("irfft(rfft(ndarray([1, 5, 2, 7, 3])), 5)")),
+        &[1.0, 5.0, 2.0, 7.0, 3.0],
+        1e-12,
+        "irfft odd",
+    );
+    // np.fft.fft2([[1, 2, 0], [0, 1, 3]]) and the transform along axis 0
+    let m = "ndarray([[1, 2, 0], [0, 1, 3]])";
+    let h = 12f64.sqrt(); // 3.464101…
+    close(
+        &parts(&format!("fft2({m})")),
+        &[7.0, 0.0, -2.0, 0.0, -2.0, 0.0, -1.0, 0.0, 2.0, -h, 2.0, h],
+        1e-12,
+        "fft2",
+    );
+    close(
+        &parts(&format!("fft({m}, #{{axis: 0}})")),
+        &[1.0, 0.0, 3.0, 0.0, 3.0, 0.0, 1.0, 0.0, 1.0, 0.0, -3.0, 0.0],
+        1e-12,
+        "fft axis 0",
+    );
+    close(
+        &vec(eval("fftfreq(5, 0.1)")),
+        &[0.0, 2.0, 4.0, -4.0, -2.0],
+        1e-12,
+        "fftfreq",
+    );
+    close(
+        &vec(eval("rfftfreq(6, 0.5)")),
+        &[0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0],
+        1e-12,
+        "rfftfreq",
+    );
+    close(
+        &vec(eval("fftshift(arange(5))")),
+        &[3.0, 4.0, 0.0, 1.0, 2.0],
+        1e-15,
+        "fftshift",
+    );
+    close(
+        &vec(eval("ifftshift(arange(5))")),
+        &[2.0, 3.0, 4.0, 0.0, 1.0],
+        1e-15,
+        "ifftshift",
+    );
+    // Parseval at a length with a large prime factor (1009): Σ|x|² = Σ|X|²/N
+    let p = eval_map(
+        "seed(3); let x = normal(1009, 0.0, 1.0); let f = abs(fft(x));
+         #{time: sum(x * x), freq: sum(f * f) / 1009.0}",
+    );
+    assert!(
+        (num(&p, "time") - num(&p, "freq")).abs() < 1e-9 * num(&p, "time"),
+        "Parseval: {p:?}"
+    );
+    // refusals name the function and the argument
+    assert!(eval_err("fft(ndarray([1, 2]), #{axis: 1})").contains("fft: axis 1"));
+    assert!(eval_err("fft2(ndarray([1, 2]))").contains("fft2: argument 'a'"));
+    assert!(eval_err("fftfreq(4, 0.0)").contains("fftfreq: argument 'd'"));
+    assert!(eval_err("irfft(rfft(ndarray([1, 2])), 0)").contains("irfft"));
+}
+
+#[test]
+fn boolean_masks_pick_and_set_like_numpy() {
+    // elements: a[a < 0] = 0, a[a > 1] flattened in order
+    close(
+        &vec(eval(
+            "let a = ndarray([[1, -2], [3, -4]]); a[a < 0.0] = 0.0; a",
+        )),
+        &[1.0, 0.0, 3.0, 0.0],
+        0.0,
+        "set scalar",
+    );
+    close(
+        &vec(eval("let a = ndarray([[1, -2], [3, -4]]); a[a > 0.0]")),
+        &[1.0, 3.0],
+        0.0,
+        "get elements",
+    );
+    // rows: a 1-D mask over the first axis keeps whole rows
+    let rows =
+        eval("let e = ndarray([[0, 1], [1, 2], [2, 3]]); let keep = ndarray([1, 0, 1]); e[keep]")
+            .cast::<disco::array::NdArray>();
+    assert_eq!(rows.view().shape(), &[2, 2]);
+    close(
+        &rows.view().iter().copied().collect::<Vec<_>>(),
+        &[0.0, 1.0, 2.0, 3.0],
+        0.0,
+        "get rows",
+    );
+    // one value per pick, in order
+    close(
+        &vec(eval(
+            "let a = ndarray([5, 6, 7, 8]); a[ndarray([1, 0, 1, 0])] = ndarray([-1, -2]); a",
+        )),
+        &[-1.0, 6.0, -2.0, 8.0],
+        0.0,
+        "set values",
+    );
+    assert!(eval_err("let a = ndarray([1, 2, 3]); a[ndarray([1, 0])]").contains("a[mask]"));
+    assert!(
+        eval_err("let a = ndarray([1, 2, 3]); a[ndarray([1, 0, 1])] = ndarray([1, 2, 3]); a")
+            .contains("a[mask] =")
+    );
+}
+
+#[test]
+fn weighted_histograms_and_binned_statistics_match_numpy_and_scipy() {
+    let a = "ndarray([0.5, 1.5, 1.7, 2.2, 3.9, -1])";
+    // np.histogram(a, bins=3, range=(0, 4), weights=[1..6])
+    let h = eval_map(&format!(
+        "histogram({a}, 3, #{{range: [0, 4], weights: ndarray([1, 2, 3, 4, 5, 6])}})"
+    ));
+    close(
+        &vec(h["counts"].clone()),
+        &[1.0, 9.0, 5.0],
+        1e-12,
+        "weights",
+    );
+    close(
+        &vec(h["edges"].clone()),
+        &[0.0, 4.0 / 3.0, 8.0 / 3.0, 4.0],
+        1e-12,
+        "edges",
+    );
+    // np.histogram(a, bins=[0, 1, 2, 4], density=True): unequal widths, ∫ = 1 over the range
+    let d = eval_map(&format!(
+        "histogram({a}, ndarray([0, 1, 2, 4]), #{{density: true}})"
+    ));
+    close(
+        &vec(d["counts"].clone()),
+        &[0.2, 0.4, 0.2],
+        1e-12,
+        "density",
+    );
+    // scipy.stats.binned_statistic(a, v, statistic=s, bins=3, range=(0, 4))
+    let v = "ndarray([10, 20, 30, 40, 50, 60])";
+    let cases: &[(&str, [f64; 3])] = &[
+        ("mean", [10.0, 30.0, 50.0]),
+        ("sum", [10.0, 90.0, 50.0]),
+        ("count", [1.0, 3.0, 1.0]),
+        ("std", [0.0, (200.0f64 / 3.0).sqrt(), 0.0]),
+        ("median", [10.0, 30.0, 50.0]),
+        ("min", [10.0, 20.0, 50.0]),
+        ("max", [10.0, 40.0, 50.0]),
+    ];
+    for (s, want) in cases {
+        let b = eval_map(&format!(
+            "binned_statistic({a}, {v}, 3, #{{statistic: \"{s}\", range: [0, 4]}})"
+        ));
+        close(&vec(b["statistic"].clone()), want, 1e-12, s);
+    }
+    let e = eval_map(&format!(
+        "binned_statistic({a}, {v}, ndarray([0, 1, 2, 4, 5]))"
+    ));
+    close(
+        &vec(e["statistic"].clone()),
+        &[10.0, 25.0, 45.0, f64::NAN],
+        1e-12,
+        "edges, an empty bin is NaN",
+    );
+    assert!(eval_err(&format!(
+        "binned_statistic({a}, {v}, 3, #{{statistic: \"mode\"}})"
+    ))
+    .contains("binned_statistic"));
+    assert!(
+        eval_err(&format!("binned_statistic({a}, ndarray([1, 2]), 3)"))
+            .contains("binned_statistic")
+    );
+}
+
+#[test]
+fn matrix_exponentials_and_complex_solves_match_scipy() {
+    let a = "ndarray([[0.3, -1.2, 0.5, 2.0], [1.1, 0.0, -0.7, 0.4], [-0.6, 0.9, 0.2, -1.5], [0.8, -0.3, 1.4, -0.1]])";
+    // scipy.linalg.expm(A) and expm(3A) (the second needs scaling and squaring)
+    let e1 = [
+        0.7735362699288039,
+        -0.6975228243480474,
+        1.8658891933260293,
+        0.5978875641748899,
+        1.386152732134879,
+        0.06213567728893721,
+        0.7594384016142964,
+        1.4550862861353941,
+        -0.3634177678146106,
+        1.0253019054278265,
+        -0.3734362341593451,
+        -1.0744769449919975,
+        0.21829679551530146,
+        0.1714295940818102,
+        1.311765990768553,
+        0.2567083051589303,
+    ];
+    close(&vec(eval(&format!("expm({a})"))), &e1, 1e-13, "expm(A)");
+    let e3 = [
+        0.3887313094578734,
+        1.342364535350489,
+        -4.148413431064268,
+        -0.15577723692811576,
+        -0.4251571964061587,
+        3.6152080670052014,
+        1.3234953132556642,
+        -3.641347290788251,
+        1.1897068383282872,
+        -1.7008660620674734,
+        4.026360286059918,
+        1.874911239111901,
+        1.3679926015650354,
+        0.3163284313029879,
+        -0.48676103786625147,
+        1.1461335529608703,
+    ];
+    close(
+        &vec(eval(&format!("expm(3.0 * {a})"))),
+        &e3,
+        1e-12,
+        "expm(3A)",
+    );
+    // B = A + 0.5i Aᵀ: scipy's expm, numpy's det and solve
+    let b = format!("complex({a}, 0.5 * {a}.T)");
+    let eb = [
+        -0.6978141244925777,
+        1.7938375601394978,
+        -0.6578054599236459,
+        -0.9910933407473712,
+        2.383979024684306,
+        0.9866924147642314,
+        -0.595711007362959,
+        2.316142940947494,
+        1.6793574858343068,
+        0.8516583815902722,
+        -0.21831573298741191,
+        0.38260991985328185,
+        0.9219086972546806,
+        -0.7038469907748514,
+        1.8505377618621617,
+        0.6411118968190551,
+        -0.1251035550139825,
+        -1.6803408791700303,
+        1.4660321442688993,
+        0.476411547214886,
+        -0.9228633206510064,
+        0.6448723062615813,
+        -1.0963284396152924,
+        -1.3792339451396094,
+        -1.1751874654067933,
+        0.9683605268913242,
+        0.3626823640571281,
+        -1.1325110537583527,
+        1.6354841617550917,
+        1.1851880463325442,
+        -0.987501975608803,
+        1.4497362057426189,
+    ];
+    close(&parts(&format!("expm({b})")), &eb, 1e-12, "expm(B)");
+    let d = eval_map(&format!("let d = det({b}); #{{re: d.re, im: d.im}}"));
+    assert!((num(&d, "re") + 3.104).abs() < 1e-12 && (num(&d, "im") + 1.4577).abs() < 1e-12);
+    close(
+        &parts(&format!("solve({b}, ndarray([1, 2, 3, 4]))")),
+        &[
+            2.950845526673908,
+            0.10182102956425254,
+            4.398956400207542,
+            -4.520573049156744,
+            2.965329813975295,
+            -2.3877452544561173,
+            0.437186355713511,
+            -3.2043448939186807,
+        ],
+        1e-12,
+        "complex solve",
+    );
+    // the propagator of a Hermitian H is unitary; inv of a complex matrix inverts it
+    let u = eval(&format!(
+        "let h = {a} + {a}.T; let u = expm(complex(0.0, -1.7) * h);
+         abs(u.matmul(u.H) - eye(4)).max() + abs(inv({b}).matmul({b}) - eye(4)).max()"
+    ))
+    .as_float()
+    .unwrap();
+    assert!(u < 1e-12, "unitarity and inverse: {u}");
+    assert!(eval_err("expm(ndarray([[1, 2, 3]]))").contains("expm: the matrix is 1×3"));
+    assert!(eval_err("inv(complex(0.0, 1.0) * ndarray([[1, 2], [2, 4]]))").contains("singular"));
+    assert!(eval_err("expm(ndarray([[800.0]]))").contains("overflows"));
 }

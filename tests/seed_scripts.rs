@@ -173,6 +173,29 @@ fn yu2020_scale_free_quick() {
 }
 
 #[test]
+fn yu2020_sweep_quick() {
+    let r = run_script("yu2020_sweep");
+    let rows = r["rows"].as_array().expect("rows");
+    // two points (linear and tanh-bounded output), each read at two epochs
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    let g = |row: &serde_json::Value, k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+    for row in rows {
+        assert!(
+            g(row, "through_d2l") > 0.78,
+            "L2D learned through D2L: {row}"
+        );
+        assert!(g(row, "rediagonalised") < g(row, "through_d2l"), "{row}");
+        assert!(g(row, "alpha") > 1.0 && g(row, "n_tail") >= 2.0, "{row}");
+        assert!(g(row, "attack_ratio") > 0.0, "{row}");
+    }
+    // a tanh-bounded output keeps every component in (−1, 1): |Δr| < √2
+    for row in rows.iter().filter(|r| r["bounded"].as_bool() == Some(true)) {
+        assert!(g(row, "dr_max") < 2f64.sqrt(), "{row}");
+    }
+    assert!(g(&r, "seed_dr_max") <= 0.6 + 0.6 * 2f64.sqrt() + 1e-9);
+}
+
+#[test]
 fn zhu_poisson_quick() {
     let r = run_script("zhu_poisson");
     let f = |v: &serde_json::Value| v.as_f64().unwrap();

@@ -1,17 +1,23 @@
 //! rhai API of dense linear algebra on ndarrays (numpy.linalg's names): `solve`, `inv`, `det`,
-//! `lstsq`, `qr`, `svd`, `cholesky`, `eigvals`, `kron`. The kernels are `linalg::dense` (faer).
+//! `expm`, `lstsq`, `qr`, `svd`, `cholesky`, `eigvals`, `kron`. The kernels are `linalg::dense`
+//! (faer); `solve`, `inv`, `det`, `expm` and `kron` take complex matrices too.
 
+use super::complex::CArray;
+use super::complex_script::carray_arg;
 use super::NdArray;
 use crate::args::{check_alloc, reg, Res};
-use crate::linalg::dense;
-use faer::Mat;
+use crate::linalg::dense::{self, Scalar};
+use faer::{c64, Mat};
 use rhai::{Dynamic, Engine, Map};
 
-/// A 2D argument as a faer matrix; a 1D one as a column when `column` (right-hand sides).
-fn matrix(v: &Dynamic, f: &str, arg: &str, column: bool) -> Res<(Mat<f64>, bool)> {
-    let a = crate::convert::arr_like(v, f, arg)?;
-    let s = a.shape().to_vec();
-    let d = a.as_slice_or_vec();
+/// Row-major data of `shape` as a faer matrix; a 1D one as a column when `column`.
+fn as_mat<T: Scalar>(
+    s: &[usize],
+    d: &[T],
+    f: &str,
+    arg: &str,
+    column: bool,
+) -> Res<(Mat<T>, bool)> {
     match s.len() {
         2 => Ok((Mat::from_fn(s[0], s[1], |i, j| d[i * s[1] + j]), false)),
         1 if column => Ok((Mat::from_fn(s[0], 1, |i, _| d[i]), true)),
@@ -23,22 +29,46 @@ fn matrix(v: &Dynamic, f: &str, arg: &str, column: bool) -> Res<(Mat<f64>, bool)
     }
 }
 
+/// A 2D argument as a faer matrix; a 1D one as a column when `column` (right-hand sides).
+fn matrix(v: &Dynamic, f: &str, arg: &str, column: bool) -> Res<(Mat<f64>, bool)> {
+    let a = crate::convert::arr_like(v, f, arg)?;
+    as_mat(a.shape(), &a.as_slice_or_vec(), f, arg, column)
+}
+
+/// The same for a complex (or real, promoted) argument.
+fn cmatrix(v: &Dynamic, f: &str, arg: &str, column: bool) -> Res<(Mat<c64>, bool)> {
+    let a = carray_arg(v, f, arg)?;
+    as_mat(a.shape(), &a.to_vec(), f, arg, column)
+}
+
+/// Complex arguments send a call down the complex path.
+fn is_complex(v: &Dynamic) -> bool {
+    v.is::<CArray>() || v.is::<c64>()
+}
+
+fn rows<T: Scalar>(m: &Mat<T>) -> Vec<T> {
+    let c = m.ncols();
+    (0..m.nrows() * c).map(|k| m[(k / c, k % c)]).collect()
+}
+
 fn nd(m: &Mat<f64>) -> Res<NdArray> {
-    let (r, c) = (m.nrows(), m.ncols());
-    NdArray::from_shape(&[r, c], (0..r * c).map(|k| m[(k / c, k % c)]).collect())
-        .map_err(|e| e.to_string().into())
+    NdArray::from_shape(&[m.nrows(), m.ncols()], rows(m)).map_err(|e| e.to_string().into())
+}
+
+fn cnd(m: &Mat<c64>) -> Res<CArray> {
+    CArray::from_shape_vec(&[m.nrows(), m.ncols()], rows(m)).map_err(|e| e.into())
 }
 
 fn vector(m: &Mat<f64>) -> NdArray {
     NdArray::from_vec((0..m.nrows()).map(|i| m[(i, 0)]).collect())
 }
 
-fn size_check(f: &str, m: &Mat<f64>) -> Res<()> {
+fn size_check<T>(f: &str, m: &Mat<T>) -> Res<()> {
     check_alloc(
         f,
         "the factorization",
         3 * (m.nrows() as u128) * (m.ncols() as u128),
-        8,
+        if std::mem::size_of::<T>() > 8 { 16 } else { 8 },
     )
 }
 
@@ -60,33 +90,79 @@ fn with_rhs(
     }
 }
 
+/// `solve` with a complex A or b.
+fn solve_complex(a: &Dynamic, b: &Dynamic) -> Res<CArray> {
+    const F: &str = "solve";
+    let (a, _) = cmatrix(a, F, "A", false)?;
+    let (b, was_vec) = cmatrix(b, F, "b", true)?;
+    size_check(F, &a)?;
+    let x = dense::solve(&a, &b).map_err(|e| format!("{F}: {e}"))?;
+    if was_vec {
+        Ok(CArray::from_vec(
+            (0..x.nrows()).map(|i| x[(i, 0)]).collect(),
+        ))
+    } else {
+        cnd(&x)
+    }
+}
+
+/// A square-matrix function (`inv`, `expm`) on a real or complex matrix.
+fn square_fn(
+    f: &str,
+    a: &Dynamic,
+    real: fn(&Mat<f64>) -> Result<Mat<f64>, String>,
+    complex: fn(&Mat<c64>) -> Result<Mat<c64>, String>,
+) -> Res<Dynamic> {
+    if is_complex(a) {
+        let (m, _) = cmatrix(a, f, "A", false)?;
+        size_check(f, &m)?;
+        return Ok(Dynamic::from(cnd(
+            &complex(&m).map_err(|e| format!("{f}: {e}"))?
+        )?));
+    }
+    let (m, _) = matrix(a, f, "A", false)?;
+    size_check(f, &m)?;
+    Ok(Dynamic::from(nd(
+        &real(&m).map_err(|e| format!("{f}: {e}"))?
+    )?))
+}
+
 /// Register the linear-algebra functions.
 pub fn register(engine: &mut Engine) {
-    reg(engine, "solve", &["A: ndarray", "b: ndarray", "ndarray"], "x with A·x = b for a square A (LU with partial pivoting); b a vector, or a matrix whose columns are right-hand sides. A singular A is an error.", |a: Dynamic, b: Dynamic| -> Res<NdArray> {
-        with_rhs("solve", &a, &b, dense::solve)
+    reg(engine, "solve", &["A: ndarray|cndarray", "b: ndarray|cndarray", "ndarray|cndarray"], "x with A·x = b for a square A (LU with partial pivoting); b a vector, or a matrix whose columns are right-hand sides; complex when A or b is. A singular A is an error.", |a: Dynamic, b: Dynamic| -> Res<Dynamic> {
+        if is_complex(&a) || is_complex(&b) {
+            return solve_complex(&a, &b).map(Dynamic::from);
+        }
+        with_rhs("solve", &a, &b, dense::solve).map(Dynamic::from)
     });
     reg(
         engine,
         "inv",
-        &["A: ndarray", "ndarray"],
-        "The inverse of a square matrix (an error when it is singular; prefer solve for A⁻¹b).",
-        |a: Dynamic| -> Res<NdArray> {
-            let (a, _) = matrix(&a, "inv", "A", false)?;
-            size_check("inv", &a)?;
-            nd(&dense::inv(&a).map_err(|e| format!("inv: {e}"))?)
-        },
+        &["A: ndarray|cndarray", "ndarray|cndarray"],
+        "The inverse of a square real or complex matrix (an error when it is singular; prefer solve for A⁻¹b).",
+        |a: Dynamic| square_fn("inv", &a, dense::inv, dense::inv),
     );
     reg(
         engine,
         "det",
-        &["A: ndarray", "float"],
-        "The determinant of a square matrix (by LU).",
-        |a: Dynamic| -> Res<f64> {
-            let (a, _) = matrix(&a, "det", "A", false)?;
-            size_check("det", &a)?;
-            dense::det(&a).map_err(|e| format!("det: {e}").into())
+        &["A: ndarray|cndarray", "float|complex"],
+        "The determinant of a square matrix (by LU); complex for a complex matrix.",
+        |a: Dynamic| -> Res<Dynamic> {
+            if is_complex(&a) {
+                let (m, _) = cmatrix(&a, "det", "A", false)?;
+                size_check("det", &m)?;
+                return Ok(Dynamic::from(
+                    dense::det(&m).map_err(|e| format!("det: {e}"))?,
+                ));
+            }
+            let (m, _) = matrix(&a, "det", "A", false)?;
+            size_check("det", &m)?;
+            Ok(Dynamic::from(
+                dense::det(&m).map_err(|e| format!("det: {e}"))?,
+            ))
         },
     );
+    reg(engine, "expm", &["A: ndarray|cndarray", "ndarray|cndarray"], "The matrix exponential e^A of a square real or complex matrix (scaling and squaring with a Padé approximant, as scipy's expm): the propagator expm(-i·H·t) of a Hamiltonian, a Markov generator's e^(Qt). Dense, O(n³): for a state evolved under a large sparse H, use kpm or eigh.", |a: Dynamic| square_fn("expm", &a, dense::expm, dense::expm));
     reg(engine, "lstsq", &["A: ndarray", "b: ndarray", "ndarray"], "Least squares: x minimising ‖A·x − b‖ for an m×n A with m ≥ n and full column rank (by QR).", |a: Dynamic, b: Dynamic| -> Res<NdArray> {
         with_rhs("lstsq", &a, &b, dense::lstsq)
     });
@@ -126,28 +202,42 @@ pub fn register(engine: &mut Engine) {
     reg(
         engine,
         "kron",
-        &["A: ndarray", "B: ndarray", "ndarray"],
-        "The Kronecker product A ⊗ B of two matrices (1D arrays count as rows).",
-        |a: Dynamic, b: Dynamic| -> Res<NdArray> {
-            let as_rows = |v: &Dynamic, arg: &str| -> Res<Mat<f64>> {
-                let x = crate::convert::arr_like(v, "kron", arg)?;
-                let d = x.as_slice_or_vec();
-                match x.shape() {
+        &["A: ndarray|cndarray", "B: ndarray|cndarray", "ndarray|cndarray"],
+        "The Kronecker product A ⊗ B of two matrices (1D arrays count as rows); complex when either is.",
+        |a: Dynamic, b: Dynamic| -> Res<Dynamic> {
+            fn as_rows<T: Scalar>(s: &[usize], d: &[T], arg: &str) -> Res<Mat<T>> {
+                match s {
                     [n] => Ok(Mat::from_fn(1, *n, |_, j| d[j])),
                     [r, c] => Ok(Mat::from_fn(*r, *c, |i, j| d[i * c + j])),
                     s => Err(
                         format!("kron: argument '{arg}' must be 1D or 2D, got shape {s:?}").into(),
                     ),
                 }
-            };
-            let (a, b) = (as_rows(&a, "A")?, as_rows(&b, "B")?);
-            check_alloc(
-                "kron",
-                "the product",
-                (a.nrows() * b.nrows()) as u128 * (a.ncols() * b.ncols()) as u128,
-                8,
+            }
+            fn product<T: Scalar>(a: Mat<T>, b: Mat<T>) -> Res<Mat<T>> {
+                check_alloc(
+                    "kron",
+                    "the product",
+                    (a.nrows() * b.nrows()) as u128 * (a.ncols() * b.ncols()) as u128,
+                    std::mem::size_of::<T>() as u128,
+                )?;
+                Ok(dense::kron(&a, &b))
+            }
+            if is_complex(&a) || is_complex(&b) {
+                let (x, y) = (carray_arg(&a, "kron", "A")?, carray_arg(&b, "kron", "B")?);
+                let k = product(
+                    as_rows(x.shape(), &x.to_vec(), "A")?,
+                    as_rows(y.shape(), &y.to_vec(), "B")?,
+                )?;
+                return cnd(&k).map(Dynamic::from);
+            }
+            let x = crate::convert::arr_like(&a, "kron", "A")?;
+            let y = crate::convert::arr_like(&b, "kron", "B")?;
+            let k = product(
+                as_rows(x.shape(), &x.as_slice_or_vec(), "A")?,
+                as_rows(y.shape(), &y.as_slice_or_vec(), "B")?,
             )?;
-            nd(&dense::kron(&a, &b))
+            nd(&k).map(Dynamic::from)
         },
     );
 }

@@ -4,11 +4,14 @@
 
 pub mod complex;
 pub mod complex_script;
+pub mod fft;
+pub mod fft_script;
 pub mod linalg_script;
 pub mod numpy_script;
 pub mod script;
 
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
+use rayon::prelude::*;
 use std::fmt;
 use std::sync::Arc;
 
@@ -403,40 +406,147 @@ pub fn bin_edges(lo: f64, hi: f64, bins: usize, log: bool) -> Vec<f64> {
     e
 }
 
-/// Counts of `data` in the bins between consecutive `edges` (ascending): bin k holds
-/// edges[k] ≤ x < edges[k+1], the last bin is closed, values outside or not finite are skipped,
-/// as numpy's `histogram`. Equally spaced edges (`uniform`) find a value's bin by arithmetic and
-/// correct it against the edges, so the answer is the same as the search.
-pub fn bin_counts(data: &[f64], edges: &[f64], uniform: bool) -> Vec<f64> {
+/// The bin of x between consecutive `edges` (ascending): bin k holds edges[k] ≤ x < edges[k+1],
+/// the last bin is closed; None for values outside or not finite, as numpy's `histogram`.
+/// Equally spaced edges (`uniform`) find the bin by arithmetic and correct it against the edges,
+/// so the answer is the same as the search.
+#[inline]
+pub fn bin_index(x: f64, edges: &[f64], uniform: bool) -> Option<usize> {
     let bins = edges.len().saturating_sub(1);
-    let mut counts = vec![0.0; bins];
     if bins == 0 {
-        return counts;
+        return None;
     }
     let (lo, hi) = (edges[0], edges[bins]);
-    let scale = bins as f64 / (hi - lo);
-    for &x in data {
-        if !x.is_finite() || x < lo || x > hi {
-            continue;
-        }
-        let mut k = if uniform && scale.is_finite() {
-            (((x - lo) * scale) as usize).min(bins - 1)
-        } else {
-            edges
-                .partition_point(|&e| e <= x)
-                .saturating_sub(1)
-                .min(bins - 1)
-        };
-        // the arithmetic can be one bin off next to an edge
-        while k > 0 && x < edges[k] {
-            k -= 1;
-        }
-        while k + 1 < bins && x >= edges[k + 1] {
-            k += 1;
-        }
-        counts[k] += 1.0;
+    if !x.is_finite() || x < lo || x > hi {
+        return None;
     }
-    counts
+    let scale = bins as f64 / (hi - lo);
+    let mut k = if uniform && scale.is_finite() {
+        (((x - lo) * scale) as usize).min(bins - 1)
+    } else {
+        edges
+            .partition_point(|&e| e <= x)
+            .saturating_sub(1)
+            .min(bins - 1)
+    };
+    // the arithmetic can be one bin off next to an edge
+    while k > 0 && x < edges[k] {
+        k -= 1;
+    }
+    while k + 1 < bins && x >= edges[k + 1] {
+        k += 1;
+    }
+    Some(k)
+}
+
+/// The smallest and largest finite values (±∞ reversed when there are none), in parallel.
+pub fn finite_range(data: &[f64]) -> (f64, f64) {
+    data.par_chunks(BIN_CHUNK)
+        .map(|c| {
+            c.iter()
+                .filter(|x| x.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                })
+        })
+        .reduce(
+            || (f64::INFINITY, f64::NEG_INFINITY),
+            |a, b| (a.0.min(b.0), a.1.max(b.1)),
+        )
+}
+
+/// Values per parallel task of the binning loops. The partial histograms of fixed chunks are
+/// added in chunk order, so the sums do not depend on the number of threads.
+const BIN_CHUNK: usize = 1 << 16;
+
+/// Sums of `weight(i)` per bin of `data[i]`, in parallel over fixed chunks.
+fn bin_sums(
+    data: &[f64],
+    edges: &[f64],
+    uniform: bool,
+    weight: impl Fn(usize) -> f64 + Sync,
+) -> Vec<f64> {
+    let bins = edges.len().saturating_sub(1);
+    let partial: Vec<Vec<f64>> = data
+        .par_chunks(BIN_CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut sums = vec![0.0; bins];
+            for (i, &x) in chunk.iter().enumerate() {
+                if let Some(k) = bin_index(x, edges, uniform) {
+                    sums[k] += weight(c * BIN_CHUNK + i);
+                }
+            }
+            sums
+        })
+        .collect();
+    let mut total = vec![0.0; bins];
+    for p in partial {
+        total.iter_mut().zip(p).for_each(|(t, x)| *t += x);
+    }
+    total
+}
+
+/// Counts of `data` in the bins between consecutive `edges` (see `bin_index`).
+pub fn bin_counts(data: &[f64], edges: &[f64], uniform: bool) -> Vec<f64> {
+    bin_sums(data, edges, uniform, |_| 1.0)
+}
+
+/// Sums of `weights` per bin of `data` (numpy's `histogram(…, weights=…)`; a NaN weight makes its
+/// bin NaN, as in numpy).
+pub fn bin_weighted(data: &[f64], weights: &[f64], edges: &[f64], uniform: bool) -> Vec<f64> {
+    bin_sums(data, edges, uniform, |i| weights[i])
+}
+
+/// A statistic of `values` per bin of `x` (scipy's `binned_statistic`): "mean", "sum", "count",
+/// "std" (population, ddof 0 as scipy), "median", "min", "max". Empty bins give NaN (0 for
+/// count and sum). Also returns the counts.
+pub fn binned_statistic(
+    x: &[f64],
+    values: &[f64],
+    edges: &[f64],
+    uniform: bool,
+    statistic: &str,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let bins = edges.len().saturating_sub(1);
+    let mut members: Vec<Vec<f64>> = vec![Vec::new(); bins];
+    for (&xi, &v) in x.iter().zip(values) {
+        if let Some(k) = bin_index(xi, edges, uniform) {
+            members[k].push(v);
+        }
+    }
+    let counts: Vec<f64> = members.iter().map(|m| m.len() as f64).collect();
+    let stat = |m: &mut Vec<f64>| -> f64 {
+        let n = m.len() as f64;
+        match statistic {
+            "count" => n,
+            "sum" => m.iter().sum(),
+            _ if m.is_empty() => f64::NAN,
+            "mean" => m.iter().sum::<f64>() / n,
+            "std" => {
+                let mu = m.iter().sum::<f64>() / n;
+                (m.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / n).sqrt()
+            }
+            "min" => m.iter().copied().fold(f64::INFINITY, f64::min),
+            "max" => m.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            _ => {
+                // median
+                m.sort_by(f64::total_cmp);
+                let h = m.len() / 2;
+                if m.len() % 2 == 1 {
+                    m[h]
+                } else {
+                    0.5 * (m[h - 1] + m[h])
+                }
+            }
+        }
+    };
+    if !["mean", "sum", "count", "std", "median", "min", "max"].contains(&statistic) {
+        return Err(format!(
+            "statistic must be one of mean, sum, count, std, median, min, max, got \"{statistic}\""
+        ));
+    }
+    Ok((members.iter_mut().map(stat).collect(), counts))
 }
 
 /// Counts per bin divided by (total · bin width): a probability density (∫ = 1 over the bins).

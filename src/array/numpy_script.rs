@@ -113,8 +113,253 @@ fn choice(a: &Dynamic, k: &Dynamic, o: Opts) -> Res<NdArray> {
     Ok(NdArray::from_vec(picked.iter().map(|i| pool[i]).collect()))
 }
 
+/// How a mask picks picks from `a`: elements (same shape) or rows (1-D, one entry per row).
+enum MaskKind {
+    Elements,
+    Rows,
+}
+
+fn mask_kind(a: &NdArray, m: &NdArray, f: &str) -> Res<MaskKind> {
+    if m.shape() == a.shape() {
+        Ok(MaskKind::Elements)
+    } else if m.ndim() == 1 && a.ndim() >= 2 && m.len() == a.shape()[0] {
+        Ok(MaskKind::Rows)
+    } else {
+        err(format!(
+            "{f}: the mask's shape {:?} must equal the array's {:?} (elements) or be one entry per row ({})",
+            m.shape(),
+            a.shape(),
+            a.shape().first().copied().unwrap_or(0)
+        ))
+    }
+}
+
+/// `a[mask]`: the elements where mask ≠ 0 (flattened, as numpy's boolean indexing), or the rows
+/// where a 1-D mask over the first axis ≠ 0.
+fn mask_get(a: &NdArray, m: &NdArray) -> Res<NdArray> {
+    const F: &str = "a[mask]";
+    match mask_kind(a, m, F)? {
+        MaskKind::Elements => Ok(NdArray::from_vec(
+            a.view()
+                .iter()
+                .zip(m.view().iter())
+                .filter(|(_, &k)| k != 0.0)
+                .map(|(&x, _)| x)
+                .collect(),
+        )),
+        MaskKind::Rows => {
+            let rows: Vec<usize> = (0..m.len()).filter(|&i| m.view()[[i]] != 0.0).collect();
+            let row_len: usize = a.shape()[1..].iter().product();
+            let flat = a.as_slice_or_vec();
+            let mut data = Vec::with_capacity(rows.len() * row_len);
+            for &r in &rows {
+                data.extend_from_slice(&flat[r * row_len..(r + 1) * row_len]);
+            }
+            let mut shape = a.shape().to_vec();
+            shape[0] = rows.len();
+            NdArray::from_shape(&shape, data).map_err(|e| format!("{F}: {e}").into())
+        }
+    }
+}
+
+/// `a[mask] = x`: x a number (every picked element or row), or an array with one value (or
+/// row) per pick, in order, as numpy.
+fn mask_set(a: &mut NdArray, m: &NdArray, x: &Dynamic) -> Res<()> {
+    const F: &str = "a[mask] =";
+    let kind = mask_kind(a, m, F)?;
+    let row_len: usize = match kind {
+        MaskKind::Elements => 1,
+        MaskKind::Rows => a.shape()[1..].iter().product(),
+    };
+    let picks: Vec<usize> = m
+        .view()
+        .iter()
+        .enumerate()
+        .filter(|(_, &k)| k != 0.0)
+        .map(|(i, _)| i)
+        .collect();
+    let values: Vec<f64> = if x.is_float() || x.is_int() {
+        vec![num(x, F, "value")?; picks.len() * row_len]
+    } else {
+        let v = arr_like(x, F, "value")?.to_vec();
+        if v.len() == row_len && row_len > 1 {
+            // one row for every picked row
+            v.iter()
+                .copied()
+                .cycle()
+                .take(picks.len() * row_len)
+                .collect()
+        } else if v.len() == picks.len() * row_len {
+            v
+        } else {
+            return err(format!(
+                "{F}: {} values given for {} picked {} ({} values needed)",
+                v.len(),
+                picks.len(),
+                if row_len == 1 { "elements" } else { "rows" },
+                picks.len() * row_len
+            ));
+        }
+    };
+    let data = a.make_mut();
+    let flat = data
+        .as_slice_mut()
+        .ok_or_else(|| -> Box<rhai::EvalAltResult> {
+            format!("{F}: the array is not contiguous").into()
+        })?;
+    for (k, &p) in picks.iter().enumerate() {
+        flat[p * row_len..(p + 1) * row_len]
+            .copy_from_slice(&values[k * row_len..(k + 1) * row_len]);
+    }
+    Ok(())
+}
+
+/// Bin edges from `bins` (a count, with `range` or the data's extent) or explicit edges.
+fn edges_of(
+    data: &[f64],
+    bins: &Dynamic,
+    range: Option<(f64, f64)>,
+    f: &str,
+) -> Res<(Vec<f64>, bool)> {
+    if bins.is_int() {
+        let b = count(bins, f, "bins", 1, 10_000_000)?;
+        let (lo, hi) = match range {
+            Some(r) => r,
+            None => {
+                let (lo, hi) = super::finite_range(data);
+                if !lo.is_finite() {
+                    return err(format!("{f}: no finite values in the data"));
+                }
+                if hi > lo {
+                    (lo, hi)
+                } else {
+                    (lo - 0.5, lo + 0.5)
+                }
+            }
+        };
+        if !(lo < hi && lo.is_finite() && hi.is_finite()) {
+            return err(format!("{f}: expected range lo < hi, got {lo}, {hi}"));
+        }
+        return Ok((super::bin_edges(lo, hi, b, false), true));
+    }
+    let e = arr_like(bins, f, "bins")?.to_vec();
+    if e.len() < 2 || e.windows(2).any(|w| w[0] >= w[1]) || e.iter().any(|x| !x.is_finite()) {
+        return err(format!(
+            "{f}: argument 'bins' must be a bin count or at least 2 increasing finite edges"
+        ));
+    }
+    Ok((e, false))
+}
+
+fn range_opt(o: &Opts, f: &str) -> Res<Option<(f64, f64)>> {
+    match o.get("range") {
+        None => Ok(None),
+        Some(v) => {
+            let r = arr_like(v, f, "opts.range")?.to_vec();
+            if r.len() != 2 {
+                return err(format!("{f}: option 'range' must be [lo, hi]"));
+            }
+            Ok(Some((r[0], r[1])))
+        }
+    }
+}
+
+fn nd(v: Vec<f64>) -> Dynamic {
+    Dynamic::from(NdArray::from_vec(v))
+}
+
+fn centers(e: &[f64]) -> Vec<f64> {
+    e.windows(2).map(|w| 0.5 * (w[0] + w[1])).collect()
+}
+
+/// The histogram map every `histogram` overload returns: counts (or the density, with
+/// `density`), edges, centers and density.
+pub fn histogram_map(
+    a: &NdArray,
+    bins: &Dynamic,
+    range: Option<(f64, f64)>,
+    weights: Option<&NdArray>,
+    density: bool,
+) -> Res<Map> {
+    const F: &str = "histogram";
+    let data = a.as_slice_or_vec();
+    let (edges, uniform) = edges_of(&data, bins, range, F)?;
+    let counts = match weights {
+        Some(w) => {
+            let w = w.as_slice_or_vec();
+            if w.len() != data.len() {
+                return err(format!(
+                    "{F}: {} weights for {} values",
+                    w.len(),
+                    data.len()
+                ));
+            }
+            super::bin_weighted(&data, &w, &edges, uniform)
+        }
+        None => super::bin_counts(&data, &edges, uniform),
+    };
+    let dens = super::bin_density(&counts, &edges);
+    let mut out = Map::new();
+    out.insert("centers".into(), nd(centers(&edges)));
+    out.insert(
+        "counts".into(),
+        nd(if density { dens.clone() } else { counts }),
+    );
+    out.insert("density".into(), nd(dens));
+    out.insert("edges".into(), nd(edges));
+    Ok(out)
+}
+
+fn weighted_histogram(a: Dynamic, bins: Dynamic, m: Map) -> Res<Map> {
+    const F: &str = "histogram";
+    let o = Opts::new(m, F, &["weights", "range", "density"])?;
+    let data = arr_like(&a, F, "a")?;
+    let weights = match o.get("weights") {
+        Some(w) => Some(arr_like(w, F, "opts.weights")?),
+        None => None,
+    };
+    histogram_map(
+        &data,
+        &bins,
+        range_opt(&o, F)?,
+        weights.as_ref(),
+        o.bool_or("density", false)?,
+    )
+}
+
+fn binned_statistic(x: Dynamic, values: Dynamic, bins: Dynamic, m: Map) -> Res<Map> {
+    const F: &str = "binned_statistic";
+    let o = Opts::new(m, F, &["statistic", "range"])?;
+    let x = arr_like(&x, F, "x")?;
+    let x = x.as_slice_or_vec();
+    let v = arr_like(&values, F, "values")?;
+    let v = v.as_slice_or_vec();
+    if v.len() != x.len() {
+        return err(format!(
+            "{F}: {} values for {} positions x",
+            v.len(),
+            x.len()
+        ));
+    }
+    let statistic = o.str_or("statistic", "mean")?;
+    let (edges, uniform) = edges_of(&x, &bins, range_opt(&o, F)?, F)?;
+    let (stat, counts) = super::binned_statistic(&x, &v, &edges, uniform, &statistic)
+        .map_err(|e| -> Box<rhai::EvalAltResult> { format!("{F}: {e}").into() })?;
+    let mut out = Map::new();
+    out.insert("statistic".into(), nd(stat));
+    out.insert("counts".into(), nd(counts));
+    out.insert("centers".into(), nd(centers(&edges)));
+    out.insert("edges".into(), nd(edges));
+    Ok(out)
+}
+
 /// Register numpy's everyday functions.
 pub fn register(engine: &mut Engine) {
+    reg(engine, "index$get$", &["a: ndarray", "mask: ndarray", "ndarray"], "`a[mask]`: the elements where mask ≠ 0, flattened (mask of a's shape, as numpy's boolean indexing), or the rows where a 1-D mask over the first axis ≠ 0: `edges[keep]`.", |a: &mut NdArray, m: NdArray| mask_get(a, &m));
+    reg(engine, "index$set$", &["a: ndarray", "mask: ndarray", "x: float|ndarray", "()"], "`a[mask] = x`: set the picked elements (or rows) to a number, or to one value (row) per pick in order: `a[a < 0.0] = 0.0`.", |a: &mut NdArray, m: NdArray, x: Dynamic| mask_set(a, &m, &x));
+    reg(engine, "histogram", &["a: ndarray", "bins: int|ndarray", "opts: map", "map"], "Histogram with numpy's options: bins a count or the edges; opts weights (sum of weights per bin), range [lo, hi], density (counts normalised to ∫ = 1). Returns #{counts, edges, centers, density}.", weighted_histogram);
+    reg(engine, "binned_statistic", &["x: ndarray", "values: ndarray", "bins: int|ndarray", "opts: map", "map"], "A statistic of values in bins of x (scipy's binned_statistic): opts statistic (\"mean\", \"sum\", \"count\", \"std\", \"median\", \"min\", \"max\"; empty bins NaN), range [lo, hi]. Returns #{statistic, counts, edges, centers}.", binned_statistic);
+
     for (name, doc, f) in [
         (
             "arccos",

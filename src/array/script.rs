@@ -1,7 +1,7 @@
 //! rhai API of `ndarray`: construction, arithmetic with numpy broadcasting, indexing and
 //! slicing, reductions, sorting, element-wise maths, histograms and seeded random arrays.
 
-use super::{histogram, matmul, zip_with, NdArray};
+use super::{matmul, zip_with, NdArray};
 use crate::args::{check_alloc, count, err, finite, int, num, positive, reg, Res};
 use crate::convert::to_rhai;
 use crate::convert::{arr_like, scalar_or_array, shape_arg, show, vec_arg};
@@ -213,40 +213,6 @@ fn normal_impl(shape: &Dynamic, mu: &Dynamic, sigma: &Dynamic, seed: u64) -> Res
     let sigma = positive(sigma, f, "sigma")?;
     let d = Normal::new(mu, sigma).map_err(|e| format!("normal: {e}"))?;
     random_array(f, shape, seed, |r| d.sample(r))
-}
-
-/// Histogram of an array as a script map: counts, edges, centers, density.
-pub fn histogram_map(a: &NdArray, bins: &Dynamic, range: Option<(f64, f64)>) -> Res<Map> {
-    let f = "histogram";
-    let bins = count(bins, f, "bins", 1, 10_000_000)?;
-    let data: Vec<f64> = a.view().iter().copied().filter(|x| x.is_finite()).collect();
-    if data.is_empty() {
-        return err("histogram: no finite values in the data");
-    }
-    let (lo, hi) = match range {
-        Some(r) => r,
-        None => {
-            let lo = data.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            if hi > lo {
-                (lo, hi)
-            } else {
-                (lo - 0.5, lo + 0.5)
-            }
-        }
-    };
-    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
-        return err(format!("histogram: expected lo < hi, got {lo}, {hi}"));
-    }
-    let (counts, edges) = histogram(&data, bins, lo, hi);
-    let centers: Vec<f64> = edges.windows(2).map(|w| 0.5 * (w[0] + w[1])).collect();
-    let density = crate::array::bin_density(&counts, &edges);
-    let mut m = Map::new();
-    m.insert("counts".into(), Dynamic::from(NdArray::from_vec(counts)));
-    m.insert("edges".into(), Dynamic::from(NdArray::from_vec(edges)));
-    m.insert("centers".into(), Dynamic::from(NdArray::from_vec(centers)));
-    m.insert("density".into(), Dynamic::from(NdArray::from_vec(density)));
-    Ok(m)
 }
 
 /// A non-empty rhai array of array-likes, converted (for `concat` and `stack`).
@@ -1038,7 +1004,9 @@ pub fn register(engine: &mut Engine) {
         "histogram",
         &["a: ndarray", "bins: int", "map"],
         "Histogram over [min, max]: map of counts, edges, centers, density (all ndarrays).",
-        |a: &mut NdArray, bins: Dynamic| histogram_map(a, &bins, None),
+        |a: &mut NdArray, bins: Dynamic| {
+            super::numpy_script::histogram_map(a, &bins, None, None, false)
+        },
     );
     reg(
         engine,
@@ -1050,7 +1018,7 @@ pub fn register(engine: &mut Engine) {
                 finite(&lo, "histogram", "lo")?,
                 finite(&hi, "histogram", "hi")?,
             );
-            histogram_map(a, &bins, Some(r))
+            super::numpy_script::histogram_map(a, &bins, Some(r), None, false)
         },
     );
 }

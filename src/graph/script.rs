@@ -41,7 +41,7 @@ fn nodes_arg(v: &Dynamic, f: &str) -> Res<usize> {
 fn edges_arg(v: &Dynamic, n: usize, f: &str) -> Res<Vec<(u32, u32)>> {
     let a = arr_like(v, f, "edges")?;
     let s = a.shape().to_vec();
-    if a.len() == 0 {
+    if a.is_empty() {
         return Ok(Vec::new());
     }
     if a.ndim() != 2 || s[1] != 2 {

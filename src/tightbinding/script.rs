@@ -1169,7 +1169,7 @@ pub fn register(engine: &mut Engine) {
     );
     reg(engine, "dos", &["levels: spectrum|ndarray", "bins: int", "map"], "Density of states: histogram of the levels normalised to unit area: #{centers, density, counts, edges}.", |v: Dynamic, bins: Dynamic| -> Res<Map> {
         let lv = NdArray::from_vec(levels_arg(&v, "dos")?);
-        crate::array::script::histogram_map(&lv, &bins, None)
+        crate::array::numpy_script::histogram_map(&lv, &bins, None, None, false)
     });
     reg(engine, "anderson_level_ratio", &["M: int", "W: float", "opts: map", "map"], "⟨r⟩ of the 3D Anderson model (periodic M³, hopping 1, ε ~ U(−W/2, W/2)) over realizations in parallel: opts realizations (20), fraction of central levels (0.2), seed. Returns #{r, err, values}. Cost: one dense eigenvalue problem of n = M³ per realization, growing as M⁹ (M = 10, 40 realizations: 1.4 s on 2 cores; M = 16, 20 realizations: minutes); Ctrl-C stops between realizations.", |m: Dynamic, w: Dynamic, mp: Map| -> Res<Map> {
         let f = "anderson_level_ratio";
