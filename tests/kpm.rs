@@ -210,3 +210,101 @@ fn greens_functions_match_the_broadened_exact_sum() {
         "largest difference {worst} against |G| up to {scale}"
     );
 }
+
+/// Jackson's kernel coefficients g_0 … g_{m−1} (Weiße et al. Eq. 71).
+fn jackson(m: usize) -> Vec<f64> {
+    let q = std::f64::consts::PI / (m as f64 + 1.0);
+    (0..m)
+        .map(|n| {
+            let nf = n as f64;
+            ((m as f64 - nf + 1.0) * (q * nf).cos() + (q * nf).sin() / q.tan()) / (m as f64 + 1.0)
+        })
+        .collect()
+}
+
+#[test]
+fn clean_lattice_conductivity_is_the_broadened_drude_sum() {
+    // A clean periodic L×L square lattice: v_x is diagonal in the Bloch basis (v_k = 2 sin k_x),
+    // so Kubo–Greenwood with the damped δ_K is σ(E) = (π/Ω) Σ_k v_k² δ_K(E − ε_k)², Ω = L².
+    let (l, m) = (16usize, 48usize);
+    let (a, b) = (8.4 / 1.99, 0.0); // bounds [−4.2, 4.2] widened by 0.5 % on each side
+    let energies = [-3.1, -1.7, -0.45, 0.3, 1.2, 2.6];
+    let c = eval(&format!(
+        "let lat = lattice(\"square\", [{l}, {l}], #{{periodic: true}});
+         kpm_conductivity(lat, hamiltonian(lat), #{{moments: {m}, trace: \"exact\", bounds: [-4.2, 4.2],
+                                                  energies: {energies:?}}})"
+    ))
+    .cast::<Map>();
+    let got = arr(&c, "sigma");
+    let g = jackson(m);
+    let delta = |e: f64, eps: f64| {
+        let (x, y) = ((e - b) / a, (eps - b) / a);
+        let (mut tx, mut ty) = ((1.0, x), (1.0, y));
+        let mut s = g[0];
+        for gk in &g[1..] {
+            s += 2.0 * gk * tx.1 * ty.1;
+            tx = (tx.1, 2.0 * x * tx.1 - tx.0);
+            ty = (ty.1, 2.0 * y * ty.1 - ty.0);
+        }
+        s / (std::f64::consts::PI * a * (1.0 - x * x).sqrt())
+    };
+    for (k, &e) in energies.iter().enumerate() {
+        let mut s = 0.0;
+        for nx in 0..l {
+            for ny in 0..l {
+                let (kx, ky) = (
+                    2.0 * std::f64::consts::PI * nx as f64 / l as f64,
+                    2.0 * std::f64::consts::PI * ny as f64 / l as f64,
+                );
+                let eps = -2.0 * (kx.cos() + ky.cos());
+                let v = 2.0 * kx.sin();
+                s += v * v * delta(e, eps).powi(2);
+            }
+        }
+        let want = std::f64::consts::PI * s / (l * l) as f64;
+        assert!(
+            (got[k] - want).abs() < 1e-9 * want.max(1e-3),
+            "σ({e}) = {} vs the Drude sum {want}",
+            got[k]
+        );
+    }
+}
+
+#[test]
+fn disorder_lowers_the_conductivity_and_random_vectors_agree_with_the_exact_trace() {
+    let run = |w: f64, extra: &str| {
+        let c = eval(&format!(
+            "let lat = lattice(\"square\", [14, 14], #{{periodic: true}});
+             let H = hamiltonian(lat, #{{onsite: onsite_disorder(lat, {w}, #{{seed: 3}})}});
+             kpm_conductivity(lat, H, #{{moments: 64, energies: [-1.0, 0.0, 1.0], bounds: [-8.0, 8.0]{extra}}})"
+        ))
+        .cast::<Map>();
+        (arr(&c, "sigma"), arr(&c, "err"))
+    };
+    let (exact, _) = run(3.0, ", trace: \"exact\"");
+    let (est, err) = run(3.0, ", vectors: 40, seed: 9");
+    for k in 0..3 {
+        assert!(exact[k] > 0.0, "σ > 0 with the (positive) Jackson kernel");
+        assert!(
+            (est[k] - exact[k]).abs() < 5.0 * err[k] && err[k] < 0.2 * exact[k],
+            "E index {k}: {} ± {} vs exact {}",
+            est[k],
+            err[k],
+            exact[k]
+        );
+    }
+    // σ(0) falls with disorder (diffusive: σ ∝ ρ D, D ∝ 1/W²)
+    let s: Vec<f64> = [1.5, 4.0, 10.0]
+        .iter()
+        .map(|&w| run(w, ", trace: \"exact\"").0[1])
+        .collect();
+    assert!(s[0] > 2.0 * s[1] && s[1] > 2.0 * s[2], "σ(0) vs W: {s:?}");
+    assert!(eval_err(
+        "let lat = lattice(\"square\", [4, 4]); kpm_conductivity(lat, hamiltonian(lattice(\"square\", [5, 5])), #{})"
+    )
+    .contains("kpm_conductivity: the operator has 25 rows and the lattice 16 sites"));
+    assert!(eval_err(
+        "let lat = lattice(\"chain\", [8]); kpm_conductivity(lat, hamiltonian(lat), #{direction: \"y\"})"
+    )
+    .contains("direction 1 does not exist in 1 dimensions"));
+}

@@ -181,6 +181,21 @@ impl Lattice {
         }
     }
 
+    /// The volume (area in 2D, length in 1D) of the whole sample: the primitive cell's times the
+    /// number of cells.
+    pub fn volume(&self) -> f64 {
+        let p = &self.prim;
+        let cell = match self.dim {
+            1 => p[0][0].abs(),
+            2 => (p[0][0] * p[1][1] - p[0][1] * p[1][0]).abs(),
+            _ => (p[0][0] * (p[1][1] * p[2][2] - p[1][2] * p[2][1])
+                - p[0][1] * (p[1][0] * p[2][2] - p[1][2] * p[2][0])
+                + p[0][2] * (p[1][0] * p[2][1] - p[1][1] * p[2][0]))
+                .abs(),
+        };
+        cell * self.cells.iter().product::<usize>() as f64
+    }
+
     /// Distance between sites i and j at the current positions.
     pub fn distance(&self, i: usize, j: usize) -> f64 {
         let d = self.separation(&self.pos, i, j);

@@ -170,7 +170,7 @@ impl Csr {
 
     /// One Chebyshev step in place: z ← 2(H − b)x/a − z, returning (⟨x|x⟩, ⟨z_new|x⟩) summed
     /// in a fixed chunk order.
-    fn chebyshev_step(&self, x: &[f64], z: &mut [f64], a: f64, b: f64) -> (f64, f64) {
+    pub(crate) fn chebyshev_step(&self, x: &[f64], z: &mut [f64], a: f64, b: f64) -> (f64, f64) {
         let two_a = 2.0 / a;
         let partial: Vec<(f64, f64)> = z
             .par_chunks_mut(CHUNK)
@@ -194,7 +194,7 @@ impl Csr {
     }
 
     /// The first product: y = (H − b)x/a, returning ⟨y|x⟩.
-    fn scaled_apply(&self, x: &[f64], y: &mut [f64], a: f64, b: f64) -> f64 {
+    pub(crate) fn scaled_apply(&self, x: &[f64], y: &mut [f64], a: f64, b: f64) -> f64 {
         let partial: Vec<f64> = y
             .par_chunks_mut(CHUNK)
             .enumerate()

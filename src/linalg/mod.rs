@@ -8,6 +8,7 @@ pub mod dense;
 pub mod eigen;
 pub mod hermitian;
 pub mod kpm;
+pub mod kpm2;
 pub mod operator;
 pub mod parallel;
 pub mod shift_invert;

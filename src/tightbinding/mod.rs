@@ -4,6 +4,7 @@
 //! Matrix elements are used as given (Kwant's convention): pass hopping −1 for the −t sign.
 
 pub mod anderson;
+pub mod conductivity;
 pub mod field;
 pub mod hermitian_script;
 pub mod measures;

@@ -908,8 +908,93 @@ fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
     Ok(out)
 }
 
+fn kpm_conductivity(lat: &mut Lattice, h: Dynamic, m: Map) -> Res<Map> {
+    use crate::linalg::kpm::Trace;
+    let f = "kpm_conductivity";
+    let mut keys = KPM_KEYS.to_vec();
+    keys.extend(["trace", "direction"]);
+    let o = Opts::new(m, f, &keys)?;
+    let h = operator_arg(h, f)?;
+    let axis = match o.choice_or("direction", "x", &["x", "y", "z"])?.as_str() {
+        "y" => 1,
+        "z" => 2,
+        _ => 0,
+    };
+    let moments = o.count_or("moments", 256, 2, 1 << 14)?;
+    let trace = match o
+        .choice_or("trace", "stochastic", &["stochastic", "exact"])?
+        .as_str()
+    {
+        "exact" => {
+            if h.n() > 5_000 {
+                return err(format!("{f}: trace: \"exact\" takes one expansion per site; {} sites is too many (use random vectors)", h.n()));
+            }
+            Trace::Exact
+        }
+        _ => Trace::Stochastic {
+            vectors: o.count_or("vectors", 10, 1, 1 << 20)?,
+            seed: o.seed()?,
+        },
+    };
+    let kernel = kpm_kernel(&o, f)?;
+    // the two sets of Chebyshev vectors of one random vector, and each vector's moment matrix
+    check_alloc(
+        f,
+        "the Chebyshev vectors (2 × moments × sites)",
+        2 * moments as u128 * h.n() as u128,
+        8,
+    )?;
+    let per_vector = match trace {
+        Trace::Stochastic { vectors, .. } => vectors as u128 + 1,
+        Trace::Exact => 1,
+    };
+    check_alloc(
+        f,
+        "the moment matrices (moments² per vector)",
+        per_vector * (moments * moments) as u128,
+        8,
+    )?;
+    let (csr, a, b) = kpm_setup(&h, &o, f)?;
+    let e = kpm_energies(&o, f, moments, (a, b))?;
+    let c = super::conductivity::kubo_greenwood(
+        lat,
+        &h,
+        &csr,
+        axis,
+        moments,
+        kernel,
+        trace,
+        (a, b),
+        &e,
+    )
+    .map_err(|e| format!("{f}: {e}"))?;
+    let mut out = Map::new();
+    out.insert("E".into(), Dynamic::from(NdArray::from_vec(e)));
+    out.insert("sigma".into(), Dynamic::from(NdArray::from_vec(c.sigma)));
+    out.insert("err".into(), Dynamic::from(NdArray::from_vec(c.err)));
+    let mm = c.moments;
+    out.insert(
+        "moments".into(),
+        Dynamic::from(
+            NdArray::from_shape(
+                &[moments, moments],
+                (0..moments * moments)
+                    .map(|k| mm[(k / moments, k % moments)])
+                    .collect(),
+            )
+            .map_err(|e| format!("{f}: {e}"))?,
+        ),
+    );
+    out.insert(
+        "bounds".into(),
+        Dynamic::from(NdArray::from_vec(vec![b - a, b + a])),
+    );
+    Ok(out)
+}
+
 /// Register the tight-binding functions.
 pub fn register(engine: &mut Engine) {
+    reg(engine, "kpm_conductivity", &["lat: lattice", "H: operator|ndarray", "opts: map", "map"], "Kubo–Greenwood DC conductivity σ_αα(E) = (π/Ω) Tr[v δ(E − H) v δ(E − H)] at T = 0 (spinless; ħ = e = 1, lengths of the lattice: σ in e²/ħ, a conductance in 2D) by the kernel polynomial method: two-dimensional Chebyshev moments Tr[v T_m v T_n] of the velocity v = i[H, x_α] (minimum image across periodic boundaries) from random vectors, one matrix product per vector. H real symmetric with one orbital per lattice site. opts direction (\"x\", \"y\", \"z\"), moments (256; the energy resolution as kpm_dos), vectors (10), trace (\"exact\" for small systems), kernel (jackson), bounds, energies or points, seed. Memory 2·moments·N numbers: 10⁵ sites at 256 moments is 0.4 GB; the cost is moments products plus a moments²·N matrix product per vector. Returns #{E, sigma, err (statistical, over the vectors), moments (moments × moments), bounds}.", kpm_conductivity);
     reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds}. Cost: moments/2 sparse products per vector.", kpm_dos);
     reg(engine, "kpm_ldos", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Local densities of states ρ_i(E) = Σ_k |ψ_k(i)|² δ(E − E_k) at the given sites by the kernel polynomial method (one expansion per site, sites in parallel): opts as kpm_dos (moments, kernel, lambda, bounds, energies, points). Returns #{E, rho: sites × energies}.", kpm_ldos);
     reg(engine, "kpm_greens", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Diagonal Green's functions G_ii(E + iη) = Σ_k |ψ_k(i)|²/(E − E_k + iη) at the given sites by the kernel polynomial method, with the Lorentz kernel by default (lambda 4): G is evaluated at E + iη(E), η(E) ≈ η·√(1 − x²) with η = λ·a/moments (returned as eta), a = half the padded bandwidth, x = (E − centre)/a; Im G = −π·LDOS. opts as kpm_ldos; energies must lie inside the bounds. Returns #{E, re, im (sites × energies), eta}.", kpm_greens);
