@@ -308,3 +308,37 @@ fn disorder_lowers_the_conductivity_and_random_vectors_agree_with_the_exact_trac
     )
     .contains("direction 1 does not exist in 1 dimensions"));
 }
+
+#[test]
+fn complex_hamiltonians_run_through_their_real_embedding() {
+    // a disordered 6×6 lattice in a field (flux 1/6 per plaquette): exact-trace moments equal
+    // (1/N) Σ T_n over the complex H's own levels, and site i's LDOS sums to the DOS
+    let m: Map = eval(
+        r#"
+        let lat = lattice("square", [6, 6]);
+        let H = hamiltonian(lat, #{flux: 1.0 / 6, onsite: onsite_disorder(lat, 2.0, #{seed: 4})});
+        let d = kpm_dos(H, #{moments: 40, trace: "exact", bounds: [-7.0, 7.0]});
+        let l = kpm_ldos(H, arange(36), #{moments: 40, bounds: [-7.0, 7.0], energies: [-1.0, 0.3]});
+        let e = kpm_dos(H, #{moments: 40, trace: "exact", bounds: [-7.0, 7.0], energies: [-1.0, 0.3]});
+        #{complex: H.is_complex, mu: d.moments, levels: eigvalsh(H), bounds: d.bounds,
+          ldos_mean: l.rho.mean(0), dos: e.rho}
+        "#,
+    )
+    .cast();
+    assert!(m["complex"].as_bool().unwrap());
+    let (mu, levels, bounds) = (arr(&m, "mu"), arr(&m, "levels"), arr(&m, "bounds"));
+    assert_eq!(levels.len(), 36);
+    let (a, b) = ((bounds[1] - bounds[0]) / 2.0, (bounds[1] + bounds[0]) / 2.0);
+    for (n, got) in mu.iter().enumerate() {
+        let exact = levels
+            .iter()
+            .map(|e| (n as f64 * ((e - b) / a).acos()).cos())
+            .sum::<f64>()
+            / 36.0;
+        assert!((got - exact).abs() < 1e-10, "μ_{n}: {got} vs {exact}");
+    }
+    let (ldos, dos) = (arr(&m, "ldos_mean"), arr(&m, "dos"));
+    for k in 0..2 {
+        assert!((ldos[k] - dos[k]).abs() < 1e-10, "{ldos:?} vs {dos:?}");
+    }
+}

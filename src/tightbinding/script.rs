@@ -30,12 +30,26 @@ fn mat_to_nd(m: &Mat<f64>) -> NdArray {
 
 /// An operator from a script value: an `operator`, or a square symmetric ndarray.
 /// The operator argument (an operator, or a square symmetric matrix), taken over without a copy.
+/// The operator of a KPM function and its number of physical sites: a complex Hermitian H runs as
+/// its real embedding [[Re H, −Im H], [Im H, Re H]] (2n rows, every level twice, so densities per
+/// row are H's per site, and the first n unit vectors are H's sites), about twice the cost of a
+/// native complex product.
+fn kpm_operator_arg(v: Dynamic, func: &str) -> Res<(Operator, usize)> {
+    if let Some(h) = v.clone().try_cast::<crate::linalg::HermitianOperator>() {
+        return Ok((crate::linalg::hermitian::real_embedding(&h), h.n()));
+    }
+    let h = operator_arg(v, func)?;
+    let n = h.n();
+    Ok((h, n))
+}
+
 fn operator_arg(v: Dynamic, func: &str) -> Res<Operator> {
     if v.is::<crate::linalg::HermitianOperator>() {
         return err(format!(
             "{func}: this function takes real symmetric operators; a complex Hermitian one \
              (from a field or complex hoppings) is not supported here yet (eigh, eigvalsh, \
-             matvec, residuals and the localization measures take it)"
+             matvec, residuals, the localization measures and kpm_dos, kpm_ldos, kpm_greens and \
+             kpm_typical_dos take it)"
         ));
     }
     if v.is::<Operator>() {
@@ -706,7 +720,7 @@ fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
     let mut keys = KPM_KEYS.to_vec();
     keys.push("trace");
     let o = Opts::new(m, f, &keys)?;
-    let h = operator_arg(h, f)?;
+    let (h, _) = kpm_operator_arg(h, f)?;
     let moments = o.count_or("moments", 512, 2, 1 << 20)?;
     let trace = match o
         .choice_or("trace", "stochastic", &["stochastic", "exact"])?
@@ -772,8 +786,8 @@ fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
 fn kpm_ldos(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
     let f = "kpm_ldos";
     let o = Opts::new(m, f, &KPM_KEYS)?;
-    let h = operator_arg(h, f)?;
-    let list = site_list(&sites, h.n(), f, "sites")?;
+    let (h, n) = kpm_operator_arg(h, f)?;
+    let list = site_list(&sites, n, f, "sites")?;
     let (e, rho) = ldos_of(&h, &list, &o, f)?;
     let k = e.len();
     let mut out = Map::new();
@@ -814,8 +828,8 @@ fn kpm_greens(h: Dynamic, sites: Dynamic, m: Map) -> Res<Map> {
     use crate::linalg::kpm::{greens, kernel_coefficients, site_moments, Kernel};
     let f = "kpm_greens";
     let o = Opts::new(m, f, &KPM_KEYS)?;
-    let h = operator_arg(h, f)?;
-    let list = site_list(&sites, h.n(), f, "sites")?;
+    let (h, n) = kpm_operator_arg(h, f)?;
+    let list = site_list(&sites, n, f, "sites")?;
     let moments = o.count_or("moments", 512, 2, 1 << 20)?;
     let kernel = if o.has("kernel") {
         kpm_kernel(&o, f)?
@@ -876,8 +890,7 @@ fn kpm_typical_dos(h: Dynamic, m: Map) -> Res<Map> {
     let mut keys = KPM_KEYS.to_vec();
     keys.push("sites");
     let o = Opts::new(m, f, &keys)?;
-    let h = operator_arg(h, f)?;
-    let n = h.n();
+    let (h, n) = kpm_operator_arg(h, f)?;
     // a count of random sites (default 32), or the sites themselves
     let sites: Vec<usize> = match o.get("sites") {
         Some(v) if !v.is_int() => site_list(v, n, f, "opts.sites")?,
@@ -995,7 +1008,7 @@ fn kpm_conductivity(lat: &mut Lattice, h: Dynamic, m: Map) -> Res<Map> {
 /// Register the tight-binding functions.
 pub fn register(engine: &mut Engine) {
     reg(engine, "kpm_conductivity", &["lat: lattice", "H: operator|ndarray", "opts: map", "map"], "Kubo–Greenwood DC conductivity σ_αα(E) = (π/Ω) Tr[v δ(E − H) v δ(E − H)] at T = 0 (spinless; ħ = e = 1, lengths of the lattice: σ in e²/ħ, a conductance in 2D) by the kernel polynomial method: two-dimensional Chebyshev moments Tr[v T_m v T_n] of the velocity v = i[H, x_α] (minimum image across periodic boundaries) from random vectors, one matrix product per vector. H real symmetric with one orbital per lattice site. opts direction (\"x\", \"y\", \"z\"), moments (256; the energy resolution as kpm_dos), vectors (10), trace (\"exact\" for small systems), kernel (jackson), bounds, energies or points, seed. Memory 2·moments·N numbers: 10⁵ sites at 256 moments is 0.4 GB; the cost is moments products plus a moments²·N matrix product per vector. Returns #{E, sigma, err (statistical, over the vectors), moments (moments × moments), bounds}.", kpm_conductivity);
-    reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds}. Cost: moments/2 sparse products per vector.", kpm_dos);
+    reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (a complex Hermitian H — a field, complex hoppings — runs as its real 2n×2n embedding, about twice the work; kpm_ldos, kpm_greens and kpm_typical_dos likewise) (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds}. Cost: moments/2 sparse products per vector.", kpm_dos);
     reg(engine, "kpm_ldos", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Local densities of states ρ_i(E) = Σ_k |ψ_k(i)|² δ(E − E_k) at the given sites by the kernel polynomial method (one expansion per site, sites in parallel): opts as kpm_dos (moments, kernel, lambda, bounds, energies, points). Returns #{E, rho: sites × energies}.", kpm_ldos);
     reg(engine, "kpm_greens", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Diagonal Green's functions G_ii(E + iη) = Σ_k |ψ_k(i)|²/(E − E_k + iη) at the given sites by the kernel polynomial method, with the Lorentz kernel by default (lambda 4): G is evaluated at E + iη(E), η(E) ≈ η·√(1 − x²) with η = λ·a/moments (returned as eta), a = half the padded bandwidth, x = (E − centre)/a; Im G = −π·LDOS. opts as kpm_ldos; energies must lie inside the bounds. Returns #{E, re, im (sites × energies), eta}.", kpm_greens);
     reg(engine, "kpm_typical_dos", &["H: operator|ndarray", "opts: map", "map"], "Typical density of states ρ_typ(E) = exp⟨ln ρ_i(E)⟩ over sites, beside the average ⟨ρ_i(E)⟩: ρ_typ/ρ_avg is the order parameter of Anderson localization (→ 0 in the localized phase). opts sites (a count of random sites, default 32, or an array of indices), moments, kernel, bounds, energies, points, seed. Returns #{E, rho_typ, rho_avg, sites}. Cost: one expansion (moments/2 sparse products) per site, sites in parallel: 10⁶ sites with the defaults take 30 s on 2 cores.", kpm_typical_dos);
