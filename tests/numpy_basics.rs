@@ -476,3 +476,59 @@ fn matrix_exponentials_and_complex_solves_match_scipy() {
     assert!(eval_err("inv(complex(0.0, 1.0) * ndarray([[1, 2], [2, 4]]))").contains("singular"));
     assert!(eval_err("expm(ndarray([[800.0]]))").contains("overflows"));
 }
+
+#[test]
+fn complex_decompositions_reconstruct_and_match_numpy() {
+    let a = "complex(ndarray([[1.0, 2.0], [0.5, -1.0], [3.0, 1.0]]), ndarray([[0.3, -1.0], [2.0, 0.0], [0.0, 1.5]]))";
+    // Q·R = A, QᴴQ = 1, R's diagonal real and positive; U·diag(s)·Vᴴ = A; L·Lᴴ = AᴴA
+    let r = eval_map(&format!(
+        "let A = {a}; let f = qr(A); let s = svd(A); let P = A.H.matmul(A); let L = cholesky(P);
+         #{{qr: abs(f.q.matmul(f.r) - A).max(), qq: abs(f.q.H.matmul(f.q) - eye(2)).max(),
+           r_im: abs(imag(f.r)).max() - abs(imag(f.r)[0][1]), r00: real(f.r)[0][0], r11: real(f.r)[1][1],
+           svd: abs(s.u.matmul(complex(diag(s.s), zeros([2, 2]))).matmul(s.v.H) - A).max(),
+           s0: s.s[0], s1: s.s[1], chol: abs(L.matmul(L.H) - P).max()}}"
+    ));
+    for k in ["qr", "qq", "svd", "chol", "r_im"] {
+        assert!(num(&r, k).abs() < 1e-13, "{k}: {r:?}");
+    }
+    assert!(num(&r, "r00") > 0.0 && num(&r, "r11") > 0.0);
+    // numpy.linalg.svd(A, compute_uv=False), lstsq(A, b)
+    assert!(
+        (num(&r, "s0") - 4.328090157689585).abs() < 1e-12
+            && (num(&r, "s1") - 2.2040044434870243).abs() < 1e-12
+    );
+    close(
+        &parts(&format!(
+            "lstsq({a}, complex(ndarray([1.0, 2.0, 3.0]), ndarray([0.0, 1.0, 0.0])))"
+        )),
+        &[
+            0.9407110280784661,
+            -0.340128578493324,
+            0.07736688829056579,
+            0.1662728721358317,
+        ],
+        1e-12,
+        "complex lstsq",
+    );
+    // a non-Hermitian 2×2: [[i, 1], [0, −i]] has eigenvalues ±i
+    let e = eval_map(
+        "eigvals(complex(ndarray([[0.0, 1.0], [0.0, 0.0]]), ndarray([[1.0, 0.0], [0.0, -1.0]])))",
+    );
+    close(&vec(e["re"].clone()), &[0.0, 0.0], 1e-14, "eigvals re");
+    close(&vec(e["im"].clone()), &[-1.0, 1.0], 1e-14, "eigvals im");
+    assert!(eval_err(
+        "cholesky(complex(ndarray([[1.0, 0.0], [0.0, 1.0]]), ndarray([[1.0, 0.0], [0.0, 0.0]])))"
+    )
+    .contains("not Hermitian"));
+    // numpy.concatenate
+    close(
+        &vec(eval(
+            "concatenate([ndarray([[1, 2]]), ndarray([[3], [4]]).T], #{axis: 0})",
+        )),
+        &[1.0, 2.0, 3.0, 4.0],
+        0.0,
+        "concatenate",
+    );
+    assert!(eval_err("concatenate([ndarray([1, 2]), ndarray([[3]])])")
+        .contains("concatenate: every array needs 1 dimensions"));
+}

@@ -1,6 +1,6 @@
 //! rhai API of dense linear algebra on ndarrays (numpy.linalg's names): `solve`, `inv`, `det`,
 //! `expm`, `lstsq`, `qr`, `svd`, `cholesky`, `eigvals`, `kron`. The kernels are `linalg::dense`
-//! (faer); `solve`, `inv`, `det`, `expm` and `kron` take complex matrices too.
+//! (faer); every one takes complex matrices too.
 
 use super::complex::CArray;
 use super::complex_script::carray_arg;
@@ -163,37 +163,69 @@ pub fn register(engine: &mut Engine) {
         },
     );
     reg(engine, "expm", &["A: ndarray|cndarray", "ndarray|cndarray"], "The matrix exponential e^A of a square real or complex matrix (scaling and squaring with a Padé approximant, as scipy's expm): the propagator expm(-i·H·t) of a Hamiltonian, a Markov generator's e^(Qt). Dense, O(n³): for a state evolved under a large sparse H, use kpm or eigh.", |a: Dynamic| square_fn("expm", &a, dense::expm, dense::expm));
-    reg(engine, "lstsq", &["A: ndarray", "b: ndarray", "ndarray"], "Least squares: x minimising ‖A·x − b‖ for an m×n A with m ≥ n and full column rank (by QR).", |a: Dynamic, b: Dynamic| -> Res<NdArray> {
-        with_rhs("lstsq", &a, &b, dense::lstsq)
+    reg(engine, "lstsq", &["A: ndarray|cndarray", "b: ndarray|cndarray", "ndarray|cndarray"], "Least squares: x minimising ‖A·x − b‖ for an m×n A with m ≥ n and full column rank (by QR); complex when A or b is.", |a: Dynamic, b: Dynamic| -> Res<Dynamic> {
+        const F: &str = "lstsq";
+        if is_complex(&a) || is_complex(&b) {
+            let (a, _) = cmatrix(&a, F, "A", false)?;
+            let (b, was_vec) = cmatrix(&b, F, "b", true)?;
+            size_check(F, &a)?;
+            let x = dense::lstsq(&a, &b).map_err(|e| format!("{F}: {e}"))?;
+            return if was_vec {
+                Ok(Dynamic::from(CArray::from_vec((0..x.nrows()).map(|i| x[(i, 0)]).collect())))
+            } else {
+                cnd(&x).map(Dynamic::from)
+            };
+        }
+        with_rhs(F, &a, &b, dense::lstsq).map(Dynamic::from)
     });
-    reg(engine, "qr", &["A: ndarray", "map"], "Thin QR decomposition A = Q·R: #{q (m×k, orthonormal columns), r (k×n, upper triangular with R_ii ≥ 0)}, k = min(m, n). With R_ii ≥ 0 the decomposition is unique: Σ ln R_ii of repeated QRs gives Lyapunov exponents (transfer matrices).", |a: Dynamic| -> Res<Map> {
+    reg(engine, "qr", &["A: ndarray|cndarray", "map"], "Thin QR decomposition A = Q·R: #{q (m×k, orthonormal columns), r (k×n, upper triangular with R_ii real and ≥ 0)}, k = min(m, n); complex for a complex A. With R_ii ≥ 0 the decomposition is unique: Σ ln R_ii of repeated QRs gives Lyapunov exponents (transfer matrices).", |a: Dynamic| -> Res<Map> {
+        let mut m = Map::new();
+        if is_complex(&a) {
+            let (a, _) = cmatrix(&a, "qr", "A", false)?;
+            size_check("qr", &a)?;
+            let (q, r) = dense::qr(&a).map_err(|e| format!("qr: {e}"))?;
+            m.insert("q".into(), Dynamic::from(cnd(&q)?));
+            m.insert("r".into(), Dynamic::from(cnd(&r)?));
+            return Ok(m);
+        }
         let (a, _) = matrix(&a, "qr", "A", false)?;
         size_check("qr", &a)?;
         let (q, r) = dense::qr(&a).map_err(|e| format!("qr: {e}"))?;
-        let mut m = Map::new();
         m.insert("q".into(), Dynamic::from(nd(&q)?));
         m.insert("r".into(), Dynamic::from(nd(&r)?));
         Ok(m)
     });
-    reg(engine, "svd", &["A: ndarray", "map"], "Thin singular value decomposition A = U·diag(s)·Vᵀ: #{u (m×k), s (k, descending), v (n×k)}, k = min(m, n).", |a: Dynamic| -> Res<Map> {
+    reg(engine, "svd", &["A: ndarray|cndarray", "map"], "Thin singular value decomposition A = U·diag(s)·Vᴴ: #{u (m×k), s (k, descending), v (n×k)}, k = min(m, n); u and v complex for a complex A.", |a: Dynamic| -> Res<Map> {
+        let mut m = Map::new();
+        if is_complex(&a) {
+            let (a, _) = cmatrix(&a, "svd", "A", false)?;
+            size_check("svd", &a)?;
+            let (u, s, v) = dense::svd(&a).map_err(|e| format!("svd: {e}"))?;
+            m.insert("u".into(), Dynamic::from(cnd(&u)?));
+            m.insert("s".into(), Dynamic::from(NdArray::from_vec(s)));
+            m.insert("v".into(), Dynamic::from(cnd(&v)?));
+            return Ok(m);
+        }
         let (a, _) = matrix(&a, "svd", "A", false)?;
         size_check("svd", &a)?;
         let (u, s, v) = dense::svd(&a).map_err(|e| format!("svd: {e}"))?;
-        let mut m = Map::new();
         m.insert("u".into(), Dynamic::from(nd(&u)?));
         m.insert("s".into(), Dynamic::from(NdArray::from_vec(s)));
         m.insert("v".into(), Dynamic::from(nd(&v)?));
         Ok(m)
     });
-    reg(engine, "cholesky", &["A: ndarray", "ndarray"], "The lower-triangular L with A = L·Lᵀ of a symmetric positive-definite matrix (an error otherwise).", |a: Dynamic| -> Res<NdArray> {
-        let (a, _) = matrix(&a, "cholesky", "A", false)?;
-        size_check("cholesky", &a)?;
-        nd(&dense::cholesky(&a).map_err(|e| format!("cholesky: {e}"))?)
-    });
-    reg(engine, "eigvals", &["A: ndarray", "map"], "Eigenvalues of a general (non-symmetric) square matrix: #{re, im}, sorted by real part (eigvalsh for symmetric ones: faster, real).", |a: Dynamic| -> Res<Map> {
-        let (a, _) = matrix(&a, "eigvals", "A", false)?;
-        size_check("eigvals", &a)?;
-        let (re, im) = dense::eigvals(&a).map_err(|e| format!("eigvals: {e}"))?;
+    reg(engine, "cholesky", &["A: ndarray|cndarray", "ndarray|cndarray"], "The lower-triangular L with A = L·Lᴴ of a symmetric (Hermitian, for a complex A) positive-definite matrix (an error otherwise).", |a: Dynamic| square_fn("cholesky", &a, dense::cholesky, dense::cholesky));
+    reg(engine, "eigvals", &["A: ndarray|cndarray", "map"], "Eigenvalues of a general (non-symmetric, or non-Hermitian complex) square matrix: #{re, im}, sorted by real part (eigvalsh for symmetric or Hermitian ones: faster, real).", |a: Dynamic| -> Res<Map> {
+        let (re, im) = if is_complex(&a) {
+            let (a, _) = cmatrix(&a, "eigvals", "A", false)?;
+            size_check("eigvals", &a)?;
+            dense::eigvals_complex(&a)
+        } else {
+            let (a, _) = matrix(&a, "eigvals", "A", false)?;
+            size_check("eigvals", &a)?;
+            dense::eigvals(&a)
+        }
+        .map_err(|e| format!("eigvals: {e}"))?;
         let mut m = Map::new();
         m.insert("re".into(), Dynamic::from(NdArray::from_vec(re)));
         m.insert("im".into(), Dynamic::from(NdArray::from_vec(im)));

@@ -557,6 +557,30 @@ pub fn register(engine: &mut Engine) {
             Dynamic::from(NdArray::from_shape(&s, gy).map_err(|e| format!("{f}: {e}"))?),
         ])
     });
+    reg(engine, "concatenate", &["arrays: array", "opts: map", "ndarray"], "Join arrays along an existing axis (numpy.concatenate): opts axis (0; negative counts from the end). The other axes must agree.", |list: Array, m: Map| -> Res<NdArray> {
+        let f = "concatenate";
+        let o = Opts::new(m, f, &["axis"])?;
+        let parts: Vec<NdArray> = list.iter().map(|v| arr_like(v, f, "arrays")).collect::<Res<_>>()?;
+        if parts.is_empty() {
+            return err(format!("{f}: nothing to join"));
+        }
+        let nd = parts[0].ndim() as INT;
+        let ax = match o.get("axis") {
+            Some(v) => crate::args::int(v, f, "opts.axis")?,
+            None => 0,
+        };
+        let a = if ax < 0 { ax + nd } else { ax };
+        if a < 0 || a >= nd {
+            return err(format!("{f}: axis {ax} is out of range for arrays of {nd} dimensions"));
+        }
+        if let Some(p) = parts.iter().find(|p| p.ndim() as INT != nd) {
+            return err(format!("{f}: every array needs {nd} dimensions, one has shape {:?}", p.shape()));
+        }
+        let views: Vec<_> = parts.iter().map(|p| p.view().view()).collect();
+        ndarray::concatenate(ndarray::Axis(a as usize), &views)
+            .map(NdArray::new)
+            .map_err(|e| format!("{f}: the shapes do not fit along axis {a}: {e}").into())
+    });
     reg(engine, "hstack", &["arrays: array", "ndarray"], "Join arrays side by side: 1D arrays end to end, 2D ones along their columns (numpy.hstack).", |list: Array| -> Res<NdArray> {
         let f = "hstack";
         let parts: Vec<NdArray> = list.iter().map(|v| arr_like(v, f, "arrays")).collect::<Res<_>>()?;

@@ -23,6 +23,8 @@ pub trait Scalar:
     fn is_finite_entry(self) -> bool;
     /// A real number as an entry.
     fn real(x: f64) -> Self;
+    /// The complex conjugate (itself for a real number).
+    fn conjugate(self) -> Self;
 }
 
 impl Scalar for f64 {
@@ -35,6 +37,9 @@ impl Scalar for f64 {
     fn real(x: f64) -> Self {
         x
     }
+    fn conjugate(self) -> Self {
+        self
+    }
 }
 
 impl Scalar for c64 {
@@ -46,6 +51,9 @@ impl Scalar for c64 {
     }
     fn real(x: f64) -> Self {
         c64::new(x, 0.0)
+    }
+    fn conjugate(self) -> Self {
+        self.conj()
     }
 }
 
@@ -244,7 +252,7 @@ pub fn expm<T: Scalar>(a: &Mat<T>) -> Result<Mat<T>, String> {
 }
 
 /// x minimising ‖A x − b‖₂ (A m×n with m ≥ n, full column rank), by QR.
-pub fn lstsq(a: &Mat<f64>, b: &Mat<f64>) -> Result<Mat<f64>, String> {
+pub fn lstsq<T: Scalar>(a: &Mat<T>, b: &Mat<T>) -> Result<Mat<T>, String> {
     let (m, n) = (a.nrows(), a.ncols());
     if m < n {
         return Err(format!(
@@ -263,8 +271,8 @@ pub fn lstsq(a: &Mat<f64>, b: &Mat<f64>) -> Result<Mat<f64>, String> {
     let r = qr.thin_R();
     let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
     for i in 0..n {
-        lo = lo.min(r[(i, i)].abs());
-        hi = hi.max(r[(i, i)].abs());
+        lo = lo.min(r[(i, i)].modulus());
+        hi = hi.max(r[(i, i)].modulus());
     }
     if n > 0 && (hi == 0.0 || lo / hi < 1e-14) {
         return Err("the matrix does not have full column rank".into());
@@ -275,49 +283,63 @@ pub fn lstsq(a: &Mat<f64>, b: &Mat<f64>) -> Result<Mat<f64>, String> {
 }
 
 /// The thin QR: Q (m×k, orthonormal columns) and R (k×n, upper triangular), k = min(m, n).
-/// R's diagonal is made non-negative (Q's columns flipped to match), so that the decomposition
-/// is unique and log|R_ii| sums (transfer matrices) need no sign bookkeeping.
-pub fn qr(a: &Mat<f64>) -> Result<(Mat<f64>, Mat<f64>), String> {
+/// R's diagonal is made real and non-negative (Q's columns rotated by the phase to match), so
+/// that the decomposition is unique and log R_ii sums (transfer matrices) need no bookkeeping.
+pub fn qr<T: Scalar>(a: &Mat<T>) -> Result<(Mat<T>, Mat<T>), String> {
     finite(a, "the matrix")?;
     let f = a.qr();
     let mut q = f.compute_thin_Q();
     let mut r = f.thin_R().to_owned();
     for i in 0..r.nrows().min(r.ncols()) {
-        if r[(i, i)] < 0.0 {
-            for j in 0..r.ncols() {
-                r[(i, j)] = -r[(i, j)];
-            }
-            for k in 0..q.nrows() {
-                q[(k, i)] = -q[(k, i)];
-            }
+        let d = r[(i, i)];
+        let size = d.modulus();
+        if size == 0.0 {
+            continue;
         }
+        // R = (D* R)(…) with Q → Q D: phase = R_ii/|R_ii|, unit modulus
+        let phase = d * T::real(1.0 / size);
+        let back = phase.conjugate();
+        for j in 0..r.ncols() {
+            r[(i, j)] = back * r[(i, j)];
+        }
+        for k in 0..q.nrows() {
+            q[(k, i)] = q[(k, i)] * phase;
+        }
+        r[(i, i)] = T::real(size);
     }
     Ok((q, r))
 }
 
-/// The thin SVD A = U diag(s) Vᵀ, singular values descending.
-pub fn svd(a: &Mat<f64>) -> Result<(Mat<f64>, Vec<f64>, Mat<f64>), String> {
+/// The thin SVD A = U diag(s) Vᴴ, singular values descending.
+pub fn svd<T: Scalar>(a: &Mat<T>) -> Result<(Mat<T>, Vec<f64>, Mat<T>), String> {
     finite(a, "the matrix")?;
     let s = a
         .thin_svd()
         .map_err(|e| format!("the SVD did not converge ({e:?})"))?;
     let k = a.nrows().min(a.ncols());
-    let sv: Vec<f64> = (0..k).map(|i| s.S()[i]).collect();
+    let sv: Vec<f64> = (0..k).map(|i| s.S()[i].modulus()).collect();
     Ok((s.U().to_owned(), sv, s.V().to_owned()))
 }
 
-/// L lower triangular with A = L Lᵀ (A symmetric positive definite).
-pub fn cholesky(a: &Mat<f64>) -> Result<Mat<f64>, String> {
+/// L lower triangular with A = L Lᴴ (A Hermitian — symmetric when real — positive definite).
+pub fn cholesky<T: Scalar>(a: &Mat<T>) -> Result<Mat<T>, String> {
     let n = square(a, "the matrix")?;
     finite(a, "the matrix")?;
     let scale = (0..n)
-        .map(|i| a[(i, i)].abs())
+        .map(|i| a[(i, i)].modulus())
         .fold(0.0, f64::max)
         .max(1e-300);
     for i in 0..n {
-        for j in 0..i {
-            if (a[(i, j)] - a[(j, i)]).abs() > 1e-12 * scale {
-                return Err(format!("the matrix is not symmetric at ({i}, {j})"));
+        for j in 0..=i {
+            if (a[(i, j)] - a[(j, i)].conjugate()).modulus() > 1e-12 * scale {
+                return Err(format!(
+                    "the matrix is not {} at ({i}, {j})",
+                    if std::mem::size_of::<T>() > 8 {
+                        "Hermitian"
+                    } else {
+                        "symmetric"
+                    }
+                ));
             }
         }
     }
@@ -327,10 +349,15 @@ pub fn cholesky(a: &Mat<f64>) -> Result<Mat<f64>, String> {
     let mut out = l.L().to_owned();
     for j in 0..n {
         for i in 0..j {
-            out[(i, j)] = 0.0;
+            out[(i, j)] = T::real(0.0);
         }
     }
     Ok(out)
+}
+
+fn sorted_pairs(mut v: Vec<(f64, f64)>) -> (Vec<f64>, Vec<f64>) {
+    v.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    v.into_iter().unzip()
 }
 
 /// The eigenvalues of a general square matrix as (real parts, imaginary parts), sorted by real
@@ -341,9 +368,18 @@ pub fn eigvals(a: &Mat<f64>) -> Result<(Vec<f64>, Vec<f64>), String> {
     let ev = a
         .eigenvalues()
         .map_err(|e| format!("the eigenvalue iteration did not converge ({e:?})"))?;
-    let mut v: Vec<(f64, f64)> = ev.iter().map(|c| (c.re, c.im)).collect();
-    v.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
-    Ok(v.into_iter().unzip())
+    Ok(sorted_pairs(ev.iter().map(|c| (c.re, c.im)).collect()))
+}
+
+/// The eigenvalues of a general complex square matrix (a non-Hermitian Hamiltonian), sorted as
+/// `eigvals`.
+pub fn eigvals_complex(a: &Mat<c64>) -> Result<(Vec<f64>, Vec<f64>), String> {
+    square(a, "the matrix")?;
+    finite(a, "the matrix")?;
+    let ev = a
+        .eigenvalues()
+        .map_err(|e| format!("the eigenvalue iteration did not converge ({e:?})"))?;
+    Ok(sorted_pairs(ev.iter().map(|c| (c.re, c.im)).collect()))
 }
 
 /// The Kronecker product A ⊗ B.
