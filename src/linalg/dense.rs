@@ -6,7 +6,7 @@
 
 use faer::linalg::solvers::{DenseSolveCore, Solve, SolveLstsq};
 use faer::{c64, Mat, Side};
-use std::ops::{Add, AddAssign, Mul, Sub};
+use std::ops::{Add, AddAssign, Mul, MulAssign, Sub};
 
 /// The entries the generic routines take: real and complex doubles.
 pub trait Scalar:
@@ -16,6 +16,7 @@ pub trait Scalar:
     + AddAssign
     + Sub<Output = Self>
     + Mul<Output = Self>
+    + MulAssign
 {
     /// |z|.
     fn modulus(self) -> f64;
@@ -303,7 +304,7 @@ pub fn qr<T: Scalar>(a: &Mat<T>) -> Result<(Mat<T>, Mat<T>), String> {
             r[(i, j)] = back * r[(i, j)];
         }
         for k in 0..q.nrows() {
-            q[(k, i)] = q[(k, i)] * phase;
+            q[(k, i)] *= phase;
         }
         r[(i, i)] = T::real(size);
     }
