@@ -100,6 +100,10 @@ fn grid_one_liner_and_example_script() {
     );
     check_png(&format!("{d}/ex/grid.png"), 1200, 900);
     check_svg(&format!("{d}/ex/domain.svg"), "network");
+    check_png(&format!("{d}/ex/paper.png"), 1020, 780);
+    assert!(std::fs::read(format!("{d}/ex/paper.pdf"))
+        .unwrap()
+        .starts_with(b"%PDF-"));
 }
 
 #[test]
@@ -122,8 +126,8 @@ fn nan_points_are_skipped_and_bad_input_is_an_error() {
         e.contains("unknown option 'colour'") && e.contains("color"),
         "{e}"
     );
-    let e = eval("let f = figure(); f.line([1, 2], [1, 2]); f.save(\"x.pdf\")").unwrap_err();
-    assert!(e.contains("use .png or .svg"), "{e}");
+    let e = eval("let f = figure(); f.line([1, 2], [1, 2]); f.save(\"x.eps\")").unwrap_err();
+    assert!(e.contains("use .png, .svg or .pdf"), "{e}");
     let e = eval("let f = figure(); f.heatmap([1, 2, 3])").unwrap_err();
     assert!(e.contains("expected a non-empty 2D array"), "{e}");
 }
@@ -223,4 +227,45 @@ fn legend_placement_and_font_scale() {
     assert!(e.contains("upper right"), "{e}");
     let e = eval("figure(#{font_scale: 10})").unwrap_err();
     assert!(e.contains("font_scale"), "{e}");
+}
+
+#[test]
+fn pdf_is_vector_with_the_font_embedded_and_paper_sizes_are_in_inches() {
+    let d = dir("pdf");
+    let src = format!(
+        r#"let f = figure(#{{style: "paper", xlabel: "W", ylabel: "⟨r⟩", title: "Anderson model"}});
+           let x = linspace(0, 20, 50);
+           f.line(x, 0.386 + 0.144 / (1.0 + exp(x - 10.0)), #{{label: "M = 8", style: "dashed"}});
+           f.save("{d}/paper.pdf");
+           f.save("{d}/paper.png", #{{dpi: 300}});
+           let g = figure(#{{size_in: [7.0, 3.0], rows: 1, cols: 2}});
+           g.line([0, 1], [0, 1]);
+           g.save("{d}/wide.pdf");"#
+    );
+    eval(&src).unwrap();
+    let pdf = std::fs::read(format!("{d}/paper.pdf")).unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(pdf.starts_with(b"%PDF-") && text.trim_end().ends_with("%%EOF"));
+    // a single-column figure: 3.4 × 2.6 in = 244.8 × 187.2 pt
+    assert!(text.contains("/MediaBox [0 0 244.8 187.2"), "page size");
+    // the font is embedded (TrueType subset) with a ToUnicode map, so text stays searchable
+    assert!(
+        text.contains("/FontFile2") && text.contains("/ToUnicode"),
+        "font"
+    );
+    assert!(text.contains("/Type /Page"));
+    // vector: no image XObject for the drawing
+    assert!(!text.contains("/Subtype /Image"));
+    // the same figure as PNG at 300 dpi is 3.4 × 2.6 in of pixels
+    check_png(&format!("{d}/paper.png"), 1020, 780);
+    let wide =
+        String::from_utf8_lossy(&std::fs::read(format!("{d}/wide.pdf")).unwrap()).into_owned();
+    assert!(
+        wide.contains("/MediaBox [0 0 504.0000") && wide.contains(" 216.0000"),
+        "7 × 3 in"
+    );
+    let e = eval("let f = figure(#{size_in: [0.1, 3]}); f").unwrap_err();
+    assert!(e.contains("size_in") && e.contains("inches"), "{e}");
+    let e = eval("let f = figure(#{style: \"nature\"}); f").unwrap_err();
+    assert!(e.contains("style") && e.contains("paper"), "{e}");
 }

@@ -979,6 +979,24 @@ pub fn render_svg(fig: &Figure, width: u32, height: u32) -> Result<String, Strin
     Ok(s)
 }
 
+/// Render to PDF bytes: the SVG drawing converted to vector PDF (svg2pdf), with the bundled font
+/// embedded as a subset, so journals get the same text in any viewer. The page is the figure at
+/// 100 pixels per inch: 640×480 is 6.4 × 4.8 in, `style: "paper"` 3.4 × 2.6 in.
+pub fn render_pdf(fig: &Figure, width: u32, height: u32) -> Result<Vec<u8>, String> {
+    use svg2pdf::usvg;
+    let svg = render_svg(fig, width, height)?;
+    let mut options = usvg::Options {
+        font_family: "DejaVu Sans".into(),
+        ..usvg::Options::default()
+    };
+    let db = options.fontdb_mut();
+    db.load_font_data(FONT_BYTES.to_vec());
+    db.set_sans_serif_family("DejaVu Sans");
+    let tree = usvg::Tree::from_str(&svg, &options).map_err(e2s)?;
+    let page = svg2pdf::PageOptions { dpi: 100.0 };
+    svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), page).map_err(e2s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

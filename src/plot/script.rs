@@ -23,6 +23,8 @@ const FIG_KEYS: &[&str] = &[
     "equal",
     "legend",
     "font_scale",
+    "size_in",
+    "style",
 ];
 const PANEL_KEYS: &[&str] = &[
     "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal", "legend",
@@ -647,12 +649,14 @@ fn save(f: &mut Figure, path: &str, m: Map) -> Res<String> {
         .unwrap_or_default();
     let bytes = match ext.as_str() {
         "png" => render_png(f, w, h).map_err(|e| format!("save: {e}"))?,
+        // vector: the drawing at the figure's own size, scaled to inches by dpi
+        "pdf" => super::render_pdf(f, f.width, f.height).map_err(|e| format!("save: {e}"))?,
         "svg" => render_svg(f, w, h)
             .map_err(|e| format!("save: {e}"))?
             .into_bytes(),
         e => {
             return err(format!(
-                "save: unknown image type '.{e}' for '{path}'; use .png or .svg"
+                "save: unknown image type '.{e}' for '{path}'; use .png, .svg or .pdf"
             ))
         }
     };
@@ -666,9 +670,33 @@ fn new_figure(m: Map) -> Res<Figure> {
     let rows = o.count_or("rows", 1, 1, 10)?;
     let cols = o.count_or("cols", 1, 1, 10)?;
     let mut f = Figure::new(rows, cols);
+    // sizes in inches are 100 pixels per inch (a PDF page, a PNG at save's default dpi)
+    let paper = o.choice_or("style", "default", &["default", "paper"])? == "paper";
+    let mut font_scale = 1.0;
+    if paper {
+        // a journal column: 3.4 in wide (7 in across two columns), 2.6 in per row of panels;
+        // fonts of 8–10 pt
+        let w_in = if cols > 1 { 7.0 } else { 3.4 };
+        f.width = (w_in * 100.0) as u32;
+        f.height = (260 * rows) as u32;
+        font_scale = 1.5;
+    }
+    if let Some(v) = o.get("size_in") {
+        let s = crate::convert::vec_arg(v, "figure", "opts.size_in")?;
+        if s.len() != 2
+            || s.iter()
+                .any(|x| !(x.is_finite() && (0.5..=200.0).contains(x)))
+        {
+            return err(format!(
+                "figure: option 'size_in' must be [width, height] in inches, each in [0.5, 200], got {s:?}"
+            ));
+        }
+        f.width = (s[0] * 100.0).round() as u32;
+        f.height = (s[1] * 100.0).round() as u32;
+    }
     f.width = o.count_or("width", f.width as usize, 50, 20000)? as u32;
     f.height = o.count_or("height", f.height as usize, 50, 20000)? as u32;
-    f.font_scale = o.f64_or("font_scale", 1.0)?;
+    f.font_scale = o.f64_or("font_scale", font_scale)?;
     if !(0.25..=4.0).contains(&f.font_scale) {
         return err(format!(
             "figure: option 'font_scale' must be in [0.25, 4], got {}",
@@ -919,7 +947,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "save",
         &["f: figure", "path: string", "string"],
-        "Write the figure to .png or .svg (by extension), atomically; returns the path.",
+        "Write the figure to .png, .svg or .pdf (by extension), atomically; returns the path. A PDF is vector with the font embedded; its page is the figure's size at 100 pixels per inch (640×480: 6.4 × 4.8 in), set in inches with figure(#{size_in: [3.4, 2.6]}) or figure(#{style: \"paper\"}).",
         |f: &mut Figure, p: &str| save(f, p, Map::new()),
     );
     reg(
