@@ -661,8 +661,22 @@ fn draw_panel<DB: DrawingBackend>(
                     any_label = true;
                     let legend_dash = *dash;
                     series.label(l.as_str()).legend(move |(x, y)| {
-                        let w = if legend_dash == Dash::Solid { 2 } else { 1 };
-                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(w))
+                        // the line's own pattern in 20 pixels: four pieces (empty ones for
+                        // patterns with fewer)
+                        let pieces: [(i32, i32); 4] = match legend_dash {
+                            Dash::Solid => [(0, 5), (5, 10), (10, 15), (15, 20)],
+                            Dash::Dashed => [(0, 5), (8, 13), (16, 20), (20, 20)],
+                            Dash::Dotted => [(0, 2), (6, 8), (12, 14), (18, 20)],
+                            Dash::DashDot => [(0, 7), (10, 12), (15, 20), (20, 20)],
+                        };
+                        let seg = |(a, b): (i32, i32)| {
+                            PathElement::new(vec![(a, 0), (b, 0)], c.stroke_width(2))
+                        };
+                        EmptyElement::at((x, y))
+                            + seg(pieces[0])
+                            + seg(pieces[1])
+                            + seg(pieces[2])
+                            + seg(pieces[3])
                     });
                 }
                 if *markers {
