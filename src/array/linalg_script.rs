@@ -219,7 +219,7 @@ pub fn register(engine: &mut Engine) {
         let (re, im) = if is_complex(&a) {
             let (a, _) = cmatrix(&a, "eigvals", "A", false)?;
             size_check("eigvals", &a)?;
-            dense::eigvals_complex(&a)
+            dense::eigvals(&a)
         } else {
             let (a, _) = matrix(&a, "eigvals", "A", false)?;
             size_check("eigvals", &a)?;

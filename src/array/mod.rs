@@ -74,6 +74,17 @@ impl NdArray {
     pub fn to_vec(&self) -> Vec<f64> {
         self.0.iter().copied().collect()
     }
+    /// The elements (row-major) where `mask` (as many elements) is non-zero, flattened.
+    pub fn masked(&self, mask: &NdArray) -> NdArray {
+        NdArray::from_vec(
+            self.0
+                .iter()
+                .zip(mask.0.iter())
+                .filter(|(_, &k)| k != 0.0)
+                .map(|(&x, _)| x)
+                .collect(),
+        )
+    }
     /// Elements in row-major order, borrowed when contiguous.
     pub fn as_slice_or_vec(&self) -> std::borrow::Cow<'_, [f64]> {
         match self.0.as_slice() {

@@ -139,14 +139,7 @@ fn mask_kind(a: &NdArray, m: &NdArray, f: &str) -> Res<MaskKind> {
 fn mask_get(a: &NdArray, m: &NdArray) -> Res<NdArray> {
     const F: &str = "a[mask]";
     match mask_kind(a, m, F)? {
-        MaskKind::Elements => Ok(NdArray::from_vec(
-            a.view()
-                .iter()
-                .zip(m.view().iter())
-                .filter(|(_, &k)| k != 0.0)
-                .map(|(&x, _)| x)
-                .collect(),
-        )),
+        MaskKind::Elements => Ok(a.masked(m)),
         MaskKind::Rows => {
             let rows: Vec<usize> = (0..m.len()).filter(|&i| m.view()[[i]] != 0.0).collect();
             let row_len: usize = a.shape()[1..].iter().product();

@@ -822,14 +822,7 @@ pub fn register(engine: &mut Engine) {
                     a.size()
                 ));
             }
-            Ok(NdArray::from_vec(
-                a.view()
-                    .iter()
-                    .zip(m.view().iter())
-                    .filter(|(_, &k)| k != 0.0)
-                    .map(|(&x, _)| x)
-                    .collect(),
-            ))
+            Ok(a.masked(&m))
         },
     );
     reg(

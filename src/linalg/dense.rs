@@ -356,31 +356,19 @@ pub fn cholesky<T: Scalar>(a: &Mat<T>) -> Result<Mat<T>, String> {
     Ok(out)
 }
 
-fn sorted_pairs(mut v: Vec<(f64, f64)>) -> (Vec<f64>, Vec<f64>) {
+/// The eigenvalues of a general square matrix, real or complex (a non-Hermitian Hamiltonian), as
+/// (real parts, imaginary parts), sorted by real part, then imaginary part.
+pub fn eigvals<T: Scalar + faer::traits::ComplexField<Real = f64>>(
+    a: &Mat<T>,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
+    square(a, "the matrix")?;
+    finite(a, "the matrix")?;
+    let ev = a
+        .eigenvalues()
+        .map_err(|e| format!("the eigenvalue iteration did not converge ({e:?})"))?;
+    let mut v: Vec<(f64, f64)> = ev.iter().map(|c| (c.re, c.im)).collect();
     v.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
-    v.into_iter().unzip()
-}
-
-/// The eigenvalues of a general square matrix as (real parts, imaginary parts), sorted by real
-/// part, then imaginary part.
-pub fn eigvals(a: &Mat<f64>) -> Result<(Vec<f64>, Vec<f64>), String> {
-    square(a, "the matrix")?;
-    finite(a, "the matrix")?;
-    let ev = a
-        .eigenvalues()
-        .map_err(|e| format!("the eigenvalue iteration did not converge ({e:?})"))?;
-    Ok(sorted_pairs(ev.iter().map(|c| (c.re, c.im)).collect()))
-}
-
-/// The eigenvalues of a general complex square matrix (a non-Hermitian Hamiltonian), sorted as
-/// `eigvals`.
-pub fn eigvals_complex(a: &Mat<c64>) -> Result<(Vec<f64>, Vec<f64>), String> {
-    square(a, "the matrix")?;
-    finite(a, "the matrix")?;
-    let ev = a
-        .eigenvalues()
-        .map_err(|e| format!("the eigenvalue iteration did not converge ({e:?})"))?;
-    Ok(sorted_pairs(ev.iter().map(|c| (c.re, c.im)).collect()))
+    Ok(v.into_iter().unzip())
 }
 
 /// The Kronecker product A ⊗ B.

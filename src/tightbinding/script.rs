@@ -710,6 +710,35 @@ fn kpm_energies(o: &Opts, f: &str, m: usize, ab: (f64, f64)) -> Res<Vec<f64>> {
     }
 }
 
+/// The trace option of the KPM functions: random vectors (opts vectors, seed), or "exact" over
+/// every unit vector up to `exact_limit` rows.
+fn kpm_trace(
+    o: &Opts,
+    f: &str,
+    n: usize,
+    exact_limit: usize,
+    vectors: usize,
+) -> Res<crate::linalg::kpm::Trace> {
+    use crate::linalg::kpm::Trace;
+    Ok(
+        match o
+            .choice_or("trace", "stochastic", &["stochastic", "exact"])?
+            .as_str()
+        {
+            "exact" => {
+                if n > exact_limit {
+                    return err(format!("{f}: trace: \"exact\" takes one expansion per site; {n} sites is too many (use random vectors)"));
+                }
+                Trace::Exact
+            }
+            _ => Trace::Stochastic {
+                vectors: o.count_or("vectors", vectors, 1, 1 << 20)?,
+                seed: o.seed()?,
+            },
+        },
+    )
+}
+
 const KPM_KEYS: [&str; 8] = [
     "moments", "vectors", "kernel", "lambda", "bounds", "energies", "points", "seed",
 ];
@@ -722,21 +751,7 @@ fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
     let o = Opts::new(m, f, &keys)?;
     let (h, _) = kpm_operator_arg(h, f)?;
     let moments = o.count_or("moments", 512, 2, 1 << 20)?;
-    let trace = match o
-        .choice_or("trace", "stochastic", &["stochastic", "exact"])?
-        .as_str()
-    {
-        "exact" => {
-            if h.n() > 20_000 {
-                return err(format!("{f}: trace: \"exact\" takes one expansion per site; {} sites is too many (use random vectors)", h.n()));
-            }
-            Trace::Exact
-        }
-        _ => Trace::Stochastic {
-            vectors: o.count_or("vectors", 8, 1, 1 << 20)?,
-            seed: o.seed()?,
-        },
-    };
+    let trace = kpm_trace(&o, f, h.n(), 20_000, 8)?;
     let kernel = kpm_kernel(&o, f)?;
     let (csr, a, b) = kpm_setup(&h, &o, f)?;
     check_alloc(f, "the Chebyshev vectors", 3 * csr.n as u128, 8)?;
@@ -934,21 +949,7 @@ fn kpm_conductivity(lat: &mut Lattice, h: Dynamic, m: Map) -> Res<Map> {
         _ => 0,
     };
     let moments = o.count_or("moments", 256, 2, 1 << 14)?;
-    let trace = match o
-        .choice_or("trace", "stochastic", &["stochastic", "exact"])?
-        .as_str()
-    {
-        "exact" => {
-            if h.n() > 5_000 {
-                return err(format!("{f}: trace: \"exact\" takes one expansion per site; {} sites is too many (use random vectors)", h.n()));
-            }
-            Trace::Exact
-        }
-        _ => Trace::Stochastic {
-            vectors: o.count_or("vectors", 10, 1, 1 << 20)?,
-            seed: o.seed()?,
-        },
-    };
+    let trace = kpm_trace(&o, f, h.n(), 5_000, 10)?;
     let kernel = kpm_kernel(&o, f)?;
     // the two sets of Chebyshev vectors of one random vector, and each vector's moment matrix
     check_alloc(
