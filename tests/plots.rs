@@ -269,3 +269,32 @@ fn pdf_is_vector_with_the_font_embedded_and_paper_sizes_are_in_inches() {
     let e = eval("let f = figure(#{style: \"nature\"}); f").unwrap_err();
     assert!(e.contains("style") && e.contains("paper"), "{e}");
 }
+
+#[test]
+fn step_text_and_annotations_render_and_refuse_bad_input() {
+    let d = dir("annotate");
+    eval(&format!(
+        r#"let f = figure(#{{title: "Annotated"}});
+           let x = arange(10);
+           f.step(x, x * x, #{{label: "pre"}});
+           f.step(x, x * x + 20, #{{where: "post", style: "dashed"}});
+           f.step(x, x * x + 40, #{{where: "mid"}});
+           f.text(1.0, 80.0, "label", #{{color: "red", size: 20}});
+           f.annotate("the last point", [9.0, 81.0], [4.0, 110.0]);
+           f.save("{d}/a.png"); f.save("{d}/a.svg");"#
+    ))
+    .unwrap();
+    check_png(&format!("{d}/a.png"), 640, 480);
+    check_svg(&format!("{d}/a.svg"), "Annotated");
+    let svg = std::fs::read_to_string(format!("{d}/a.svg")).unwrap();
+    assert!(
+        svg.contains("the last point") && svg.contains("\nlabel\n"),
+        "text kept as text"
+    );
+    let e = eval("let f = figure(); f.step([1, 2], [1, 2], #{where: \"after\"})").unwrap_err();
+    assert!(e.contains("step: option 'where'"), "{e}");
+    let e = eval("let f = figure(); f.annotate(\"x\", [1, 2, 3], [0, 0])").unwrap_err();
+    assert!(e.contains("annotate: xy and xytext"), "{e}");
+    let e = eval("let f = figure(); f.text(0.0, 1.0 / 0.0, \"x\")").unwrap_err();
+    assert!(e.contains("text") && e.contains("'y'"), "{e}");
+}

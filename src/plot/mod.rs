@@ -9,6 +9,7 @@ pub mod script;
 use colormap::Colormap;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::sync::Once;
 
 /// An RGB colour.
@@ -78,6 +79,15 @@ pub enum Series {
         color: Rgb,
         alpha: f64,
         label: Option<String>,
+    },
+    /// A text label whose left end sits at (x, y) in data coordinates (annotations).
+    Text {
+        x: f64,
+        y: f64,
+        text: String,
+        color: Rgb,
+        /// Font size before the figure's scaling (tick labels are 14).
+        size: f64,
     },
     /// A horizontal (y = value) or vertical (x = value) reference line across the panel.
     RefLine {
@@ -456,6 +466,10 @@ fn bounds(p: &Panel) -> Option<(f64, f64, f64, f64)> {
             Series::Band { x, lo, hi, .. } => {
                 xs.extend(x.iter().map(|&v| tr(v, p.logx)));
                 ys.extend(lo.iter().chain(hi).map(|&v| tr(v, p.logy)));
+            }
+            Series::Text { x, y, .. } => {
+                xs.push(tr(*x, p.logx));
+                ys.push(tr(*y, p.logy));
             }
             Series::RefLine {
                 value, vertical, ..
@@ -846,6 +860,25 @@ fn draw_panel<DB: DrawingBackend>(
                     });
                 }
             }
+            Series::Text {
+                x,
+                y,
+                text,
+                color,
+                size,
+            } => {
+                let style = ("sans-serif", fs(*size))
+                    .into_font()
+                    .color(&rgb(*color))
+                    .pos(Pos::new(HPos::Left, VPos::Center));
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        text.clone(),
+                        (tr(*x, logx), tr(*y, logy)),
+                        style,
+                    )))
+                    .map_err(e2s)?;
+            }
             Series::RefLine {
                 value,
                 vertical,
@@ -879,22 +912,38 @@ fn draw_panel<DB: DrawingBackend>(
             } => {
                 let c = rgb(*color);
                 let mut paths = Vec::new();
+                let mut heads = Vec::new();
                 for i in 0..x.len() {
                     let (ax, ay, bx, by) = (x[i], y[i], x[i] + dx[i], y[i] + dy[i]);
                     if ![ax, ay, bx, by].iter().all(|v| v.is_finite()) {
                         continue;
                     }
                     paths.push(vec![(ax, ay), (bx, by)]);
-                    let len = (dx[i] * dx[i] + dy[i] * dy[i]).sqrt();
+                    // the head in pixels, so that it keeps its shape when the axes' scales
+                    // differ: 30° barbs, 0.3 of the arrow's length up to 12 pixels
+                    let (pa, pb) = (
+                        chart.backend_coord(&(ax, ay)),
+                        chart.backend_coord(&(bx, by)),
+                    );
+                    let (vx, vy) = ((pb.0 - pa.0) as f64, (pb.1 - pa.1) as f64);
+                    let len = (vx * vx + vy * vy).sqrt();
                     if len > 0.0 {
-                        let (ux, uy) = (dx[i] / len, dy[i] / len);
-                        let h = 0.3 * len;
-                        for s in [1.0, -1.0] {
+                        let (ux, uy) = (vx / len, vy / len);
+                        let h = (0.3 * len).min(12.0);
+                        let barb = |s: f64| {
                             let (hx, hy) = (-ux * 0.87 - s * uy * 0.5, -uy * 0.87 + s * ux * 0.5);
-                            paths.push(vec![(bx, by), (bx + h * hx, by + h * hy)]);
-                        }
+                            ((h * hx).round() as i32, (h * hy).round() as i32)
+                        };
+                        heads.push(((bx, by), barb(1.0), barb(-1.0)));
                     }
                 }
+                chart
+                    .draw_series(heads.into_iter().map(|(tip, l, r)| {
+                        EmptyElement::at(tip)
+                            + PathElement::new(vec![(0, 0), l], c.stroke_width(1))
+                            + PathElement::new(vec![(0, 0), r], c.stroke_width(1))
+                    }))
+                    .map_err(e2s)?;
                 chart
                     .draw_series(
                         paths

@@ -3,7 +3,8 @@
 
 use super::colormap::Colormap;
 use super::{render_png, render_svg, ColorBar, Dash, Figure, Paint, Rgb, Series, CYCLE};
-use crate::args::{count, err, reg, Opts, Res};
+use crate::args::{count, err, finite, reg, Opts, Res};
+use crate::array::NdArray;
 use crate::convert::{arr_like, vec_arg};
 use rhai::{Dynamic, Engine, Map, INT};
 use std::path::Path;
@@ -247,6 +248,119 @@ fn alpha_opt(o: &Opts, func: &str, default: f64) -> Res<f64> {
         return err(format!("{func}: option 'alpha' must be in [0, 1], got {a}"));
     }
     Ok(a)
+}
+
+fn text(f: &mut Figure, x: Dynamic, y: Dynamic, t: &str, m: Map) -> Res<()> {
+    let func = "text";
+    let o = opts(m, func, &["color", "size"])?;
+    let (x, y) = (finite(&x, func, "x")?, finite(&y, func, "y")?);
+    let color = match o.get("color") {
+        Some(v) => parse_color(&v.to_string(), func)?,
+        None => (0, 0, 0),
+    };
+    let size = o.f64_or("size", 14.0)?;
+    if !(2.0..=200.0).contains(&size) {
+        return err(format!(
+            "text: option 'size' must be in [2, 200], got {size}"
+        ));
+    }
+    f.panel().series.push(Series::Text {
+        x,
+        y,
+        text: t.to_string(),
+        color,
+        size,
+    });
+    Ok(())
+}
+
+/// `annotate`: the text at `at` and an arrow from it to the point `xy`.
+fn annotate(f: &mut Figure, t: &str, xy: Dynamic, at: Dynamic, m: Map) -> Res<()> {
+    let func = "annotate";
+    let o = opts(m, func, &["color", "size"])?;
+    let p = vec_arg(&xy, func, "xy")?;
+    let q = vec_arg(&at, func, "xytext")?;
+    if p.len() != 2 || q.len() != 2 || p.iter().chain(&q).any(|v| !v.is_finite()) {
+        return err("annotate: xy and xytext must be finite points [x, y]");
+    }
+    let color = match o.get("color") {
+        Some(v) => parse_color(&v.to_string(), func)?,
+        None => (0, 0, 0),
+    };
+    let size = o.f64_or("size", 14.0)?;
+    f.panel().series.push(Series::Arrows {
+        x: vec![q[0]],
+        y: vec![q[1]],
+        dx: vec![p[0] - q[0]],
+        dy: vec![p[1] - q[1]],
+        color,
+    });
+    f.panel().series.push(Series::Text {
+        x: q[0],
+        y: q[1],
+        text: t.to_string(),
+        color,
+        size,
+    });
+    Ok(())
+}
+
+/// `step`: a line through the points held constant between them (matplotlib's step, `where`
+/// "pre" by default: y_i holds on (x_{i−1}, x_i]; "post": on [x_i, x_{i+1}); "mid": changes
+/// halfway).
+fn step(f: &mut Figure, x: Dynamic, y: Dynamic, mut m: Map) -> Res<()> {
+    let func = "step";
+    let kind = match m.remove("where") {
+        Some(v) => v.to_string(),
+        None => "pre".to_string(),
+    };
+    let (x, y) = (vec_arg(&x, func, "x")?, vec_arg(&y, func, "y")?);
+    finite_pairs(func, &x, &y)?;
+    let n = x.len();
+    let (mut sx, mut sy) = (Vec::with_capacity(2 * n), Vec::with_capacity(2 * n));
+    for i in 0..n {
+        match kind.as_str() {
+            "pre" => {
+                if i > 0 {
+                    sx.push(x[i - 1]);
+                    sy.push(y[i]);
+                }
+                sx.push(x[i]);
+                sy.push(y[i]);
+            }
+            "post" => {
+                if i > 0 {
+                    sx.push(x[i]);
+                    sy.push(y[i - 1]);
+                }
+                sx.push(x[i]);
+                sy.push(y[i]);
+            }
+            "mid" => {
+                if i > 0 {
+                    let h = 0.5 * (x[i - 1] + x[i]);
+                    sx.extend([h, h]);
+                    sy.extend([y[i - 1], y[i]]);
+                }
+                if i == 0 || i == n - 1 {
+                    sx.push(x[i]);
+                    sy.push(y[i]);
+                }
+            }
+            other => {
+                return err(format!(
+                    "step: option 'where' must be \"pre\", \"post\" or \"mid\", got \"{other}\""
+                ))
+            }
+        }
+    }
+    line(
+        f,
+        Dynamic::from(NdArray::from_vec(sx)),
+        Dynamic::from(NdArray::from_vec(sy)),
+        m,
+    )
+    .map_err(|e| e.to_string().replacen("line:", "step:", 1).into())
 }
 
 fn line(f: &mut Figure, x: Dynamic, y: Dynamic, m: Map) -> Res<()> {
@@ -928,6 +1042,9 @@ pub fn register(engine: &mut Engine) {
         scatter(f, Dynamic::from(crate::array::NdArray::from_vec(x)), Dynamic::from(crate::array::NdArray::from_vec(y)), m, "field")
     });
     reg(engine, "fill_between", &["f: figure", "x: ndarray", "y1: ndarray", "y2: ndarray", "opts: map", "()"], "Fill the region between y1(x) and y2(x) (an error band, matplotlib's fill_between): opts color, alpha (default 0.3), label.", fill_between);
+    reg(engine, "text", &["f: figure", "x: float", "y: float", "text: string", "opts: map", "()"], "Text in the current panel, its left end at (x, y) in data coordinates: opts color (black), size (14, the tick labels' size before scaling).", |f: &mut Figure, x: Dynamic, y: Dynamic, t: &str, m: Map| text(f, x, y, t, m));
+    reg(engine, "annotate", &["f: figure", "text: string", "xy: array", "xytext: array", "opts: map", "()"], "An annotation (matplotlib's annotate): the text at xytext and an arrow from it to the point xy, both [x, y] in data coordinates. opts color, size.", |f: &mut Figure, t: &str, xy: Dynamic, at: Dynamic, m: Map| annotate(f, t, xy, at, m));
+    reg(engine, "step", &["f: figure", "x: ndarray", "y: ndarray", "opts: map", "()"], "A step plot (matplotlib's step): opts where (\"pre\": y_i holds on (x_{i−1}, x_i]; \"post\"; \"mid\") and every option of line.", |f: &mut Figure, x: Dynamic, y: Dynamic, m: Map| step(f, x, y, m));
     reg(engine, "axhline", &["f: figure", "y: float", "opts: map", "()"], "A horizontal reference line y = const across the panel: opts color (grey), width, style (solid, dashed, dotted, dashdot), label.", |f: &mut Figure, v: Dynamic, m: Map| ref_line(f, v, m, false));
     reg(
         engine,
