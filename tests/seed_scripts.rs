@@ -193,6 +193,14 @@ fn yu2020_sweep_quick() {
         assert!(g(row, "dr_max") < 2f64.sqrt(), "{row}");
     }
     assert!(g(&r, "seed_dr_max") <= 0.6 + 0.6 * 2f64.sqrt() + 1e-9);
+    // the window rows: 2 points × 2 readings of w_avg × 3 windows; every structure of a point
+    // falls in at most one window of each reading
+    let w = r["windows"].as_array().expect("windows");
+    assert_eq!(w.len(), 12);
+    for point in w.chunks(3) {
+        let total: f64 = point.iter().map(|x| g(x, "in_window")).sum();
+        assert!(total <= 150.0, "{point:?}");
+    }
 }
 
 #[test]
