@@ -161,8 +161,9 @@ fn refusals_name_the_problem() {
         "{torus} hamiltonian(lat, #{{flux: 0.5, gauge: \"symmetric\"}})"
     ));
     assert!(e.contains("symmetric gauge"), "{e}");
+    // the KPM densities take complex H (real embedding); the conductivity does not yet
     let e = eval_err(&format!(
-        "{torus} kpm_dos(hamiltonian(lat, #{{flux: 0.5}}))"
+        "{torus} kpm_conductivity(lat, hamiltonian(lat, #{{flux: 0.5}}))"
     ));
     assert!(e.contains("complex Hermitian"), "{e}");
     let e = eval_err("operator(2, [0], [1], complex(ndarray([1.0]), ndarray([1.0])))");

@@ -291,6 +291,19 @@ fn step_text_and_annotations_render_and_refuse_bad_input() {
         svg.contains("the last point") && svg.contains("\nlabel\n"),
         "text kept as text"
     );
+    // every marker shape draws (each changes the picture), an unknown one lists the names
+    for m in ["o", "s", "^", "v", "D", "x", "+"] {
+        eval(&format!(
+            r#"let f = figure(); f.scatter([1, 2, 3], [3, 1, 2], #{{marker: "{m}", size: 8}}); f.save("{d}/m.png");"#
+        ))
+        .unwrap();
+        check_png(&format!("{d}/m.png"), 640, 480);
+    }
+    let e = eval("let f = figure(); f.scatter([1], [1], #{marker: \"*\"})").unwrap_err();
+    assert!(
+        e.contains("unknown marker '*'") && e.contains("diamond"),
+        "{e}"
+    );
     let e = eval("let f = figure(); f.step([1, 2], [1, 2], #{where: \"after\"})").unwrap_err();
     assert!(e.contains("step: option 'where'"), "{e}");
     let e = eval("let f = figure(); f.annotate(\"x\", [1, 2, 3], [0, 0])").unwrap_err();

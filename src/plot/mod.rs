@@ -105,6 +105,7 @@ pub enum Series {
         paint: Paint,
         sizes: Vec<f64>,
         label: Option<String>,
+        marker: Marker,
     },
     /// Points with vertical error bars.
     ErrorBar {
@@ -148,6 +149,64 @@ pub enum Series {
 }
 
 /// How a line is drawn.
+/// A scatter marker (matplotlib's names).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Marker {
+    Circle,
+    Square,
+    TriangleUp,
+    TriangleDown,
+    Diamond,
+    Cross,
+    Plus,
+}
+
+impl Marker {
+    /// The marker of a name: "o" (circle), "s" (square), "^" and "v" (triangles), "D"
+    /// (diamond), "x" (cross), "+" (plus), or those words.
+    pub fn parse(name: &str) -> Option<Marker> {
+        Some(match name {
+            "o" | "circle" => Marker::Circle,
+            "s" | "square" => Marker::Square,
+            "^" | "triangle" | "triangle_up" => Marker::TriangleUp,
+            "v" | "triangle_down" => Marker::TriangleDown,
+            "D" | "d" | "diamond" => Marker::Diamond,
+            "x" | "cross" => Marker::Cross,
+            "+" | "plus" => Marker::Plus,
+            _ => return None,
+        })
+    }
+
+    /// The outline (filled shapes) and strokes (cross, plus) of a marker of half-size `s`
+    /// pixels, relative to its centre (pixel y grows downwards).
+    fn shape(self, s: i32) -> (Vec<(i32, i32)>, [(i32, i32); 2], [(i32, i32); 2]) {
+        let t = (0.8 * s as f64).round() as i32;
+        let none = [(0, 0), (0, 0)];
+        match self {
+            // a circle is drawn as a circle; this 12-gon is its legend and fallback
+            Marker::Circle => (
+                (0..12)
+                    .map(|k| {
+                        let a = k as f64 * std::f64::consts::PI / 6.0;
+                        (
+                            (s as f64 * a.cos()).round() as i32,
+                            (s as f64 * a.sin()).round() as i32,
+                        )
+                    })
+                    .collect(),
+                none,
+                none,
+            ),
+            Marker::Square => (vec![(-s, -s), (s, -s), (s, s), (-s, s)], none, none),
+            Marker::TriangleUp => (vec![(0, -s), (s, t), (-s, t)], none, none),
+            Marker::TriangleDown => (vec![(0, s), (s, -t), (-s, -t)], none, none),
+            Marker::Diamond => (vec![(0, -s), (s, 0), (0, s), (-s, 0)], none, none),
+            Marker::Cross => (Vec::new(), [(-s, -s), (s, s)], [(-s, s), (s, -s)]),
+            Marker::Plus => (Vec::new(), [(-s, 0), (s, 0)], [(0, -s), (0, s)]),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Dash {
     Solid,
@@ -705,6 +764,7 @@ fn draw_panel<DB: DrawingBackend>(
                 paint,
                 sizes,
                 label,
+                marker,
             } => {
                 let pts: Vec<(usize, (f64, f64))> = x
                     .iter()
@@ -721,18 +781,34 @@ fn draw_panel<DB: DrawingBackend>(
                     };
                     s.clamp(0.5, 60.0).round() as i32
                 };
-                let series = chart
-                    .draw_series(
+                let marker = *marker;
+                let series = if marker == Marker::Circle {
+                    chart.draw_series(
                         pts.iter()
                             .map(|&(i, pt)| Circle::new(pt, size_at(i), rgb(paint.at(i)).filled())),
                     )
-                    .map_err(e2s)?;
+                } else {
+                    // an outline (filled) and two strokes: one element type for every shape
+                    chart.draw_series(pts.iter().map(|&(i, pt)| {
+                        let c = rgb(paint.at(i));
+                        let (outline, a, b) = marker.shape(size_at(i));
+                        EmptyElement::at(pt)
+                            + Polygon::new(outline, c.filled())
+                            + PathElement::new(a.to_vec(), c.stroke_width(2))
+                            + PathElement::new(b.to_vec(), c.stroke_width(2))
+                    }))
+                }
+                .map_err(e2s)?;
                 if let Some(l) = label {
                     any_label = true;
                     let c = rgb(paint.at(0));
-                    series
-                        .label(l.as_str())
-                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                    series.label(l.as_str()).legend(move |(x, y)| {
+                        let (outline, a, b) = marker.shape(4);
+                        EmptyElement::at((x + 10, y))
+                            + Polygon::new(outline, c.filled())
+                            + PathElement::new(a.to_vec(), c.stroke_width(2))
+                            + PathElement::new(b.to_vec(), c.stroke_width(2))
+                    });
                 }
             }
             Series::ErrorBar {

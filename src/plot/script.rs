@@ -430,8 +430,19 @@ fn scatter(f: &mut Figure, x: Dynamic, y: Dynamic, m: Map, func: &str) -> Res<()
     let o = opts(
         m,
         func,
-        &["color", "label", "size", "cmap", "vmin", "vmax", "colorbar"],
+        &[
+            "color", "label", "size", "cmap", "vmin", "vmax", "colorbar", "marker",
+        ],
     )?;
+    let marker = match o.get("marker") {
+        Some(v) => {
+            let name = v.to_string();
+            super::Marker::parse(&name).ok_or_else(|| {
+                format!("{func}: unknown marker '{name}'; use o, s, ^, v, D, x or + (or circle, square, triangle, triangle_down, diamond, cross, plus)")
+            })?
+        }
+        None => super::Marker::Circle,
+    };
     let (x, y) = (vec_arg(&x, func, "x")?, vec_arg(&y, func, "y")?);
     finite_pairs(func, &x, &y)?;
     let default = f.panel().next_color();
@@ -456,6 +467,7 @@ fn scatter(f: &mut Figure, x: Dynamic, y: Dynamic, m: Map, func: &str) -> Res<()
         paint,
         sizes,
         label: label_opt(&o),
+        marker,
     });
     Ok(())
 }
@@ -699,6 +711,7 @@ fn network(f: &mut Figure, pos: Dynamic, edges: Dynamic, m: Map) -> Res<()> {
             paint: node_paint,
             sizes,
             label: None,
+            marker: super::Marker::Circle,
         });
     }
     Ok(())
@@ -930,7 +943,7 @@ pub fn register(engine: &mut Engine) {
         "Draw markers at (x, y).",
         |f: &mut Figure, x: Dynamic, y: Dynamic| scatter(f, x, y, Map::new(), "scatter"),
     );
-    reg(engine, "scatter", &["f: figure", "x: ndarray", "y: ndarray", "opts: map", "()"], "Draw markers: opts color (name, or values mapped through cmap with a colour bar), size (number or per point), cmap, vmin, vmax, colorbar (label or false), label.", |f: &mut Figure, x: Dynamic, y: Dynamic, m: Map| scatter(f, x, y, m, "scatter"));
+    reg(engine, "scatter", &["f: figure", "x: ndarray", "y: ndarray", "opts: map", "()"], "Draw markers: opts color (name, or values mapped through cmap with a colour bar), size (number or per point), cmap, vmin, vmax, colorbar (label or false), label, marker (\"o\" circle, \"s\" square, \"^\" \"v\" triangles, \"D\" diamond, \"x\" cross, \"+\" plus).", |f: &mut Figure, x: Dynamic, y: Dynamic, m: Map| scatter(f, x, y, m, "scatter"));
     reg(
         engine,
         "errorbar",

@@ -231,7 +231,7 @@ pub fn register(engine: &mut Engine) {
         let color = p.next_color();
         p.series.push(Series::Line { x: cx, y: cp, color, width: 1, label: Some("data".into()), markers: true, dash: crate::plot::Dash::Solid, alpha: 1.0 });
         p.series.push(Series::Line { x: lx, y: lp, color: (0, 0, 0), width: 2, label: Some(format!("fit α = {a:.3}")), markers: false, dash: crate::plot::Dash::Solid, alpha: 1.0 });
-        p.series.push(Series::Scatter { x: vec![xm], y: vec![frac], paint: crate::plot::Paint::Solid((214, 39, 40)), sizes: vec![6.0], label: Some(format!("x_min = {}", crate::array::fmt_g(xm))) });
+        p.series.push(Series::Scatter { x: vec![xm], y: vec![frac], paint: crate::plot::Paint::Solid((214, 39, 40)), sizes: vec![6.0], label: Some(format!("x_min = {}", crate::array::fmt_g(xm))), marker: crate::plot::Marker::Circle });
         Ok(())
     });
     let lf = |x: Dynamic, y: Dynamic, e: Option<Dynamic>| -> Res<Map> {
