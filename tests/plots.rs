@@ -311,3 +311,21 @@ fn step_text_and_annotations_render_and_refuse_bad_input() {
     let e = eval("let f = figure(); f.text(0.0, 1.0 / 0.0, \"x\")").unwrap_err();
     assert!(e.contains("text") && e.contains("'y'"), "{e}");
 }
+
+#[test]
+fn math_in_labels_renders_as_unicode_in_every_format() {
+    let d = dir("math");
+    eval(&format!(
+        r#"let f = figure(#{{title: "Math", xlabel: "$W/t$", ylabel: "$\\langle r \\rangle$"}});
+           f.line([1, 2], [1, 2], #{{label: "$\\sigma_{{xx}}$ in $e^2/\\hbar$"}});
+           f.text(1.5, 1.5, "$k^{{-1}}$, $\\psi_0$");
+           f.save("{d}/m.svg"); f.save("{d}/m.png"); f.save("{d}/m.pdf");"#
+    ))
+    .unwrap();
+    let svg = std::fs::read_to_string(format!("{d}/m.svg")).unwrap();
+    for want in ["⟨r⟩", "σₓₓ in e²/ħ", "k⁻¹, ψ₀", "\nW/t\n"] {
+        assert!(svg.contains(want), "{want} missing from the SVG");
+    }
+    assert!(!svg.contains('$') && !svg.contains("\\langle"));
+    check_png(&format!("{d}/m.png"), 640, 480);
+}

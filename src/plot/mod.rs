@@ -4,6 +4,7 @@
 //! Log axes are drawn in log10 coordinates with decade labels (10⁻³, 10⁰, …).
 
 pub mod colormap;
+pub mod mathtext;
 pub mod script;
 
 use colormap::Colormap;
@@ -652,6 +653,22 @@ fn e2s<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// A legend sample of a line: its dash pattern in 20 pixels as four pieces (empty ones for
+/// patterns with fewer). A macro: the composed element's type names the backend.
+macro_rules! legend_line {
+    ($at:expr, $dash:expr, $style:expr) => {{
+        let pieces: [(i32, i32); 4] = match $dash {
+            Dash::Solid => [(0, 5), (5, 10), (10, 15), (15, 20)],
+            Dash::Dashed => [(0, 5), (8, 13), (16, 20), (20, 20)],
+            Dash::Dotted => [(0, 2), (6, 8), (12, 14), (18, 20)],
+            Dash::DashDot => [(0, 7), (10, 12), (15, 20), (20, 20)],
+        };
+        let style = $style;
+        let seg = |(a, b): (i32, i32)| PathElement::new(vec![(a, 0), (b, 0)], style);
+        EmptyElement::at($at) + seg(pieces[0]) + seg(pieces[1]) + seg(pieces[2]) + seg(pieces[3])
+    }};
+}
+
 /// Draw the figure on a backend.
 pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> DrawResult {
     ensure_font();
@@ -733,24 +750,9 @@ fn draw_panel<DB: DrawingBackend>(
                 if let Some(l) = label {
                     any_label = true;
                     let legend_dash = *dash;
-                    series.label(l.as_str()).legend(move |(x, y)| {
-                        // the line's own pattern in 20 pixels: four pieces (empty ones for
-                        // patterns with fewer)
-                        let pieces: [(i32, i32); 4] = match legend_dash {
-                            Dash::Solid => [(0, 5), (5, 10), (10, 15), (15, 20)],
-                            Dash::Dashed => [(0, 5), (8, 13), (16, 20), (20, 20)],
-                            Dash::Dotted => [(0, 2), (6, 8), (12, 14), (18, 20)],
-                            Dash::DashDot => [(0, 7), (10, 12), (15, 20), (20, 20)],
-                        };
-                        let seg = |(a, b): (i32, i32)| {
-                            PathElement::new(vec![(a, 0), (b, 0)], c.stroke_width(2))
-                        };
-                        EmptyElement::at((x, y))
-                            + seg(pieces[0])
-                            + seg(pieces[1])
-                            + seg(pieces[2])
-                            + seg(pieces[3])
-                    });
+                    series
+                        .label(l.as_str())
+                        .legend(move |at| legend_line!(at, legend_dash, c.stroke_width(2)));
                 }
                 if *markers {
                     chart
@@ -974,9 +976,10 @@ fn draw_panel<DB: DrawingBackend>(
                 let series = draw_dashed(&mut chart, pts, *dash, c.stroke_width(*width), *width)?;
                 if let Some(l) = label {
                     any_label = true;
-                    series.label(l.as_str()).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(1))
-                    });
+                    let (d, w) = (*dash, *width);
+                    series
+                        .label(l.as_str())
+                        .legend(move |at| legend_line!(at, d, c.stroke_width(w)));
                 }
             }
             Series::Arrows {

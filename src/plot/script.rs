@@ -109,13 +109,13 @@ fn range2(v: &Dynamic, func: &str, key: &str) -> Res<(f64, f64)> {
 fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
     let p = f.panel();
     if let Some(v) = o.get("title") {
-        p.title = v.to_string();
+        p.title = tex(&v.to_string());
     }
     if let Some(v) = o.get("xlabel") {
-        p.xlabel = v.to_string();
+        p.xlabel = tex(&v.to_string());
     }
     if let Some(v) = o.get("ylabel") {
-        p.ylabel = v.to_string();
+        p.ylabel = tex(&v.to_string());
     }
     p.logx = o.bool_or("logx", p.logx)?;
     p.logy = o.bool_or("logy", p.logy)?;
@@ -203,7 +203,7 @@ fn colorbar_opt(f: &mut Figure, o: &Opts, mapped: Option<Mapping>, default_on: b
         return Ok(());
     };
     let label = match o.get("colorbar") {
-        Some(v) if v.is_string() => Some(v.to_string()),
+        Some(v) if v.is_string() => Some(tex(&v.to_string())),
         Some(v) => v.as_bool().ok().filter(|b| *b).map(|_| String::new()),
         None => default_on.then(String::new),
     };
@@ -219,7 +219,12 @@ fn colorbar_opt(f: &mut Figure, o: &Opts, mapped: Option<Mapping>, default_on: b
 }
 
 fn label_opt(o: &Opts) -> Option<String> {
-    o.get("label").map(|v| v.to_string())
+    o.get("label").map(|v| tex(&v.to_string()))
+}
+
+/// Label text with its `$…$` parts as Unicode (`mathtext`).
+fn tex(s: &str) -> String {
+    super::mathtext::render(s)
 }
 
 fn color_opt(f: &mut Figure, o: &Opts, func: &str) -> Res<Rgb> {
@@ -267,7 +272,7 @@ fn text(f: &mut Figure, x: Dynamic, y: Dynamic, t: &str, m: Map) -> Res<()> {
     f.panel().series.push(Series::Text {
         x,
         y,
-        text: t.to_string(),
+        text: tex(t),
         color,
         size,
     });
@@ -298,7 +303,7 @@ fn annotate(f: &mut Figure, t: &str, xy: Dynamic, at: Dynamic, m: Map) -> Res<()
     f.panel().series.push(Series::Text {
         x: q[0],
         y: q[1],
-        text: t.to_string(),
+        text: tex(t),
         color,
         size,
     });
@@ -831,7 +836,7 @@ fn new_figure(m: Map) -> Res<Figure> {
         ));
     }
     if rows * cols > 1 {
-        f.title = o.str_or("title", "")?;
+        f.title = tex(&o.str_or("title", "")?);
         for i in 0..rows * cols {
             f.current = i;
             let mut m2 = Map::new();
@@ -879,7 +884,7 @@ pub fn register(engine: &mut Engine) {
         "A new empty figure (one panel).",
         || new_figure(Map::new()),
     );
-    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4)}.", new_figure);
+    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
     reg(
         engine,
         "panel",
@@ -916,7 +921,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "set",
         &["f: figure", "opts: map", "()"],
-        "Set the current panel's title, xlabel, ylabel, logx, logy, xlim, ylim, equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
+        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
         |f: &mut Figure, m: Map| -> Res<()> {
             let o = Opts::new(m, "set", PANEL_KEYS)?;
             apply_panel(f, &o, "set")
