@@ -329,3 +329,31 @@ fn math_in_labels_renders_as_unicode_in_every_format() {
     assert!(!svg.contains('$') && !svg.contains("\\langle"));
     check_png(&format!("{d}/m.png"), 640, 480);
 }
+
+#[test]
+fn font_sizes_in_points_hold_at_any_figure_size() {
+    let d = dir("fonts");
+    // the same 9-point labels on a small and a large figure: the same pixel size in the SVG
+    for (name, size) in [("small", "[3.4, 2.6]"), ("large", "[10.0, 8.0]")] {
+        eval(&format!(
+            r#"let f = figure(#{{size_in: {size}, xlabel: "Wxyz", font_sizes: #{{label: 9, tick: 7}}}});
+               f.line([0, 1], [0, 1]); f.save("{d}/{name}.svg");"#
+        ))
+        .unwrap();
+    }
+    let label_size = |name: &str| -> String {
+        let svg = std::fs::read_to_string(format!("{d}/{name}.svg")).unwrap();
+        let at = svg.find("\nWxyz\n").expect("the label");
+        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+        let fs = tag.split("font-size=\"").nth(1).unwrap();
+        fs[..fs.find('"').unwrap()].to_string()
+    };
+    assert_eq!(label_size("small"), label_size("large"));
+    let e = eval("let f = figure(#{font_sizes: #{ticks: 8}}); f").unwrap_err();
+    assert!(
+        e.contains("unknown option 'ticks'") && e.contains("tick"),
+        "{e}"
+    );
+    let e = eval("let f = figure(#{font_sizes: #{tick: 500}}); f").unwrap_err();
+    assert!(e.contains("font_sizes.tick"), "{e}");
+}

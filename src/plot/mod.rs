@@ -325,6 +325,51 @@ pub struct Figure {
     pub current: usize,
     /// Every font size times this (1: the default sizes).
     pub font_scale: f64,
+    /// Font sizes in points for titles, axis labels, tick labels and legends (None: the
+    /// default, scaled with the figure and `font_scale`).
+    pub font_pt: FontPoints,
+}
+
+/// Font sizes in points (1/72 in; the figure is 100 pixels per inch at dpi 100) per element.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FontPoints {
+    pub title: Option<f64>,
+    pub label: Option<f64>,
+    pub tick: Option<f64>,
+    pub legend: Option<f64>,
+}
+
+/// The pixel sizes a drawing uses: layout sizes scaled with the figure, and each element's font
+/// either scaled the same way or fixed in points.
+struct Fonts {
+    scale: f64,
+    /// Pixels per point at this rendering (100/72 at dpi 100).
+    px_per_pt: f64,
+    pt: FontPoints,
+}
+
+impl Fonts {
+    fn fs(&self, base: f64) -> u32 {
+        (base * self.scale).round().max(1.0) as u32
+    }
+    fn pick(&self, pt: Option<f64>, base: f64) -> u32 {
+        match pt {
+            Some(p) => (p * self.px_per_pt).round().max(1.0) as u32,
+            None => self.fs(base),
+        }
+    }
+    fn title(&self, base: f64) -> u32 {
+        self.pick(self.pt.title.map(|t| t * base / 18.0), base)
+    }
+    fn label(&self, base: f64) -> u32 {
+        self.pick(self.pt.label, base)
+    }
+    fn tick(&self, base: f64) -> u32 {
+        self.pick(self.pt.tick, base)
+    }
+    fn legend(&self, base: f64) -> u32 {
+        self.pick(self.pt.legend, base)
+    }
 }
 
 impl Figure {
@@ -339,6 +384,7 @@ impl Figure {
             panels: vec![Panel::default(); rows * cols],
             current: 0,
             font_scale: 1.0,
+            font_pt: FontPoints::default(),
         }
     }
     /// The selected panel.
@@ -672,18 +718,23 @@ macro_rules! legend_line {
 /// Draw the figure on a backend.
 pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> DrawResult {
     ensure_font();
-    let scale = (root.dim_in_pixel().1 as f64 / (480.0 * fig.rows.min(3) as f64)).max(0.5);
-    let fs = |base: f64| (base * scale * fig.font_scale).round().max(1.0) as u32;
+    let height = root.dim_in_pixel().1 as f64;
+    let scale = (height / (480.0 * fig.rows.min(3) as f64)).max(0.5);
+    let fonts = Fonts {
+        scale: scale * fig.font_scale,
+        px_per_pt: 100.0 / 72.0 * height / fig.height.max(1) as f64,
+        pt: fig.font_pt,
+    };
     root.fill(&WHITE).map_err(e2s)?;
     let body = if fig.title.is_empty() {
         root
     } else {
-        root.titled(&fig.title, ("sans-serif", fs(24.0)))
+        root.titled(&fig.title, ("sans-serif", fonts.title(24.0)))
             .map_err(e2s)?
     };
     let areas = body.split_evenly((fig.rows, fig.cols));
     for (panel, area) in fig.panels.iter().zip(areas) {
-        draw_panel(panel, &area, &fs)?;
+        draw_panel(panel, &area, &fonts)?;
     }
     Ok(())
 }
@@ -691,8 +742,9 @@ pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> D
 fn draw_panel<DB: DrawingBackend>(
     p: &Panel,
     area: &DrawingArea<DB, Shift>,
-    fs: &dyn Fn(f64) -> u32,
+    fonts: &Fonts,
 ) -> DrawResult {
+    let fs = |base: f64| fonts.fs(base);
     let Some((x0, x1, y0, y1)) = bounds(p) else {
         return Ok(());
     };
@@ -704,7 +756,7 @@ fn draw_panel<DB: DrawingBackend>(
         (area.clone(), None)
     };
     let mut chart = ChartBuilder::on(&main)
-        .caption(&p.title, ("sans-serif", fs(18.0)))
+        .caption(&p.title, ("sans-serif", fonts.title(18.0)))
         .margin(fs(12.0))
         .x_label_area_size(fs(45.0))
         .y_label_area_size(fs(65.0))
@@ -719,8 +771,8 @@ fn draw_panel<DB: DrawingBackend>(
         .y_desc(&p.ylabel)
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
-        .label_style(("sans-serif", fs(14.0)))
-        .axis_desc_style(("sans-serif", fs(16.0)))
+        .label_style(("sans-serif", fonts.tick(14.0)))
+        .axis_desc_style(("sans-serif", fonts.label(16.0)))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
@@ -1036,7 +1088,7 @@ fn draw_panel<DB: DrawingBackend>(
     if any_label {
         chart
             .configure_series_labels()
-            .label_font(("sans-serif", fs(14.0)))
+            .label_font(("sans-serif", fonts.legend(14.0)))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
             .position(p.legend.unwrap_or(LegendAt::UpperRight).position())
@@ -1044,7 +1096,7 @@ fn draw_panel<DB: DrawingBackend>(
             .map_err(e2s)?;
     }
     if let (Some(cb), Some(cb_area)) = (&p.colorbar, cb_area) {
-        draw_colorbar(cb, &cb_area, fs)?;
+        draw_colorbar(cb, &cb_area, fonts)?;
     }
     Ok(())
 }
@@ -1052,8 +1104,9 @@ fn draw_panel<DB: DrawingBackend>(
 fn draw_colorbar<DB: DrawingBackend>(
     cb: &ColorBar,
     area: &DrawingArea<DB, Shift>,
-    fs: &dyn Fn(f64) -> u32,
+    fonts: &Fonts,
 ) -> DrawResult {
+    let fs = |base: f64| fonts.fs(base);
     let (lo, hi) = if cb.vmax > cb.vmin {
         (cb.vmin, cb.vmax)
     } else {
@@ -1077,8 +1130,8 @@ fn draw_colorbar<DB: DrawingBackend>(
         .y_labels(5)
         .y_label_formatter(&yf)
         .y_desc(&cb.label)
-        .label_style(("sans-serif", fs(12.0)))
-        .axis_desc_style(("sans-serif", fs(13.0)))
+        .label_style(("sans-serif", fonts.tick(12.0)))
+        .axis_desc_style(("sans-serif", fonts.label(13.0)))
         .draw()
         .map_err(e2s)?;
     let n = 128;

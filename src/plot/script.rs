@@ -26,6 +26,7 @@ const FIG_KEYS: &[&str] = &[
     "font_scale",
     "size_in",
     "style",
+    "font_sizes",
 ];
 const PANEL_KEYS: &[&str] = &[
     "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal", "legend",
@@ -829,6 +830,32 @@ fn new_figure(m: Map) -> Res<Figure> {
     f.width = o.count_or("width", f.width as usize, 50, 20000)? as u32;
     f.height = o.count_or("height", f.height as usize, 50, 20000)? as u32;
     f.font_scale = o.f64_or("font_scale", font_scale)?;
+    if let Some(v) = o.get("font_sizes") {
+        let m = v.clone().try_cast::<Map>().ok_or_else(|| {
+            format!("figure: option 'font_sizes' must be a map #{{title, label, tick, legend}} of points, got {}", v.type_name())
+        })?;
+        let fo = Opts::new(m, "figure", &["title", "label", "tick", "legend"])?;
+        let pt = |k: &str| -> Res<Option<f64>> {
+            match fo.get(k) {
+                None => Ok(None),
+                Some(_) => {
+                    let p = fo.f64_or(k, 0.0)?;
+                    if !(2.0..=96.0).contains(&p) {
+                        return err(format!(
+                            "figure: font_sizes.{k} must be in [2, 96] points, got {p}"
+                        ));
+                    }
+                    Ok(Some(p))
+                }
+            }
+        };
+        f.font_pt = super::FontPoints {
+            title: pt("title")?,
+            label: pt("label")?,
+            tick: pt("tick")?,
+            legend: pt("legend")?,
+        };
+    }
     if !(0.25..=4.0).contains(&f.font_scale) {
         return err(format!(
             "figure: option 'font_scale' must be in [0.25, 4], got {}",
@@ -884,7 +911,7 @@ pub fn register(engine: &mut Engine) {
         "A new empty figure (one panel).",
         || new_figure(Map::new()),
     );
-    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
+    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text), font_sizes (#{title, label, tick, legend} in points, each fixed whatever the figure's size)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
     reg(
         engine,
         "panel",
