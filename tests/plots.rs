@@ -357,3 +357,28 @@ fn font_sizes_in_points_hold_at_any_figure_size() {
     let e = eval("let f = figure(#{font_sizes: #{tick: 500}}); f").unwrap_err();
     assert!(e.contains("font_sizes.tick"), "{e}");
 }
+
+#[test]
+fn explicit_ticks_replace_the_automatic_ones() {
+    let d = dir("ticks");
+    eval(&format!(
+        r#"let f = figure(#{{title: "Ticks"}});
+           f.line([0, 30], [0.38, 0.53]);
+           f.set(#{{xticks: [0, 16.5, 30], yticks: [0.386, 0.53]}});
+           f.save("{d}/t.svg");
+           let g = figure(#{{logx: true, xticks: [1, 10, 1000]}});
+           g.line([1, 1000], [0, 1]); g.save("{d}/g.svg");"#
+    ))
+    .unwrap();
+    let svg = std::fs::read_to_string(format!("{d}/t.svg")).unwrap();
+    for want in ["\n16.5\n", "\n0.386\n", "\n30\n"] {
+        assert!(svg.contains(want), "{want:?} missing");
+    }
+    assert!(
+        !svg.contains("\n20\n") && !svg.contains("\n0.45\n"),
+        "automatic ticks remain"
+    );
+    let e = eval("let f = figure(#{logx: true}); f.line([1, 2], [1, 2]); f.set(#{xticks: [0, 1]})")
+        .unwrap_err();
+    assert!(e.contains("xticks") && e.contains("log axis"), "{e}");
+}

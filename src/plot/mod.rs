@@ -257,6 +257,9 @@ pub struct Panel {
     pub colorbar: Option<ColorBar>,
     /// Where the legend goes ("upper right" when None).
     pub legend: Option<LegendAt>,
+    /// Labelled tick positions chosen by the script (data values), instead of the automatic ones.
+    pub xticks: Option<Vec<f64>>,
+    pub yticks: Option<Vec<f64>>,
 }
 
 /// Legend placement, matplotlib's names: "upper right", "lower left", "center", ….
@@ -512,13 +515,21 @@ struct Ticked {
 }
 
 impl Ticked {
-    fn new(lo: f64, hi: f64, log: bool) -> Self {
-        Ticked {
-            lo,
-            hi,
-            log,
-            ticks: nice_ticks(lo, hi, log),
-        }
+    /// The automatic ticks, or the given ones (data values) that fall inside the axis.
+    fn with(lo: f64, hi: f64, log: bool, given: Option<&[f64]>) -> Self {
+        let ticks = match given {
+            Some(t) => {
+                let mut v: Vec<f64> = t
+                    .iter()
+                    .map(|&x| tr(x, log))
+                    .filter(|x| x.is_finite() && *x >= lo - 1e-12 && *x <= hi + 1e-12)
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                v
+            }
+            None => nice_ticks(lo, hi, log),
+        };
+        Ticked { lo, hi, log, ticks }
     }
 }
 
@@ -760,7 +771,10 @@ fn draw_panel<DB: DrawingBackend>(
         .margin(fs(12.0))
         .x_label_area_size(fs(45.0))
         .y_label_area_size(fs(65.0))
-        .build_cartesian_2d(Ticked::new(x0, x1, p.logx), Ticked::new(y0, y1, p.logy))
+        .build_cartesian_2d(
+            Ticked::with(x0, x1, p.logx, p.xticks.as_deref()),
+            Ticked::with(y0, y1, p.logy, p.yticks.as_deref()),
+        )
         .map_err(e2s)?;
     let (logx, logy) = (p.logx, p.logy);
     let xf = move |v: &f64| tick_label(*v, logx);

@@ -27,9 +27,12 @@ const FIG_KEYS: &[&str] = &[
     "size_in",
     "style",
     "font_sizes",
+    "xticks",
+    "yticks",
 ];
 const PANEL_KEYS: &[&str] = &[
-    "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal", "legend",
+    "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal", "legend", "xticks",
+    "yticks",
 ];
 
 /// Parse a colour: a name, `#rrggbb`, or `C0`…`C9` (the default cycle).
@@ -120,6 +123,22 @@ fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
     }
     p.logx = o.bool_or("logx", p.logx)?;
     p.logy = o.bool_or("logy", p.logy)?;
+    for (key, log) in [("xticks", p.logx), ("yticks", p.logy)] {
+        if let Some(v) = o.get(key) {
+            let t = vec_arg(v, func, key)?;
+            if t.iter().any(|x| !x.is_finite() || (log && *x <= 0.0)) {
+                return err(format!(
+                    "{func}: option '{key}' must hold finite values{}, got {t:?}",
+                    if log { " > 0 on a log axis" } else { "" }
+                ));
+            }
+            if key == "xticks" {
+                p.xticks = Some(t);
+            } else {
+                p.yticks = Some(t);
+            }
+        }
+    }
     p.equal = o.bool_or("equal", p.equal)?;
     if let Some(v) = o.get("xlim") {
         p.xlim = Some(range2(v, func, "xlim")?);
@@ -948,7 +967,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "set",
         &["f: figure", "opts: map", "()"],
-        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
+        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, xticks and yticks (the labelled tick positions, instead of 4–9 automatic ones), equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
         |f: &mut Figure, m: Map| -> Res<()> {
             let o = Opts::new(m, "set", PANEL_KEYS)?;
             apply_panel(f, &o, "set")
