@@ -6,27 +6,31 @@ use super::fft::{fft_axis, fftfreq, fftshift, irfft_last, rfft_last, rfftfreq};
 use super::NdArray;
 use crate::args::{count, err, finite, reg, Opts, Res};
 use crate::convert::arr_like;
-use rhai::{Dynamic, Engine, Map, INT};
+use rhai::{Dynamic, Engine, Map};
 
 /// The axis option (negative counts from the end, default the last).
-fn axis_opt(o: &Opts, f: &str, ndim: usize) -> Res<usize> {
+fn axis_opt(o: &Opts, f: &str, shape: &[usize]) -> Res<usize> {
     let ax = match o.get("axis") {
         Some(v) => crate::args::int(v, f, "opts.axis")?,
         None => -1,
     };
-    let a = if ax < 0 { ax + ndim as INT } else { ax };
-    if ndim == 0 || a < 0 || a >= ndim as INT {
-        return err(format!(
-            "{f}: axis {ax} is out of range for an array of {ndim} dimensions"
-        ));
+    super::script::axis_index(shape, ax, f)
+}
+
+/// The two frequency-table arguments: a count and a non-zero finite spacing.
+fn freq_args(n: &Dynamic, d: &Dynamic, f: &str) -> Res<(usize, f64)> {
+    let n = count(n, f, "n", 1, 1 << 40)?;
+    let d = finite(d, f, "d")?;
+    if d == 0.0 {
+        return err(format!("{f}: argument 'd' must be non-zero"));
     }
-    Ok(a as usize)
+    Ok((n, d))
 }
 
 fn transform(v: Dynamic, m: Map, f: &str, inverse: bool) -> Res<CArray> {
     let o = Opts::new(m, f, &["axis"])?;
     let a = carray_arg(&v, f, "a")?;
-    let ax = axis_opt(&o, f, a.shape().len())?;
+    let ax = axis_opt(&o, f, a.shape())?;
     Ok(CArray::new(fft_axis(a.view(), ax, inverse)))
 }
 
@@ -86,11 +90,7 @@ pub fn register(engine: &mut Engine) {
         |a: Dynamic| transform2(a, "ifft2", true),
     );
     reg(engine, "fftfreq", &["n: int", "d: float", "ndarray"], "Frequencies of an n-point transform with sample spacing d: [0, 1, …, −1]/(d n) in fft's order (numpy's fftfreq).", |n: Dynamic, d: Dynamic| -> Res<NdArray> {
-        let n = count(&n, "fftfreq", "n", 1, 1 << 40)?;
-        let d = finite(&d, "fftfreq", "d")?;
-        if d == 0.0 {
-            return err("fftfreq: argument 'd' must be non-zero");
-        }
+        let (n, d) = freq_args(&n, &d, "fftfreq")?;
         Ok(NdArray::from_vec(fftfreq(n, d)))
     });
     reg(
@@ -99,11 +99,7 @@ pub fn register(engine: &mut Engine) {
         &["n: int", "d: float", "ndarray"],
         "Frequencies of rfft: [0, 1, …, n/2]/(d n).",
         |n: Dynamic, d: Dynamic| -> Res<NdArray> {
-            let n = count(&n, "rfftfreq", "n", 1, 1 << 40)?;
-            let d = finite(&d, "rfftfreq", "d")?;
-            if d == 0.0 {
-                return err("rfftfreq: argument 'd' must be non-zero");
-            }
+            let (n, d) = freq_args(&n, &d, "rfftfreq")?;
             Ok(NdArray::from_vec(rfftfreq(n, d)))
         },
     );

@@ -519,6 +519,11 @@ pub fn binned_statistic(
     uniform: bool,
     statistic: &str,
 ) -> Result<(Vec<f64>, Vec<f64>), String> {
+    if !["mean", "sum", "count", "std", "median", "min", "max"].contains(&statistic) {
+        return Err(format!(
+            "statistic must be one of mean, sum, count, std, median, min, max, got \"{statistic}\""
+        ));
+    }
     let bins = edges.len().saturating_sub(1);
     let mut members: Vec<Vec<f64>> = vec![Vec::new(); bins];
     for (&xi, &v) in x.iter().zip(values) {
@@ -552,11 +557,6 @@ pub fn binned_statistic(
             }
         }
     };
-    if !["mean", "sum", "count", "std", "median", "min", "max"].contains(&statistic) {
-        return Err(format!(
-            "statistic must be one of mean, sum, count, std, median, min, max, got \"{statistic}\""
-        ));
-    }
     Ok((members.iter_mut().map(stat).collect(), counts))
 }
 

@@ -557,20 +557,17 @@ pub fn register(engine: &mut Engine) {
         if parts.is_empty() {
             return err(format!("{f}: nothing to join"));
         }
-        let nd = parts[0].ndim() as INT;
+        let nd = parts[0].ndim();
         let ax = match o.get("axis") {
             Some(v) => crate::args::int(v, f, "opts.axis")?,
             None => 0,
         };
-        let a = if ax < 0 { ax + nd } else { ax };
-        if a < 0 || a >= nd {
-            return err(format!("{f}: axis {ax} is out of range for arrays of {nd} dimensions"));
-        }
-        if let Some(p) = parts.iter().find(|p| p.ndim() as INT != nd) {
+        let a = super::script::axis_index(parts[0].shape(), ax, f)?;
+        if let Some(p) = parts.iter().find(|p| p.ndim() != nd) {
             return err(format!("{f}: every array needs {nd} dimensions, one has shape {:?}", p.shape()));
         }
         let views: Vec<_> = parts.iter().map(|p| p.view().view()).collect();
-        ndarray::concatenate(ndarray::Axis(a as usize), &views)
+        ndarray::concatenate(ndarray::Axis(a), &views)
             .map(NdArray::new)
             .map_err(|e| format!("{f}: the shapes do not fit along axis {a}: {e}").into())
     });

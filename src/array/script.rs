@@ -171,12 +171,16 @@ fn nonempty(a: &NdArray, func: &str) -> Res<()> {
 }
 
 fn axis_arg(a: &NdArray, axis: INT, func: &str) -> Res<usize> {
-    let nd = a.ndim() as INT;
+    axis_index(a.shape(), axis, func)
+}
+
+/// An axis of an array of `shape`, negative counting from the end (numpy's convention).
+pub(crate) fn axis_index(shape: &[usize], axis: INT, func: &str) -> Res<usize> {
+    let nd = shape.len() as INT;
     let ax = if axis < 0 { axis + nd } else { axis };
     if ax < 0 || ax >= nd {
         return err(format!(
-            "{func}: axis {axis} out of range for shape {:?}",
-            a.shape()
+            "{func}: axis {axis} out of range for shape {shape:?}"
         ));
     }
     Ok(ax as usize)

@@ -85,21 +85,18 @@ fn chebyshev_columns(
 ) -> Result<Mat<f64>, String> {
     let n = csr.n;
     let mut out = Mat::<f64>::zeros(n, m);
-    let put = |k: usize, v: &[f64], out: &mut Mat<f64>| {
-        let mut colk = out.col_mut(k);
-        match after {
+    // one scratch vector for the mapped columns, reused at every step
+    let mut mapped = vec![0.0; if after.is_some() { n } else { 0 }];
+    let mut put = |k: usize, v: &[f64], out: &mut Mat<f64>| {
+        let src = match after {
             Some(op) => {
-                let mut y = vec![0.0; n];
-                op.apply(v, &mut y);
-                for (i, yi) in y.into_iter().enumerate() {
-                    colk[i] = yi;
-                }
+                op.apply(v, &mut mapped);
+                &mapped[..]
             }
-            None => {
-                for (i, &vi) in v.iter().enumerate() {
-                    colk[i] = vi;
-                }
-            }
+            None => v,
+        };
+        for (o, &x) in out.col_mut(k).iter_mut().zip(src) {
+            *o = x;
         }
     };
     let mut x = r.to_vec(); // α_k

@@ -73,19 +73,13 @@ pub fn sigma_from_moments(
             if x.abs() >= 1.0 {
                 return 0.0;
             }
-            let (mut t0, mut t1) = (1.0, x);
+            // c_k = h_k g_k T_k(x), T_k by the recursion
             let mut c = vec![0.0; m];
-            for (k, ck) in c.iter_mut().enumerate() {
-                let tk = if k == 0 {
-                    1.0
-                } else {
-                    let v = t1;
-                    let t2 = 2.0 * x * t1 - t0;
-                    t0 = t1;
-                    t1 = t2;
-                    v
-                };
-                *ck = if k == 0 { 1.0 } else { 2.0 } * g[k] * tk;
+            let (mut t0, mut t1) = (1.0, x);
+            c[0] = g[0];
+            for k in 1..m {
+                c[k] = 2.0 * g[k] * t1;
+                (t0, t1) = (t1, 2.0 * x * t1 - t0);
             }
             let mut s = 0.0;
             for i in 0..m {
