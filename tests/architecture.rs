@@ -124,3 +124,26 @@ fn session_state_is_the_engines_not_the_threads() {
         );
     }
 }
+
+#[test]
+fn simd_is_one_dispatch_on_pulp() {
+    // vector kernels are written on pulp's types and dispatched by linalg/simd.rs: no
+    // target_feature functions, raw intrinsics or feature detection anywhere else
+    for (file, code) in sources("") {
+        if file.ends_with("linalg/simd.rs") {
+            continue;
+        }
+        for banned in [
+            "target_feature",
+            "is_x86_feature_detected",
+            "_mm256_",
+            "core::arch::",
+            "std::arch::",
+        ] {
+            assert!(
+                !code.contains(banned),
+                "{file} uses {banned}: write the kernel on pulp's types and run it through linalg::simd"
+            );
+        }
+    }
+}

@@ -25,6 +25,7 @@ fn clean(kind: &str, cells: &[usize], periodic: bool) -> Operator {
         &Hopping::Shells { t1: -1.0, t2: 0.0 },
         Some(false),
     )
+    .unwrap()
 }
 
 /// The k values of `levels` nearest σ, in that order.
@@ -175,7 +176,8 @@ fn a_shift_far_outside_the_spectrum_gives_the_band_edge() {
         &eps,
         &Hopping::Shells { t1: -1.0, t2: 0.0 },
         Some(false),
-    );
+    )
+    .unwrap();
     let all = eigh_dense(&h.to_dense()).unwrap().values;
     for sigma in [1e10, -1e10, 50.0] {
         let p = EigsNearParams::default();

@@ -161,11 +161,15 @@ fn refusals_name_the_problem() {
         "{torus} hamiltonian(lat, #{{flux: 0.5, gauge: \"symmetric\"}})"
     ));
     assert!(e.contains("symmetric gauge"), "{e}");
-    // the KPM densities take complex H (real embedding); the conductivity does not yet
+    // the conductivity takes complex H; its orbitals must sit on the lattice it is given
     let e = eval_err(&format!(
-        "{torus} kpm_conductivity(lat, hamiltonian(lat, #{{flux: 0.5}}))"
+        "{torus} kpm_conductivity(lattice(\"chain\", 7), hamiltonian(lat, #{{flux: 0.5}}))"
     ));
-    assert!(e.contains("complex Hermitian"), "{e}");
+    assert!(e.contains("whole number of orbitals"), "{e}");
+    let e = eval_err(&format!(
+        "{torus} kpm_conductivity(lat, hamiltonian(lat, #{{flux: 0.5}}), #{{direction: \"xw\"}})"
+    ));
+    assert!(e.contains("direction") && e.contains("xy"), "{e}");
     let e = eval_err("operator(2, [0], [1], complex(ndarray([1.0]), ndarray([1.0])))");
     assert!(e.contains("not Hermitian"), "{e}");
     let e = eval_err(

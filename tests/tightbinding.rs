@@ -17,7 +17,8 @@ fn clean_spectrum(kind: &str, cells: &[usize], t: f64) -> Vec<f64> {
         &vec![0.0; lat.len()],
         &Hopping::Shells { t1: t, t2: 0.0 },
         Some(true),
-    );
+    )
+    .unwrap();
     let Operator::Dense(m) = h else { panic!() };
     eigh_dense(&m).unwrap().values
 }
@@ -113,7 +114,8 @@ fn open_chain_matches_standing_waves() {
         &vec![0.0; n],
         &Hopping::Shells { t1: 1.0, t2: 0.0 },
         Some(true),
-    );
+    )
+    .unwrap();
     let Operator::Dense(m) = h else { panic!() };
     let s = eigh_dense(&m).unwrap();
     let exact: Vec<f64> = sorted(
@@ -180,7 +182,8 @@ fn eigs_near_agrees_with_eigh_and_has_tiny_residuals() {
         &eps,
         &Hopping::Shells { t1: 1.0, t2: 0.0 },
         Some(false),
-    );
+    )
+    .unwrap();
     for (sigma, k) in [(0.0, 1), (0.0, 10), (2.5, 4)] {
         let near = eigs_near(&h, sigma, k, 1e-10, 1).unwrap();
         let all = eigh_dense(&h.to_dense()).unwrap().values;

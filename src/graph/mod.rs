@@ -224,7 +224,7 @@ impl Graph {
 
     /// The adjacency matrix A (A_ij = number of edges between i and j; a self-loop adds 2 to
     /// A_ii, so that row sums are degrees) as a sparse symmetric operator.
-    pub fn adjacency(&self) -> Operator {
+    pub fn adjacency(&self) -> Result<Operator, String> {
         let mut diag = vec![0.0; self.n];
         let mut off = Vec::with_capacity(self.edges.len());
         for &(a, b) in &self.edges {
@@ -235,16 +235,12 @@ impl Graph {
                 off.push((a.min(b), a.max(b), 1.0));
             }
         }
-        Operator::Sparse {
-            n: self.n,
-            diag,
-            off: merge_pairs(off),
-        }
+        Operator::from_pairs(self.n, &diag, &off)
     }
 
     /// The graph Laplacian L = D − A (positive semidefinite; one zero eigenvalue per connected
     /// component; self-loops do not enter it) as a sparse symmetric operator.
-    pub fn laplacian(&self) -> Operator {
+    pub fn laplacian(&self) -> Result<Operator, String> {
         let mut diag = vec![0.0; self.n];
         let mut off = Vec::with_capacity(self.edges.len());
         for &(a, b) in &self.edges {
@@ -255,27 +251,11 @@ impl Graph {
                 off.push((a.min(b), a.max(b), -1.0));
             }
         }
-        Operator::Sparse {
-            n: self.n,
-            diag,
-            off: merge_pairs(off),
-        }
+        Operator::from_pairs(self.n, &diag, &off)
     }
 }
 
 /// Repeated (i, j) pairs summed into one entry, sorted.
-fn merge_pairs(mut off: Vec<(usize, usize, f64)>) -> Vec<(usize, usize, f64)> {
-    off.sort_unstable_by_key(|&(i, j, _)| (i, j));
-    let mut out: Vec<(usize, usize, f64)> = Vec::with_capacity(off.len());
-    for (i, j, v) in off {
-        match out.last_mut() {
-            Some(last) if last.0 == i && last.1 == j => last.2 += v,
-            _ => out.push((i, j, v)),
-        }
-    }
-    out
-}
-
 /// Connected components of a graph.
 #[derive(Clone, Debug)]
 pub struct Components {
@@ -855,13 +835,13 @@ mod tests {
     #[test]
     fn the_laplacian_has_one_zero_mode_per_component() {
         let g = Graph::from_edges(5, vec![(0, 1), (1, 2), (3, 4)]).unwrap();
-        let l = g.laplacian().to_dense();
+        let l = g.laplacian().unwrap().to_dense();
         // row sums vanish
         for i in 0..5 {
             let s: f64 = (0..5).map(|j| l[(i, j)]).sum();
             assert_eq!(s, 0.0);
         }
-        let a = g.adjacency().to_dense();
+        let a = g.adjacency().unwrap().to_dense();
         assert_eq!(a[(0, 1)], 1.0);
         assert_eq!(a[(1, 0)], 1.0);
         assert_eq!(a[(0, 2)], 0.0);

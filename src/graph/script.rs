@@ -277,8 +277,8 @@ pub fn register(engine: &mut Engine) {
         m.insert("transitivity".into(), Dynamic::from_float(c.transitivity));
         m
     });
-    reg(engine, "adjacency", &["g: graph", "operator"], "The adjacency matrix as a sparse symmetric operator (A_ij = number of edges i–j; a self-loop adds 2 to A_ii): for eigh, eigs_near, kpm_dos, matvec.", |g: &mut ScriptGraph| -> Operator { g.graph.adjacency() });
-    reg(engine, "laplacian", &["g: graph", "operator"], "The graph Laplacian L = D − A as a sparse symmetric operator (one zero eigenvalue per connected component).", |g: &mut ScriptGraph| -> Operator { g.graph.laplacian() });
+    reg(engine, "adjacency", &["g: graph", "operator"], "The adjacency matrix as a sparse symmetric operator (A_ij = number of edges i–j; a self-loop adds 2 to A_ii): for eigh, eigs_near, kpm_dos, matvec.", |g: &mut ScriptGraph| -> Res<Operator> { g.graph.adjacency().map_err(|e| format!("adjacency: {e}").into()) });
+    reg(engine, "laplacian", &["g: graph", "operator"], "The graph Laplacian L = D − A as a sparse symmetric operator (one zero eigenvalue per connected component).", |g: &mut ScriptGraph| -> Res<Operator> { g.graph.laplacian().map_err(|e| format!("laplacian: {e}").into()) });
 
     reg(engine, "gnp_graph", &["n: int", "p: float", "opts: map", "graph"], "Erdős–Rényi G(n, p): every pair joined with probability p, in O(n + m) (geometric skips). opts seed. `gnp_graph(10^6, 2.0 / 10^6)` has mean degree 2 and a giant component S = 1 − e^(−2S) ≈ 0.797.", |n: Dynamic, p: Dynamic, m: Map| -> Res<ScriptGraph> {
         let f = "gnp_graph";

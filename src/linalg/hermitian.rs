@@ -2,20 +2,20 @@
 //! spin–orbit coupling or any broken time-reversal symmetry gives. No physics here: the
 //! builders are in the domains.
 
+use super::operator::{
+    diagonal, mirrored_rows, rows_apply, rows_combine, rows_scaled, rows_to_dense, upper_entries,
+    SparseRows,
+};
 use faer::{c64, Mat};
 
-/// A complex Hermitian operator, dense or sparse (the diagonal is real; off-diagonal pairs are
-/// stored once, i < j, with H_ji = conj(H_ij)).
+/// A complex Hermitian operator, dense or sparse (both triangles in faer's compressed rows, as
+/// the real `Operator`, with c64 entries).
 #[derive(Clone, Debug)]
 pub enum HermitianOperator {
     /// Dense n×n (Hermitian).
     Dense(Mat<c64>),
-    /// Sparse: the real diagonal and the upper triangle's non-zeros (i < j, H_ij).
-    Sparse {
-        n: usize,
-        diag: Vec<f64>,
-        off: Vec<(usize, usize, c64)>,
-    },
+    /// Sparse: both triangles, H_ji = conj(H_ij), rows sorted.
+    Sparse(SparseRows<c64>),
 }
 
 /// The eigenpairs of a Hermitian operator: real eigenvalues ascending, orthonormal complex
@@ -44,35 +44,52 @@ impl ComplexSpectrum {
 }
 
 impl HermitianOperator {
+    /// A sparse Hermitian operator from its real diagonal and each off-diagonal entry once
+    /// ((i, j, H_ij), i ≠ j; H_ji = conj(H_ij) is implied; repeats are added).
+    pub fn from_pairs(n: usize, diag: &[f64], off: &[(usize, usize, c64)]) -> Result<Self, String> {
+        let d: Vec<c64> = diag.iter().map(|&x| c64::new(x, 0.0)).collect();
+        mirrored_rows(n, &d, off, |v| v.conj()).map(HermitianOperator::Sparse)
+    }
     /// Dimension.
     pub fn n(&self) -> usize {
         match self {
             HermitianOperator::Dense(m) => m.nrows(),
-            HermitianOperator::Sparse { n, .. } => *n,
+            HermitianOperator::Sparse(m) => m.nrows(),
         }
     }
-    /// Stored non-zeros (both triangles counted).
+    /// Stored entries (both triangles counted; all n² for a dense operator).
     pub fn nnz(&self) -> usize {
         match self {
             HermitianOperator::Dense(m) => m.nrows() * m.ncols(),
-            HermitianOperator::Sparse { diag, off, .. } => diag.len() + 2 * off.len(),
+            HermitianOperator::Sparse(m) => m.val().len(),
+        }
+    }
+    /// The real diagonal.
+    pub fn diagonal(&self) -> Vec<f64> {
+        match self {
+            HermitianOperator::Dense(m) => (0..m.nrows()).map(|i| m[(i, i)].re).collect(),
+            HermitianOperator::Sparse(m) => diagonal(m).into_iter().map(|z| z.re).collect(),
+        }
+    }
+    /// The non-zero entries above the diagonal, (i, j, H_ij) with i < j, row by row.
+    pub fn upper_entries(&self) -> Vec<(usize, usize, c64)> {
+        match self {
+            HermitianOperator::Dense(m) => {
+                let n = m.nrows();
+                let zero = c64::new(0.0, 0.0);
+                (0..n)
+                    .flat_map(|i| (i + 1..n).map(move |j| (i, j, m[(i, j)])))
+                    .filter(|e| e.2 != zero)
+                    .collect()
+            }
+            HermitianOperator::Sparse(m) => upper_entries(m),
         }
     }
     /// Dense copy.
     pub fn to_dense(&self) -> Mat<c64> {
         match self {
             HermitianOperator::Dense(m) => m.clone(),
-            HermitianOperator::Sparse { n, diag, off } => {
-                let mut m = Mat::<c64>::zeros(*n, *n);
-                for (i, &d) in diag.iter().enumerate() {
-                    m[(i, i)] = c64::new(d, 0.0);
-                }
-                for &(i, j, v) in off {
-                    m[(i, j)] += v;
-                    m[(j, i)] += v.conj();
-                }
-                m
-            }
+            HermitianOperator::Sparse(m) => rows_to_dense(m),
         }
     }
     /// The dense matrix, borrowed when the operator is dense already.
@@ -90,15 +107,7 @@ impl HermitianOperator {
                     *yi = (0..m.ncols()).map(|j| m[(i, j)] * x[j]).sum();
                 }
             }
-            HermitianOperator::Sparse { diag, off, .. } => {
-                for (i, yi) in y.iter_mut().enumerate() {
-                    *yi = x[i] * diag[i];
-                }
-                for &(i, j, v) in off {
-                    y[i] += v * x[j];
-                    y[j] += v.conj() * x[i];
-                }
-            }
+            HermitianOperator::Sparse(m) => rows_apply(m, x, y),
         }
     }
     /// c·A for a real c (A stays Hermitian), in A's format.
@@ -107,11 +116,9 @@ impl HermitianOperator {
             HermitianOperator::Dense(m) => {
                 HermitianOperator::Dense(Mat::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)] * c))
             }
-            HermitianOperator::Sparse { n, diag, off } => HermitianOperator::Sparse {
-                n: *n,
-                diag: diag.iter().map(|d| c * d).collect(),
-                off: off.iter().map(|&(i, j, v)| (i, j, v * c)).collect(),
-            },
+            HermitianOperator::Sparse(m) => {
+                HermitianOperator::Sparse(rows_scaled(m, c64::new(c, 0.0)))
+            }
         }
     }
     /// a·A + b·B, in the sparse format when both are sparse.
@@ -125,24 +132,10 @@ impl HermitianOperator {
             return Err(format!("the operators are {}×{0} and {}×{1}", x.n(), y.n()));
         }
         match (x, y) {
-            (
-                HermitianOperator::Sparse {
-                    n,
-                    diag: d1,
-                    off: o1,
-                },
-                HermitianOperator::Sparse {
-                    diag: d2, off: o2, ..
-                },
-            ) => Ok(HermitianOperator::Sparse {
-                n: *n,
-                diag: d1.iter().zip(d2).map(|(p, q)| a * p + b * q).collect(),
-                off: o1
-                    .iter()
-                    .map(|&(i, j, v)| (i, j, v * a))
-                    .chain(o2.iter().map(|&(i, j, v)| (i, j, v * b)))
-                    .collect(),
-            }),
+            (HermitianOperator::Sparse(p), HermitianOperator::Sparse(q)) => {
+                rows_combine(c64::new(a, 0.0), p, c64::new(b, 0.0), q)
+                    .map(HermitianOperator::Sparse)
+            }
             _ => {
                 let (p, q) = (x.as_dense(), y.as_dense());
                 Ok(HermitianOperator::Dense(Mat::from_fn(
@@ -216,12 +209,12 @@ impl HermitianOperator {
                 }
             }
         }
-        let off = upper_part
+        let off: Vec<_> = upper_part
             .into_iter()
             .filter(|(_, v)| *v != c64::new(0.0, 0.0))
             .map(|((i, j), v)| (i, j, v))
             .collect();
-        Ok(HermitianOperator::Sparse { n, diag, off })
+        HermitianOperator::from_pairs(n, &diag, &off)
     }
 }
 
@@ -234,14 +227,17 @@ impl From<&super::Operator> for HermitianOperator {
                     c64::new(m[(i, j)], 0.0)
                 }))
             }
-            super::Operator::Sparse { n, diag, off } => HermitianOperator::Sparse {
-                n: *n,
-                diag: diag.clone(),
-                off: off
-                    .iter()
-                    .map(|&(i, j, v)| (i, j, c64::new(v, 0.0)))
-                    .collect(),
-            },
+            super::Operator::Sparse(m) => {
+                let pattern = faer::sparse::SymbolicSparseRowMat::new_checked(
+                    m.nrows(),
+                    m.ncols(),
+                    m.symbolic().row_ptr().to_vec(),
+                    None,
+                    m.symbolic().col_idx().to_vec(),
+                );
+                let values = m.val().iter().map(|&v| c64::new(v, 0.0)).collect();
+                HermitianOperator::Sparse(SparseRows::<c64>::new(pattern, values))
+            }
         }
     }
 }
@@ -332,22 +328,25 @@ pub fn eigh_hermitian(m: &Mat<c64>, vectors: bool) -> Result<ComplexSpectrum, St
 
 /// The real symmetric 2n×2n operator [[A, −B], [B, A]] of H = A + iB: every eigenvalue of H
 /// twice, with eigenvectors (x; y) and (−y; x) for each eigenvector ψ = x + iy of H.
-pub fn real_embedding(h: &HermitianOperator) -> super::Operator {
+pub fn real_embedding(h: &HermitianOperator) -> Result<super::Operator, String> {
     let n = h.n();
     match h {
-        HermitianOperator::Dense(m) => {
-            super::Operator::Dense(Mat::from_fn(2 * n, 2 * n, |i, j| {
+        HermitianOperator::Dense(m) => Ok(super::Operator::Dense(Mat::from_fn(
+            2 * n,
+            2 * n,
+            |i, j| {
                 let z = m[(i % n, j % n)];
                 match (i < n, j < n) {
                     (true, true) | (false, false) => z.re,
                     (true, false) => -z.im,
                     (false, true) => z.im,
                 }
-            }))
-        }
-        HermitianOperator::Sparse { diag, off, .. } => {
+            },
+        ))),
+        HermitianOperator::Sparse(_) => {
+            let (diag, off) = (h.diagonal(), h.upper_entries());
             let mut pairs = Vec::with_capacity(4 * off.len());
-            for &(i, j, v) in off {
+            for &(i, j, v) in &off {
                 pairs.push((i, j, v.re));
                 pairs.push((n + i, n + j, v.re));
                 if v.im != 0.0 {
@@ -356,11 +355,8 @@ pub fn real_embedding(h: &HermitianOperator) -> super::Operator {
                     pairs.push((j, n + i, v.im));
                 }
             }
-            super::Operator::Sparse {
-                n: 2 * n,
-                diag: diag.iter().chain(diag.iter()).copied().collect(),
-                off: pairs,
-            }
+            let diag2: Vec<f64> = diag.iter().chain(diag.iter()).copied().collect();
+            super::Operator::from_pairs(2 * n, &diag2, &pairs)
         }
     }
 }
@@ -376,7 +372,7 @@ pub fn eigs_near_hermitian(
     seed: u64,
 ) -> Result<ComplexSpectrum, String> {
     let n = h.n();
-    let m = real_embedding(h);
+    let m = real_embedding(h)?;
     let s = super::eigs_near(&m, sigma, (2 * k).min(2 * n), tol, seed)?;
     // group the doubled eigenvalues, then one complex vector per independent pair
     let mut order: Vec<usize> = (0..s.len()).collect();

@@ -30,112 +30,66 @@ pub struct Csr {
     /// One value per off-diagonal entry, or empty when all are `uniform`.
     val: Vec<f64>,
     uniform: f64,
+    /// The same rows as a periodic box stencil, when they are one: products then run
+    /// matrix-free (`linalg::stencil`), streaming no column indices.
+    stencil: Option<super::stencil::Stencil>,
 }
 
 impl Csr {
-    /// The CSR form of `op` (a dense operator keeps its non-zeros). Built by counting (no
-    /// per-row allocation: 10⁷ rows are routine here); entries of a row sorted by column,
-    /// repeated ones (several bonds between one pair) added.
+    /// The product form of `op`: its faer rows (a dense operator's non-zeros first put into
+    /// that format) with the diagonal taken apart and the off-diagonal values dropped when they
+    /// are all equal.
     pub fn from_operator(op: &Operator) -> Result<Csr, String> {
         let n = op.n();
-        if n >= u32::MAX as usize {
-            return Err(format!("{n} rows: more than the 2³² this format indexes"));
-        }
-        let (mut row_ptr, mut col, mut val) = match op {
-            Operator::Dense(m) => {
-                let mut row_ptr = vec![0usize; n + 1];
-                let (mut col, mut val) = (Vec::new(), Vec::new());
-                for i in 0..n {
-                    for j in 0..n {
-                        let v = m[(i, j)];
-                        if v != 0.0 {
-                            col.push(j as u32);
-                            val.push(v);
-                        }
-                    }
-                    row_ptr[i + 1] = col.len();
-                }
-                (row_ptr, col, val)
-            }
-            Operator::Sparse { diag, off, .. } => {
-                let mut count = vec![0usize; n + 1];
-                for (i, &d) in diag.iter().enumerate() {
-                    count[i + 1] += usize::from(d != 0.0);
-                }
-                for &(i, j, _) in off {
-                    count[i + 1] += 1;
-                    count[j + 1] += 1;
-                }
-                for i in 0..n {
-                    count[i + 1] += count[i];
-                }
-                let nnz = count[n];
-                crate::args::fits_in_memory("the operator's sparse rows", nnz as u128, 12)?;
-                let mut next = count.clone();
-                let mut col = vec![0u32; nnz];
-                let mut val = vec![0.0; nnz];
-                let mut put = |r: usize, c: usize, v: f64| {
-                    col[next[r]] = c as u32;
-                    val[next[r]] = v;
-                    next[r] += 1;
-                };
-                for (i, &d) in diag.iter().enumerate() {
-                    if d != 0.0 {
-                        put(i, i, d);
-                    }
-                }
-                for &(i, j, v) in off {
-                    put(i, j, v);
-                    put(j, i, v);
-                }
-                (count, col, val)
+        let converted;
+        let rows = match op {
+            Operator::Sparse(m) => m,
+            Operator::Dense(_) => {
+                converted =
+                    super::operator::mirrored_rows(n, &op.diagonal(), &op.upper_entries(), |v| v)?;
+                &converted
             }
         };
-        // sort each row by column and merge repeats; the diagonal goes apart
         let mut diag = vec![0.0; n];
-        let mut out_ptr: Vec<u32> = Vec::with_capacity(n + 1);
-        let mut w = 0;
-        let mut start = 0;
-        let mut pairs: Vec<(u32, f64)> = Vec::new();
-        out_ptr.push(0);
-        for i in 0..n {
-            let end = row_ptr[i + 1];
-            pairs.clear();
-            pairs.extend((start..end).map(|p| (col[p], val[p])));
-            pairs.sort_by_key(|e| e.0);
-            let mut last: Option<u32> = None;
-            for &(c, v) in &pairs {
-                if c as usize == i {
-                    diag[i] += v;
-                } else if last == Some(c) {
-                    val[w - 1] += v;
+        let nnz = rows.val().len();
+        crate::args::fits_in_memory("the operator's product rows", nnz as u128, 12)?;
+        let mut row_ptr: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut col: Vec<u32> = Vec::with_capacity(nnz);
+        let mut val: Vec<f64> = Vec::with_capacity(nnz);
+        row_ptr.push(0);
+        for (i, d) in diag.iter_mut().enumerate() {
+            let (c, v) = super::operator::row(rows, i);
+            for (&j, &x) in c.iter().zip(v) {
+                if j as usize == i {
+                    *d = x;
                 } else {
-                    col[w] = c;
-                    val[w] = v;
-                    w += 1;
-                    last = Some(c);
+                    col.push(j);
+                    val.push(x);
                 }
             }
-            if w >= u32::MAX as usize {
-                return Err(format!("more than 2³² stored entries ({w})"));
-            }
-            out_ptr.push(w as u32);
-            start = end;
+            row_ptr.push(col.len() as u32);
         }
-        row_ptr.clear();
-        col.truncate(w);
-        val.truncate(w);
         let uniform = val.first().copied().unwrap_or(0.0);
         if val.iter().all(|&v| v == uniform) {
             val = Vec::new();
         }
+        let stencil = super::stencil::Stencil::detect(
+            n,
+            &super::stencil::Rows {
+                row_ptr: &row_ptr,
+                col: &col,
+                val: &val,
+                uniform,
+            },
+        );
         Ok(Csr {
             n,
             diag,
-            row_ptr: out_ptr,
+            row_ptr,
             col,
             val,
             uniform,
+            stencil,
         })
     }
 
@@ -158,8 +112,16 @@ impl Csr {
         }
     }
 
+    /// Whether products run matrix-free (the rows are a periodic box stencil).
+    pub fn is_matrix_free(&self) -> bool {
+        self.stencil.is_some()
+    }
+
     /// y = H x.
     pub fn apply(&self, x: &[f64], y: &mut [f64]) {
+        if let Some(s) = &self.stencil {
+            return s.apply(&self.diag, x, y);
+        }
         y.par_chunks_mut(CHUNK).enumerate().for_each(|(c, ys)| {
             for (k, yi) in ys.iter_mut().enumerate() {
                 let i = c * CHUNK + k;
@@ -171,6 +133,9 @@ impl Csr {
     /// One Chebyshev step in place: z ← 2(H − b)x/a − z, returning (⟨x|x⟩, ⟨z_new|x⟩) summed
     /// in a fixed chunk order.
     pub(crate) fn chebyshev_step(&self, x: &[f64], z: &mut [f64], a: f64, b: f64) -> (f64, f64) {
+        if let Some(s) = &self.stencil {
+            return s.chebyshev_step(&self.diag, x, z, a, b);
+        }
         let two_a = 2.0 / a;
         let partial: Vec<(f64, f64)> = z
             .par_chunks_mut(CHUNK)
@@ -195,6 +160,9 @@ impl Csr {
 
     /// The first product: y = (H − b)x/a, returning ⟨y|x⟩.
     pub(crate) fn scaled_apply(&self, x: &[f64], y: &mut [f64], a: f64, b: f64) -> f64 {
+        if let Some(s) = &self.stencil {
+            return s.scaled_apply(&self.diag, x, y, a, b);
+        }
         let partial: Vec<f64> = y
             .par_chunks_mut(CHUNK)
             .enumerate()
@@ -485,13 +453,8 @@ mod tests {
     use super::*;
 
     fn chain(n: usize) -> Operator {
-        Operator::Sparse {
-            n,
-            diag: vec![0.0; n],
-            off: (0..n)
-                .map(|i| (i.min((i + 1) % n), i.max((i + 1) % n), -1.0))
-                .collect(),
-        }
+        let off: Vec<_> = (0..n).map(|i| (i, (i + 1) % n, -1.0)).collect();
+        Operator::from_pairs(n, &vec![0.0; n], &off).unwrap()
     }
 
     #[test]

@@ -10,69 +10,14 @@
 //! one GEMM instead of m² passes over memory. Memory: 2·m·N numbers per vector at a time.
 
 use super::kpm::{Csr, Trace};
-use faer::Mat;
+use super::operator::{rows_apply, SparseRows, CHUNK};
+use faer::{c64, Mat};
 use rand::Rng;
 use rayon::prelude::*;
 
-/// Rows per parallel chunk (fixed: the same bits on any thread count).
-const CHUNK: usize = 1 << 14;
-
-/// A real sparse matrix stored by rows, with no symmetry assumed (an antisymmetric A here).
-#[derive(Clone, Debug)]
-pub struct RowMatrix {
-    pub n: usize,
-    row_ptr: Vec<usize>,
-    col: Vec<u32>,
-    val: Vec<f64>,
-}
-
-impl RowMatrix {
-    /// From (row, column, value) triplets; repeated entries are added.
-    pub fn from_triplets(n: usize, t: &[(usize, usize, f64)]) -> Result<RowMatrix, String> {
-        if n >= u32::MAX as usize {
-            return Err(format!("{n} rows: more than the 2³² this format indexes"));
-        }
-        let mut count = vec![0usize; n + 1];
-        for &(i, j, _) in t {
-            if i >= n || j >= n {
-                return Err(format!("entry ({i}, {j}) outside a {n}×{n} matrix"));
-            }
-            count[i + 1] += 1;
-        }
-        for i in 0..n {
-            count[i + 1] += count[i];
-        }
-        let row_ptr = count.clone();
-        let mut fill = count;
-        let mut col = vec![0u32; t.len()];
-        let mut val = vec![0.0; t.len()];
-        for &(i, j, v) in t {
-            col[fill[i]] = j as u32;
-            val[fill[i]] = v;
-            fill[i] += 1;
-        }
-        Ok(RowMatrix {
-            n,
-            row_ptr,
-            col,
-            val,
-        })
-    }
-
-    /// y = A x, rows in parallel.
-    pub fn apply(&self, x: &[f64], y: &mut [f64]) {
-        y.par_chunks_mut(CHUNK).enumerate().for_each(|(c, ys)| {
-            for (k, yi) in ys.iter_mut().enumerate() {
-                let i = c * CHUNK + k;
-                let mut s = 0.0;
-                for p in self.row_ptr[i]..self.row_ptr[i + 1] {
-                    s += self.val[p] * x[self.col[p] as usize];
-                }
-                *yi = s;
-            }
-        });
-    }
-}
+/// A real sparse matrix by rows with no symmetry assumed (an antisymmetric A here): faer's
+/// compressed rows, as the operator's.
+pub type RowMatrix = SparseRows<f64>;
 
 /// The columns T_0(H̃)r … T_{m−1}(H̃)r, each mapped through `after` when given (column n is then
 /// A T_n(H̃) r), as an N×m matrix.
@@ -90,7 +35,7 @@ fn chebyshev_columns(
     let mut put = |k: usize, v: &[f64], out: &mut Mat<f64>| {
         let src = match after {
             Some(op) => {
-                op.apply(v, &mut mapped);
+                rows_apply(op, v, &mut mapped);
                 &mapped[..]
             }
             None => v,
@@ -128,7 +73,7 @@ pub fn moments_of(
 ) -> Result<Mat<f64>, String> {
     let n = csr.n;
     let mut ar = vec![0.0; n];
-    op.apply(r, &mut ar);
+    rows_apply(op, r, &mut ar);
     let left = chebyshev_columns(csr, &ar, m, ab, None)?;
     let right = chebyshev_columns(csr, r, m, ab, Some(op))?;
     let mu = left.transpose() * &right;
@@ -151,10 +96,10 @@ pub fn trace_moments(
     trace: Trace,
 ) -> Result<(Mat<f64>, Vec<Mat<f64>>), String> {
     let n = csr.n;
-    if op.n != n {
+    if op.nrows() != n {
         return Err(format!(
             "the second operator is {}×{0}, the first {n}×{n}",
-            op.n
+            op.nrows()
         ));
     }
     match trace {
@@ -182,6 +127,143 @@ pub fn trace_moments(
                 mean += mu;
             }
             Ok((mean * faer::Scale(1.0 / vectors.max(1) as f64), per))
+        }
+    }
+}
+
+/// The columns T_0(H̃)r … T_{m−1}(H̃)r of a complex Hermitian H (its compressed rows), each
+/// mapped through `after` when given, as an N×m complex matrix.
+fn complex_columns(
+    h: &SparseRows<c64>,
+    r: &[c64],
+    m: usize,
+    (a, b): (f64, f64),
+    after: Option<&SparseRows<c64>>,
+) -> Result<Mat<c64>, String> {
+    let n = h.nrows();
+    let mut out = Mat::<c64>::zeros(n, m);
+    let mut mapped = vec![c64::new(0.0, 0.0); if after.is_some() { n } else { 0 }];
+    let mut put = |k: usize, v: &[c64], out: &mut Mat<c64>| {
+        let src = match after {
+            Some(op) => {
+                rows_apply(op, v, &mut mapped);
+                &mapped[..]
+            }
+            None => v,
+        };
+        for (o, &x) in out.col_mut(k).iter_mut().zip(src) {
+            *o = x;
+        }
+    };
+    let mut x = r.to_vec(); // α_k
+    let mut z = vec![c64::new(0.0, 0.0); n]; // α_{k+1}, written over α_{k−1}
+    let mut hx = vec![c64::new(0.0, 0.0); n];
+    put(0, &x, &mut out);
+    if m > 1 {
+        rows_apply(h, &x, &mut hx);
+        for ((zi, &hi), &xi) in z.iter_mut().zip(&hx).zip(&x) {
+            *zi = (hi - xi * b) * (1.0 / a);
+        }
+        std::mem::swap(&mut x, &mut z);
+        put(1, &x, &mut out);
+    }
+    let two_a = 2.0 / a;
+    for k in 2..m {
+        if k % 16 == 0 && crate::progress::interrupted() {
+            return Err("interrupted".into());
+        }
+        rows_apply(h, &x, &mut hx);
+        // α_{k+1} = 2(H − b)α_k/a − α_{k−1}, written over α_{k−1}
+        z.par_chunks_mut(CHUNK)
+            .zip(hx.par_chunks(CHUNK))
+            .zip(x.par_chunks(CHUNK))
+            .for_each(|((zs, hs), xs)| {
+                for ((zi, &hi), &xi) in zs.iter_mut().zip(hs).zip(xs) {
+                    *zi = (hi - xi * b) * two_a - *zi;
+                }
+            });
+        std::mem::swap(&mut x, &mut z);
+        put(k, &x, &mut out);
+    }
+    Ok(out)
+}
+
+/// μ_mn = ⟨r|V_α T_m(H̃) V_β T_n(H̃)|r⟩ for one vector r, with H, V_α and V_β Hermitian: the left
+/// side as the columns L_m = T_m(H̃)(V_α r) (so ⟨r|V_α T_m = L_m†), the right as
+/// R_n = V_β T_n(H̃) r, and μ = L†R as one complex matrix product.
+pub fn complex_moments_of(
+    h: &SparseRows<c64>,
+    (va, vb): (&SparseRows<c64>, &SparseRows<c64>),
+    r: &[c64],
+    m: usize,
+    ab: (f64, f64),
+) -> Result<Mat<c64>, String> {
+    let mut ar = vec![c64::new(0.0, 0.0); h.nrows()];
+    rows_apply(va, r, &mut ar);
+    let left = complex_columns(h, &ar, m, ab, None)?;
+    let right = complex_columns(h, r, m, ab, Some(vb))?;
+    let mu = left.adjoint() * &right;
+    if (0..m).any(|i| (0..m).any(|j| !(mu[(i, j)].re.is_finite() && mu[(i, j)].im.is_finite()))) {
+        return Err(
+            "the Chebyshev moments grow: the spectrum reaches outside the bounds (give wider bounds)"
+                .into(),
+        );
+    }
+    Ok(mu)
+}
+
+/// Normalised complex moments μ_mn = Tr[V_α T_m V_β T_n]/N (mean over the trace's vectors, and
+/// each vector's estimate for a stochastic trace).
+pub fn complex_trace_moments(
+    h: &SparseRows<c64>,
+    v: (&SparseRows<c64>, &SparseRows<c64>),
+    m: usize,
+    ab: (f64, f64),
+    trace: Trace,
+) -> Result<(Mat<c64>, Vec<Mat<c64>>), String> {
+    let n = h.nrows();
+    if v.0.nrows() != n || v.1.nrows() != n {
+        return Err(format!(
+            "the velocity operators are {}×{0} and {}×{1}, the Hamiltonian {n}×{n}",
+            v.0.nrows(),
+            v.1.nrows()
+        ));
+    }
+    let zero = c64::new(0.0, 0.0);
+    match trace {
+        Trace::Exact => {
+            let mut total = Mat::<c64>::zeros(m, m);
+            let mut e = vec![zero; n];
+            for i in 0..n {
+                e[i] = c64::new(1.0, 0.0);
+                total += complex_moments_of(h, v, &e, m, ab)?;
+                e[i] = zero;
+            }
+            Ok((
+                total * faer::Scale(c64::new(1.0 / n as f64, 0.0)),
+                Vec::new(),
+            ))
+        }
+        Trace::Stochastic { vectors, seed } => {
+            let mut per = Vec::with_capacity(vectors);
+            for k in 0..vectors {
+                let mut rng = crate::rng::stream(seed, k as u64);
+                let r: Vec<c64> = (0..n)
+                    .map(|_| c64::new(if rng.random::<bool>() { 1.0 } else { -1.0 }, 0.0))
+                    .collect();
+                per.push(
+                    complex_moments_of(h, v, &r, m, ab)?
+                        * faer::Scale(c64::new(1.0 / n as f64, 0.0)),
+                );
+            }
+            let mut mean = Mat::<c64>::zeros(m, m);
+            for mu in &per {
+                mean += mu;
+            }
+            Ok((
+                mean * faer::Scale(c64::new(1.0 / vectors.max(1) as f64, 0.0)),
+                per,
+            ))
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod operator;
 pub mod parallel;
 pub mod shift_invert;
 pub mod simd;
+pub mod stencil;
 pub mod tridiagonal;
 pub mod tridiagonalize;
 

@@ -265,13 +265,14 @@ fn shifted_lu(
     let n = h.n();
     let mut trips: Vec<Triplet<usize, usize, f64>> = Vec::with_capacity(h.nnz());
     match h {
-        Operator::Sparse { diag, off, .. } => {
-            for (i, &d) in diag.iter().enumerate() {
-                trips.push(Triplet::new(i, i, d - sigma));
-            }
-            for &(i, j, v) in off {
-                trips.push(Triplet::new(i, j, v));
-                trips.push(Triplet::new(j, i, v));
+        Operator::Sparse(m) => {
+            // both triangles are stored: the rows are the columns of the same matrix
+            for j in 0..n {
+                let (rows, vals) = super::operator::row(m, j);
+                for (&i, &v) in rows.iter().zip(vals) {
+                    trips.push(Triplet::new(i as usize, j, v));
+                }
+                trips.push(Triplet::new(j, j, -sigma));
             }
         }
         Operator::Dense(m) => {

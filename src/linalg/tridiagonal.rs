@@ -520,7 +520,7 @@ impl Iteration<'_> {
                 }
             };
             let converged = iterate_lanes(
-                LaneKernels::detect(),
+                super::simd::level(),
                 LaneProblem {
                     job: self,
                     lambda,
@@ -574,34 +574,9 @@ impl LaneLu {
     }
 }
 
-/// How the lanes' factorisation and solves run: AVX2 intrinsics where the CPU has them (the
-/// compiler does not vectorise the portable loops across lanes), else portable code. Both do
-/// the same operations in the same order, so they give the same bits.
-#[derive(Clone, Copy)]
-enum LaneKernels {
-    Portable,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-}
-
-impl LaneKernels {
-    fn detect() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if super::simd::avx2() {
-                return LaneKernels::Avx2;
-            }
-        }
-        LaneKernels::Portable
-    }
-}
-
-/// a where the mask is clear, b where it is set (bit for bit)
-#[inline(always)]
-fn select(mask: f64, a: f64, b: f64) -> f64 {
-    let m = mask.to_bits();
-    f64::from_bits((a.to_bits() & !m) | (b.to_bits() & m))
-}
+/// The vector build the lanes run on: the level of this process (`simd::level`), or the
+/// portable build whatever the CPU (the tests compare the two bit for bit).
+type LaneLevel = super::simd::Level;
 
 /// Inverse iteration on LANES shifts (`Iteration::one`, lane by lane): `x` holds the start
 /// vectors; after each solve `orthogonalise` gets the vectors and the lanes still running; a
@@ -616,25 +591,22 @@ struct LaneProblem<'a> {
     lu: &'a mut LaneLu,
 }
 
-/// Runs a `LaneProblem`; returns which lanes converged.
-fn iterate_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] {
-    match kernels {
-        LaneKernels::Portable => drive_lanes(kernels, problem),
-        // SAFETY: `Avx2` is only chosen where the CPU has AVX2.
-        #[cfg(target_arch = "x86_64")]
-        LaneKernels::Avx2 => unsafe { drive_lanes_avx2(problem) },
+/// Runs a `LaneProblem` on `level` (the whole iteration inside one dispatch, so its scaling and
+/// norm loops are compiled for the same instruction set); returns which lanes converged.
+fn iterate_lanes(level: LaneLevel, problem: LaneProblem<'_>) -> [bool; LANES] {
+    struct Run<'a>(LaneProblem<'a>);
+    impl pulp::WithSimd for Run<'_> {
+        type Output = [bool; LANES];
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
+            drive_lanes(simd, self.0)
+        }
     }
-}
-
-/// `drive_lanes` compiled for AVX2 (its scaling and norm loops vectorise then).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn drive_lanes_avx2(problem: LaneProblem<'_>) -> [bool; LANES] {
-    drive_lanes(LaneKernels::Avx2, problem)
+    level.dispatch(Run(problem))
 }
 
 #[inline(always)]
-fn drive_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] {
+fn drive_lanes<S: pulp::Simd>(simd: S, problem: LaneProblem<'_>) -> [bool; LANES] {
     let LaneProblem {
         job,
         lambda,
@@ -646,12 +618,7 @@ fn drive_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] 
     let lambda = &lambda;
     let n = job.d.len();
     let tiny = f64::EPSILON * job.onenrm;
-    let diag = match kernels {
-        LaneKernels::Portable => factor_lanes(job.d, job.e, lambda, tiny, lu),
-        // SAFETY: `Avx2` is only chosen where the CPU has AVX2.
-        #[cfg(target_arch = "x86_64")]
-        LaneKernels::Avx2 => unsafe { factor_lanes_avx2(job.d, job.e, lambda, tiny, lu) },
-    };
+    let diag = factor_lanes(simd, job.d, job.e, lambda, tiny, lu);
     let mut last_pivot = [0.0; LANES];
     for k in 0..LANES {
         let dk = diag[k];
@@ -684,12 +651,7 @@ fn drive_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] 
                 r[k] *= scl[k];
             }
         }
-        match kernels {
-            LaneKernels::Portable => solve_lanes(lu, x),
-            // SAFETY: as above.
-            #[cfg(target_arch = "x86_64")]
-            LaneKernels::Avx2 => unsafe { solve_lanes_avx2(lu, x) },
-        }
+        solve_lanes(simd, lu, x);
         orthogonalise(x, &running);
         let norm = max_abs_lanes(x);
         for k in 0..LANES {
@@ -711,209 +673,129 @@ fn drive_lanes(kernels: LaneKernels, problem: LaneProblem<'_>) -> [bool; LANES] 
     converged
 }
 
+/// A row of LANES values as the registers of `S` (LANES is a multiple of every width pulp has).
+#[inline(always)]
+fn regs<S: pulp::Simd>(r: &Lanes) -> &[S::f64s] {
+    S::as_simd_f64s(r).0
+}
+
+#[inline(always)]
+fn regs_mut<S: pulp::Simd>(r: &mut Lanes) -> &mut [S::f64s] {
+    S::as_mut_simd_f64s(r).0
+}
+
+/// Where rows were not swapped, from the stored flags (all-ones doubles, a NaN, where they were;
+/// zeros elsewhere): a flag equals itself exactly where it is not the NaN.
+#[inline(always)]
+fn kept_rows<S: pulp::Simd>(simd: S, flags: S::f64s) -> S::m64s {
+    simd.equal_f64s(flags, flags)
+}
+
 /// The factorisation of `ShiftedLu::factor` on LANES shifts, its branch as selects (all but the
-/// last pivot); returns the last diagonal entries.
-fn factor_lanes(d: &[f64], e: &[f64], lambda: &Lanes, tiny: f64, lu: &mut LaneLu) -> Lanes {
-    let n = d.len();
-    let mut diag: Lanes = lambda.map(|l| d[0] - l);
-    let mut sup: Lanes = [if n > 1 { e[0] } else { 0.0 }; LANES];
-    for i in 0..n - 1 {
-        let sub = e[i];
-        let next_sup = if i + 2 < n { e[i + 1] } else { 0.0 };
-        for k in 0..LANES {
-            let next_diag = d[i + 1] - lambda[k];
-            let dk = diag[k];
-            let swap = if dk.abs() >= sub.abs() {
-                0.0
-            } else {
-                f64::from_bits(u64::MAX)
-            };
-            let piv = if dk.abs() < tiny {
-                tiny.copysign(dk)
-            } else {
-                dk
-            };
-            let f = select(swap, sub, dk) / select(swap, piv, sub);
-            lu.inv_u0[i][k] = 1.0 / select(swap, piv, sub);
-            lu.u1[i][k] = select(swap, sup[k], next_diag);
-            lu.u2[i][k] = select(swap, 0.0, next_sup);
-            lu.l[i][k] = f;
-            lu.swap[i][k] = swap;
-            diag[k] = select(swap, next_diag - f * sup[k], sup[k] - f * next_diag);
-            sup[k] = select(swap, next_sup, -f * next_sup);
-        }
-    }
-    diag
-}
-
-/// x ← (T − λI)⁻¹ x on each lane, as `ShiftedLu::solve`.
-fn solve_lanes(lu: &LaneLu, x: &mut [Lanes]) {
-    let n = x.len();
-    let mut carry = x[0];
-    for i in 0..n - 1 {
-        let b = x[i + 1];
-        for k in 0..LANES {
-            let m = lu.swap[i][k];
-            let p = select(m, carry[k], b[k]);
-            let q = select(m, b[k], carry[k]);
-            x[i][k] = p;
-            carry[k] = q - lu.l[i][k] * p;
-        }
-    }
-    for k in 0..LANES {
-        x[n - 1][k] = carry[k] * lu.inv_u0[n - 1][k];
-    }
-    let (mut x2, mut x1) = ([0.0; LANES], x[n - 1]);
-    for i in (0..n - 1).rev() {
-        for k in 0..LANES {
-            let xi = (x[i][k] - lu.u1[i][k] * x1[k] - lu.u2[i][k] * x2[k]) * lu.inv_u0[i][k];
-            x[i][k] = xi;
-            x2[k] = x1[k];
-            x1[k] = xi;
-        }
-    }
-}
-
-/// A row of LANES values as two AVX vectors of four.
-#[cfg(target_arch = "x86_64")]
+/// last pivot); returns the last diagonal entries. Written once on pulp's vector types: the
+/// portable build is the same code with one lane per register, and every operation is a plain
+/// IEEE one (no fused multiply-add), so every build gives the same bits.
 #[inline(always)]
-unsafe fn load4x2(r: &Lanes) -> [std::arch::x86_64::__m256d; 2] {
-    use std::arch::x86_64::*;
-    // SAFETY: a row holds eight f64; the caller has AVX.
-    unsafe {
-        [
-            _mm256_loadu_pd(r.as_ptr()),
-            _mm256_loadu_pd(r.as_ptr().add(4)),
-        ]
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn store4x2(r: &mut Lanes, v: [std::arch::x86_64::__m256d; 2]) {
-    use std::arch::x86_64::*;
-    // SAFETY: as for `load4x2`.
-    unsafe {
-        _mm256_storeu_pd(r.as_mut_ptr(), v[0]);
-        _mm256_storeu_pd(r.as_mut_ptr().add(4), v[1]);
-    }
-}
-
-/// `factor_lanes` in AVX2 intrinsics: the same operations in the same order.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn factor_lanes_avx2(
+fn factor_lanes<S: pulp::Simd>(
+    simd: S,
     d: &[f64],
     e: &[f64],
     lambda: &Lanes,
     tiny: f64,
     lu: &mut LaneLu,
 ) -> Lanes {
-    use std::arch::x86_64::*;
     let n = d.len();
-    let sign = _mm256_set1_pd(-0.0);
+    let sign = simd.splat_f64s(-0.0);
     let (vtiny, one, zero) = (
-        _mm256_set1_pd(tiny),
-        _mm256_set1_pd(1.0),
-        _mm256_setzero_pd(),
+        simd.splat_f64s(tiny),
+        simd.splat_f64s(1.0),
+        simd.splat_f64s(0.0),
     );
-    let lam = unsafe { load4x2(lambda) };
-    let d0 = _mm256_set1_pd(d[0]);
-    let mut diag = [_mm256_sub_pd(d0, lam[0]), _mm256_sub_pd(d0, lam[1])];
-    let mut sup = [_mm256_set1_pd(if n > 1 { e[0] } else { 0.0 }); 2];
+    let swapped = simd.splat_f64s(f64::from_bits(u64::MAX));
+    let lam = regs::<S>(lambda);
+    let mut diag: Lanes = lambda.map(|l| d[0] - l);
+    let mut sup: Lanes = [if n > 1 { e[0] } else { 0.0 }; LANES];
     for i in 0..n - 1 {
-        let sub = _mm256_set1_pd(e[i]);
-        let abs_sub = _mm256_set1_pd(e[i].abs());
-        let next_sup = _mm256_set1_pd(if i + 2 < n { e[i + 1] } else { 0.0 });
-        let di = _mm256_set1_pd(d[i + 1]);
-        let (mut fs, mut invs, mut u1s, mut u2s, mut sws) =
-            ([zero; 2], [zero; 2], [zero; 2], [zero; 2], [zero; 2]);
-        for h in 0..2 {
-            let next_diag = _mm256_sub_pd(di, lam[h]);
-            let dk = diag[h];
-            let abs_dk = _mm256_andnot_pd(sign, dk);
-            // swap where !(|d| ≥ |sub|)
-            let swap = _mm256_cmp_pd::<_CMP_NGE_UQ>(abs_dk, abs_sub);
-            let small = _mm256_cmp_pd::<_CMP_LT_OQ>(abs_dk, vtiny);
-            let piv = _mm256_blendv_pd(dk, _mm256_or_pd(vtiny, _mm256_and_pd(dk, sign)), small);
-            let den = _mm256_blendv_pd(piv, sub, swap);
-            let f = _mm256_div_pd(_mm256_blendv_pd(sub, dk, swap), den);
-            invs[h] = _mm256_div_pd(one, den);
-            u1s[h] = _mm256_blendv_pd(sup[h], next_diag, swap);
-            u2s[h] = _mm256_blendv_pd(zero, next_sup, swap);
-            fs[h] = f;
-            sws[h] = swap;
-            diag[h] = _mm256_blendv_pd(
-                _mm256_sub_pd(next_diag, _mm256_mul_pd(f, sup[h])),
-                _mm256_sub_pd(sup[h], _mm256_mul_pd(f, next_diag)),
-                swap,
+        let sub = simd.splat_f64s(e[i]);
+        let abs_sub = simd.splat_f64s(e[i].abs());
+        let next_sup = simd.splat_f64s(if i + 2 < n { e[i + 1] } else { 0.0 });
+        let di = simd.splat_f64s(d[i + 1]);
+        let (dv, sv) = (regs_mut::<S>(&mut diag), regs_mut::<S>(&mut sup));
+        let (l, inv, u1) = (&mut lu.l[i], &mut lu.inv_u0[i], &mut lu.u1[i]);
+        let (l, inv, u1) = (regs_mut::<S>(l), regs_mut::<S>(inv), regs_mut::<S>(u1));
+        let (u2, sw) = (regs_mut::<S>(&mut lu.u2[i]), regs_mut::<S>(&mut lu.swap[i]));
+        for h in 0..dv.len() {
+            let next_diag = simd.sub_f64s(di, lam[h]);
+            let dk = dv[h];
+            let abs_dk = simd.abs_f64s(dk);
+            // rows stay in place where |d| ≥ |sub| (a NaN swaps, as the scalar branch does)
+            let keep = simd.greater_than_or_equal_f64s(abs_dk, abs_sub);
+            let small = simd.less_than_f64s(abs_dk, vtiny);
+            let piv = simd.select_f64s(small, simd.or_f64s(vtiny, simd.and_f64s(dk, sign)), dk);
+            let den = simd.select_f64s(keep, piv, sub);
+            let f = simd.div_f64s(simd.select_f64s(keep, sub, dk), den);
+            inv[h] = simd.div_f64s(one, den);
+            u1[h] = simd.select_f64s(keep, sv[h], next_diag);
+            u2[h] = simd.select_f64s(keep, zero, next_sup);
+            l[h] = f;
+            sw[h] = simd.select_f64s(keep, zero, swapped);
+            dv[h] = simd.select_f64s(
+                keep,
+                simd.sub_f64s(next_diag, simd.mul_f64s(f, sv[h])),
+                simd.sub_f64s(sv[h], simd.mul_f64s(f, next_diag)),
             );
-            sup[h] = _mm256_blendv_pd(
+            sv[h] = simd.select_f64s(
+                keep,
                 next_sup,
-                _mm256_mul_pd(_mm256_xor_pd(f, sign), next_sup),
-                swap,
+                simd.mul_f64s(simd.xor_f64s(f, sign), next_sup),
             );
-        }
-        // SAFETY: rows of eight f64; AVX2 is enabled here.
-        unsafe {
-            store4x2(&mut lu.l[i], fs);
-            store4x2(&mut lu.inv_u0[i], invs);
-            store4x2(&mut lu.u1[i], u1s);
-            store4x2(&mut lu.u2[i], u2s);
-            store4x2(&mut lu.swap[i], sws);
         }
     }
-    let mut last = [0.0; LANES];
-    // SAFETY: as above.
-    unsafe { store4x2(&mut last, diag) };
-    last
+    diag
 }
 
-/// `solve_lanes` in AVX2 intrinsics: the same operations in the same order.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn solve_lanes_avx2(lu: &LaneLu, x: &mut [Lanes]) {
-    use std::arch::x86_64::*;
+/// x ← (T − λI)⁻¹ x on each lane, as `ShiftedLu::solve` (pulp's types, as `factor_lanes`).
+#[inline(always)]
+fn solve_lanes<S: pulp::Simd>(simd: S, lu: &LaneLu, x: &mut [Lanes]) {
     let n = x.len();
-    let zero = _mm256_setzero_pd();
-    // SAFETY (every load and store below): rows of eight f64; AVX2 is enabled here.
     // forward: the row swaps and multipliers
-    let mut carry = unsafe { load4x2(&x[0]) };
+    let mut carry = x[0];
     for i in 0..n - 1 {
-        let (b, m, li) = unsafe { (load4x2(&x[i + 1]), load4x2(&lu.swap[i]), load4x2(&lu.l[i])) };
-        let mut p = [zero; 2];
-        for h in 0..2 {
-            p[h] = _mm256_blendv_pd(carry[h], b[h], m[h]);
-            let q = _mm256_blendv_pd(b[h], carry[h], m[h]);
-            carry[h] = _mm256_sub_pd(q, _mm256_mul_pd(li[h], p[h]));
+        let b = x[i + 1];
+        let (bv, m, li) = (regs::<S>(&b), regs::<S>(&lu.swap[i]), regs::<S>(&lu.l[i]));
+        let (cv, xv) = (regs_mut::<S>(&mut carry), regs_mut::<S>(&mut x[i]));
+        for h in 0..cv.len() {
+            let keep = kept_rows(simd, m[h]);
+            let p = simd.select_f64s(keep, cv[h], bv[h]);
+            let q = simd.select_f64s(keep, bv[h], cv[h]);
+            xv[h] = p;
+            cv[h] = simd.sub_f64s(q, simd.mul_f64s(li[h], p));
         }
-        unsafe { store4x2(&mut x[i], p) };
     }
-    let last = unsafe { load4x2(&lu.inv_u0[n - 1]) };
-    let mut x1 = [
-        _mm256_mul_pd(carry[0], last[0]),
-        _mm256_mul_pd(carry[1], last[1]),
-    ];
-    unsafe { store4x2(&mut x[n - 1], x1) };
-    // backward: U has two superdiagonals
-    let mut x2 = [zero; 2];
-    for i in (0..n - 1).rev() {
-        let (xi, a, b, inv) = unsafe {
-            (
-                load4x2(&x[i]),
-                load4x2(&lu.u1[i]),
-                load4x2(&lu.u2[i]),
-                load4x2(&lu.inv_u0[i]),
-            )
-        };
-        let mut y = [zero; 2];
-        for h in 0..2 {
-            let t = _mm256_sub_pd(xi[h], _mm256_mul_pd(a[h], x1[h]));
-            y[h] = _mm256_mul_pd(_mm256_sub_pd(t, _mm256_mul_pd(b[h], x2[h])), inv[h]);
+    {
+        let last = regs::<S>(&lu.inv_u0[n - 1]);
+        let cv = regs::<S>(&carry);
+        let xv = regs_mut::<S>(&mut x[n - 1]);
+        for h in 0..xv.len() {
+            xv[h] = simd.mul_f64s(cv[h], last[h]);
         }
-        unsafe { store4x2(&mut x[i], y) };
+    }
+    // backward: U has two superdiagonals
+    let (mut x2, mut x1) = ([0.0; LANES], x[n - 1]);
+    for i in (0..n - 1).rev() {
+        let (a, b, inv) = (
+            regs::<S>(&lu.u1[i]),
+            regs::<S>(&lu.u2[i]),
+            regs::<S>(&lu.inv_u0[i]),
+        );
+        let (v1, v2) = (regs::<S>(&x1), regs::<S>(&x2));
+        let xv = regs_mut::<S>(&mut x[i]);
+        for h in 0..xv.len() {
+            let t = simd.sub_f64s(xv[h], simd.mul_f64s(a[h], v1[h]));
+            xv[h] = simd.mul_f64s(simd.sub_f64s(t, simd.mul_f64s(b[h], v2[h])), inv[h]);
+        }
         x2 = x1;
-        x1 = y;
+        x1 = x[i];
     }
 }
 
@@ -1119,8 +1001,14 @@ mod tests {
             orthogonalise: &|_, _| (),
             lu,
         };
-        let c1 = iterate_lanes(LaneKernels::detect(), problem(&mut x1, &mut k1, &mut lu1));
-        let c2 = iterate_lanes(LaneKernels::Portable, problem(&mut x2, &mut k2, &mut lu2));
+        let c1 = iterate_lanes(
+            crate::linalg::simd::level(),
+            problem(&mut x1, &mut k1, &mut lu1),
+        );
+        let c2 = iterate_lanes(
+            crate::linalg::simd::Level::Portable,
+            problem(&mut x2, &mut k2, &mut lu2),
+        );
         assert_eq!(c1, [true; LANES], "every lane converges");
         assert_eq!(c1, c2);
         assert!(k1.iter().zip(&k2).all(|(a, b)| a.to_bits() == b.to_bits()));

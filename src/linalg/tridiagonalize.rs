@@ -539,22 +539,38 @@ fn rank_update_lower(
 /// its dot product with x (the mirrored upper part) to y at the diagonal. `x` and `y` hold rows
 /// [c0, n).
 fn symv_lower(cols: &[f64], n: usize, c0: usize, c1: usize, x: &[f64], y: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if super::simd::avx2_fma() {
-            // SAFETY: the CPU supports the features the function is compiled for (checked above).
-            return unsafe { symv_lower_avx2(cols, n, c0, c1, x, y) };
+    struct Symv<'a> {
+        cols: &'a [f64],
+        n: usize,
+        c0: usize,
+        c1: usize,
+        x: &'a [f64],
+        y: &'a mut [f64],
+    }
+    impl pulp::WithSimd for Symv<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) {
+            let Symv {
+                cols,
+                n,
+                c0,
+                c1,
+                x,
+                y,
+            } = self;
+            symv_lower_columns(cols, n, c0, c1, x, y, |a, xs, x, y| {
+                axpy_dot4(simd, a, xs, x, y)
+            })
         }
     }
-    symv_lower_columns(cols, n, c0, c1, x, y, axpy_dot4)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn symv_lower_avx2(cols: &[f64], n: usize, c0: usize, c1: usize, x: &[f64], y: &mut [f64]) {
-    symv_lower_columns(cols, n, c0, c1, x, y, |a, xs, x, y| {
-        // SAFETY: this function only runs where the CPU has AVX2 and FMA.
-        unsafe { axpy_dot4_avx2(a, xs, x, y) }
+    super::simd::dispatch(Symv {
+        cols,
+        n,
+        c0,
+        c1,
+        x,
+        y,
     })
 }
 
@@ -605,67 +621,61 @@ fn symv_lower_columns(
     }
 }
 
-/// y += Σ_q x_q a_q and returns (a_q · x)_q, in one pass over four columns a_q (portable build).
-fn axpy_dot4(a: [&[f64]; 4], xs: [f64; 4], x: &[f64], y: &mut [f64]) -> [f64; 4] {
-    let mut dots = [0.0; 4];
-    for r in 0..y.len() {
-        let mut yr = y[r];
-        for q in 0..4 {
-            yr += a[q][r] * xs[q];
-            dots[q] += a[q][r] * x[r];
-        }
-        y[r] = yr;
-    }
-    dots
-}
-
-/// AVX2/FMA build of `axpy_dot4`: eight rows per step, two 4-wide accumulators per column.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn axpy_dot4_avx2(a: [&[f64]; 4], xs: [f64; 4], x: &[f64], y: &mut [f64]) -> [f64; 4] {
-    use std::arch::x86_64::*;
+/// y += Σ_q x_q a_q and returns (a_q · x)_q, in one pass over four columns a_q: two registers
+/// of rows per step, two accumulators per column (fused multiply-adds in the vector build), the
+/// accumulators' lanes summed pairwise, the rows past the last full step one by one.
+#[inline(always)]
+fn axpy_dot4<S: pulp::Simd>(
+    simd: S,
+    a: [&[f64]; 4],
+    xs: [f64; 4],
+    x: &[f64],
+    y: &mut [f64],
+) -> [f64; 4] {
     let len = y.len();
-    assert!(x.len() >= len && a.iter().all(|c| c.len() >= len));
-    let (px, py) = (x.as_ptr(), y.as_mut_ptr());
-    let pa = [a[0].as_ptr(), a[1].as_ptr(), a[2].as_ptr(), a[3].as_ptr()];
-    let xv = [
-        _mm256_set1_pd(xs[0]),
-        _mm256_set1_pd(xs[1]),
-        _mm256_set1_pd(xs[2]),
-        _mm256_set1_pd(xs[3]),
-    ];
-    let mut acc = [[_mm256_setzero_pd(); 2]; 4];
-    let mut r = 0;
-    while r + 8 <= len {
+    let (x, a) = (
+        &x[..len],
+        [&a[0][..len], &a[1][..len], &a[2][..len], &a[3][..len]],
+    );
+    let w = S::F64_LANES;
+    let step = 2 * w;
+    let full = len / step * step;
+    let (xr, _) = S::as_simd_f64s(&x[..full]);
+    let ar = a.map(|c| S::as_simd_f64s(&c[..full]).0);
+    let (yr, _) = S::as_mut_simd_f64s(&mut y[..full]);
+    let xv = xs.map(|v| simd.splat_f64s(v));
+    let zero = simd.splat_f64s(0.0);
+    let mut acc = [[zero; 2]; 4];
+    for r in 0..full / step {
         for h in 0..2 {
-            let o = r + 4 * h;
-            // SAFETY: o + 4 ≤ len ≤ the length of every slice (asserted above).
-            unsafe {
-                let xr = _mm256_loadu_pd(px.add(o));
-                let mut yr = _mm256_loadu_pd(py.add(o));
-                for q in 0..4 {
-                    let av = _mm256_loadu_pd(pa[q].add(o));
-                    yr = _mm256_fmadd_pd(av, xv[q], yr);
-                    acc[q][h] = _mm256_fmadd_pd(av, xr, acc[q][h]);
-                }
-                _mm256_storeu_pd(py.add(o), yr);
+            let o = 2 * r + h;
+            let mut yo = yr[o];
+            for q in 0..4 {
+                let av = ar[q][o];
+                yo = simd.mul_add_e_f64s(av, xv[q], yo);
+                acc[q][h] = simd.mul_add_e_f64s(av, xr[o], acc[q][h]);
             }
+            yr[o] = yo;
         }
-        r += 8;
     }
     let mut dots = [0.0; 4];
     for q in 0..4 {
-        let s = _mm256_add_pd(acc[q][0], acc[q][1]);
-        let mut lanes = [0.0; 4];
-        // SAFETY: `lanes` holds four f64.
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), s) };
-        dots[q] = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+        let mut lanes = [0.0f64; 16];
+        simd.partial_store_f64s(&mut lanes[..w], simd.add_f64s(acc[q][0], acc[q][1]));
+        let mut k = w;
+        while k > 1 {
+            k /= 2;
+            for i in 0..k {
+                lanes[i] += lanes[i + k];
+            }
+        }
+        dots[q] = lanes[0];
     }
-    for i in r..len {
+    for i in full..len {
         let mut yi = y[i];
         for q in 0..4 {
-            yi = a[q][i].mul_add(xs[q], yi);
-            dots[q] = a[q][i].mul_add(x[i], dots[q]);
+            yi = super::simd::mul_add_as(simd, a[q][i], xs[q], yi);
+            dots[q] = super::simd::mul_add_as(simd, a[q][i], x[i], dots[q]);
         }
         y[i] = yi;
     }

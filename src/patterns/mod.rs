@@ -568,70 +568,64 @@ fn nearest(x: f64) -> f64 {
     (x + 0.5f64.copysign(x)) as i64 as f64
 }
 
-/// Σ_i a_i t_i exactly (integers): AVX2 `madd` when the CPU has it.
+/// Σ_i a_i t_i exactly (integers): AVX2's 16-bit multiply-add of adjacent pairs when the CPU
+/// has it (through pulp's x86-64-v3 token: no unsafe code), else a plain loop.
 fn dot_i16_i8(a: &[i16], t: &[i8]) -> i64 {
+    let n = a.len().min(t.len());
+    let (a, t) = (&a[..n], &t[..n]);
     #[cfg(target_arch = "x86_64")]
     {
-        if crate::linalg::simd::avx2() {
-            // SAFETY: the CPU supports AVX2 (checked above).
-            return unsafe { dot_i16_i8_avx2(a, t) };
+        if let Some(simd) = crate::linalg::simd::level().v3() {
+            struct Dot<'a>(pulp::x86::V3, &'a [i16], &'a [i8]);
+            impl pulp::NullaryFnOnce for Dot<'_> {
+                type Output = i64;
+                #[inline(always)]
+                fn call(self) -> i64 {
+                    let Dot(simd, a, t) = self;
+                    let full = a.len() / 32 * 32;
+                    let mut acc = [simd.splat_i32x8(0); 2];
+                    for (ca, ct) in a[..full].chunks_exact(32).zip(t[..full].chunks_exact(32)) {
+                        for h in 0..2 {
+                            // slices of exactly 16: the conversions cannot fail
+                            let a16: [i16; 16] =
+                                ca[16 * h..16 * h + 16].try_into().unwrap_or([0; 16]);
+                            let t8: [i8; 16] =
+                                ct[16 * h..16 * h + 16].try_into().unwrap_or([0; 16]);
+                            let t16 = simd.convert_i8x16_to_i16x16(pulp::cast(t8));
+                            let prod =
+                                simd.multiply_wrapping_add_adjacent_i16x16(pulp::cast(a16), t16);
+                            acc[h] = pulp::Simd::add_i32s(simd, acc[h], prod);
+                        }
+                    }
+                    let lanes: [i32; 16] = pulp::cast(acc);
+                    let tail: i64 = a[full..]
+                        .iter()
+                        .zip(&t[full..])
+                        .map(|(&x, &y)| x as i64 * y as i64)
+                        .sum();
+                    lanes.iter().map(|&x| x as i64).sum::<i64>() + tail
+                }
+            }
+            return pulp::Simd::vectorize(simd, Dot(simd, a, t));
         }
     }
     a.iter().zip(t).map(|(&x, &y)| x as i64 * y as i64).sum()
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn dot_i16_i8_avx2(a: &[i16], t: &[i8]) -> i64 {
-    use std::arch::x86_64::*;
-    let n = a.len().min(t.len());
-    let mut acc0 = _mm256_setzero_si256();
-    let mut acc1 = _mm256_setzero_si256();
-    let mut i = 0;
-    while i + 32 <= n {
-        // SAFETY: i + 32 ≤ n, so all four loads are in bounds of both slices.
-        let (t0, t1, a0, a1) = unsafe {
-            (
-                _mm256_cvtepi8_epi16(_mm_loadu_si128(t.as_ptr().add(i) as *const __m128i)),
-                _mm256_cvtepi8_epi16(_mm_loadu_si128(t.as_ptr().add(i + 16) as *const __m128i)),
-                _mm256_loadu_si256(a.as_ptr().add(i) as *const __m256i),
-                _mm256_loadu_si256(a.as_ptr().add(i + 16) as *const __m256i),
-            )
-        };
-        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(a0, t0));
-        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(a1, t1));
-        i += 32;
-    }
-    let mut lanes = [0i32; 16];
-    // SAFETY: `lanes` holds 16 i32, two 256-bit stores.
-    unsafe {
-        _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc0);
-        _mm256_storeu_si256(lanes.as_mut_ptr().add(8) as *mut __m256i, acc1);
-    }
-    let tail: i64 = a[i..n]
-        .iter()
-        .zip(&t[i..n])
-        .map(|(&x, &y)| x as i64 * y as i64)
-        .sum();
-    lanes.iter().map(|&x| x as i64).sum::<i64>() + tail
-}
-
-/// Σ_i a_i b_i + c_i d_i: the AVX2/FMA build of the same loop when the CPU has it.
+/// Σ_i a_i b_i + c_i d_i in f32: the 16-lane loop compiled for the level of this process (no
+/// fused multiply-adds: the compiler keeps the products rounded, so every build gives the same
+/// bits).
 fn dot2(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if crate::linalg::simd::avx2_fma() {
-            // SAFETY: the CPU supports the features the function is compiled for (checked above).
-            return unsafe { dot2_avx2(a, b, c, d) };
+    struct Dot2<'a>([&'a [f32]; 4]);
+    impl pulp::WithSimd for Dot2<'_> {
+        type Output = f32;
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) -> f32 {
+            let [a, b, c, d] = self.0;
+            dot2_lanes::<f32, 16>(a, b, c, d)
         }
     }
-    dot2_lanes::<f32, 16>(a, b, c, d)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn dot2_avx2(a: &[f32], b: &[f32], c: &[f32], d: &[f32]) -> f32 {
-    dot2_lanes::<f32, 16>(a, b, c, d)
+    crate::linalg::simd::dispatch(Dot2([a, b, c, d]))
 }
 
 /// Σ_i a_i b_i + c_i d_i with W independent lanes, so the compiler vectorises the reduction

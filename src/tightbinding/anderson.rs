@@ -26,7 +26,7 @@ pub fn level_ratios(
             &eps,
             &Hopping::Shells { t1: 1.0, t2: 0.0 },
             Some(true),
-        );
+        )?;
         let Operator::Dense(hm) = h else {
             return Err("internal: expected a dense operator".into());
         };

@@ -13,8 +13,9 @@
 use crate::lattice::Lattice;
 use crate::linalg::kpm::{kernel_coefficients, Csr, Kernel, Trace};
 use crate::linalg::kpm2::{trace_moments, RowMatrix};
+use crate::linalg::operator::SparseRows;
 use crate::linalg::Operator;
-use faer::Mat;
+use faer::{c64, Mat};
 
 /// A = −i v_α: the real antisymmetric part of the velocity, A_ij = H_ij (x_j − x_i)_α.
 pub fn velocity_operator(lat: &Lattice, h: &Operator, axis: usize) -> Result<RowMatrix, String> {
@@ -39,21 +40,10 @@ pub fn velocity_operator(lat: &Lattice, h: &Operator, axis: usize) -> Result<Row
             t.push((j, i, -v * d));
         }
     };
-    match h {
-        Operator::Sparse { off, .. } => {
-            for &(i, j, v) in off {
-                push(i, j, v);
-            }
-        }
-        Operator::Dense(m) => {
-            for i in 0..n {
-                for j in i + 1..n {
-                    push(i, j, m[(i, j)]);
-                }
-            }
-        }
+    for (i, j, v) in h.upper_entries() {
+        push(i, j, v);
     }
-    RowMatrix::from_triplets(n, &t)
+    crate::linalg::operator::rows_from_entries(n, &t)
 }
 
 /// σ(E) at `energies` from normalised moments μ (n sites in volume Ω, rescaling (a, b)).
@@ -100,6 +90,8 @@ pub struct Conductivity {
     pub sigma: Vec<f64>,
     pub err: Vec<f64>,
     pub moments: Mat<f64>,
+    /// The imaginary part of complex moments (complex H or α ≠ β).
+    pub moments_im: Option<Mat<f64>>,
 }
 
 /// σ_αα(E) of a real symmetric H on `lat` (see the module doc).
@@ -121,26 +113,186 @@ pub fn kubo_greenwood(
     let volume = lat.volume();
     let n = h.n();
     let sigma = sigma_from_moments(&mu, &g, ab, n, volume, energies);
-    let err = if per.len() > 1 {
-        let r = per.len() as f64;
-        let each: Vec<Vec<f64>> = per
-            .iter()
-            .map(|p| sigma_from_moments(p, &g, ab, n, volume, energies))
-            .collect();
-        (0..energies.len())
-            .map(|k| {
-                let var = each.iter().map(|s| (s[k] - sigma[k]).powi(2)).sum::<f64>() / (r - 1.0);
-                (var / r).sqrt()
-            })
-            .collect()
-    } else {
-        vec![f64::NAN; energies.len()]
-    };
+    let each: Vec<Vec<f64>> = per
+        .iter()
+        .map(|p| sigma_from_moments(p, &g, ab, n, volume, energies))
+        .collect();
+    let err = spread(&each, &sigma);
     Ok(Conductivity {
         sigma,
         err,
         moments: mu,
+        moments_im: None,
     })
+}
+
+/// V_α = i[H, x_α] of a complex Hermitian H (its compressed rows) with k = rows / sites orbitals
+/// per site (row s·k + o is orbital o of site s, as `hamiltonian` numbers them):
+/// (V_α)_ij = i H_ij (x_j − x_i)_α, minimum image across periodic boundaries. Hermitian, on H's
+/// pattern.
+pub fn complex_velocity(
+    lat: &Lattice,
+    h: &SparseRows<c64>,
+    axis: usize,
+) -> Result<SparseRows<c64>, String> {
+    let (n, sites) = (h.nrows(), lat.pos.len());
+    if sites == 0 || n % sites != 0 {
+        return Err(format!(
+            "the operator has {n} rows, not a whole number of orbitals on the lattice's {sites} sites"
+        ));
+    }
+    if axis >= lat.dim {
+        return Err(format!(
+            "direction {axis} does not exist in {} dimensions",
+            lat.dim
+        ));
+    }
+    let k = n / sites;
+    let mut v = h.clone();
+    let row_ptr = h.symbolic().row_ptr();
+    let col = h.symbolic().col_idx();
+    let out = v.val_mut();
+    for i in 0..n {
+        for p in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+            let j = col[p] as usize;
+            let d = if i / k == j / k {
+                0.0
+            } else {
+                lat.separation(&lat.pos, i / k, j / k)[axis]
+            };
+            out[p] = c64::new(0.0, d) * h.val()[p];
+        }
+    }
+    Ok(v)
+}
+
+/// The Kubo–Bastin σ_αβ(E_F) at T = 0 from the complex moments μ_mn = Tr[V_α T_m V_β T_n]/N:
+///
+///   σ_αβ(E_F) = N/(π Ω a²) ∫_{−1}^{x_F} dx F(x)/(1 − x²)²,
+///   F(x) = Σ_mn w_m w_n μ_mn [T_m(x) e^{−inθ}(x + i n s) + T_n(x) e^{imθ}(x − i m s)],
+///
+/// x = cos θ = (E − b)/a, s = sin θ, w_m = h_m g_m (the damped expansions of δ(x − H̃) and of the
+/// derivatives of G^±(x) = ∓ i Σ_n w_n e^{∓inθ} T_n(H̃)/s — the signs that converge for
+/// x ± i0 — inserted into Bastin's
+/// σ_αβ = (i/Ω) ∫ dE f(E) Tr[V_α δ(E − H) V_β dG⁺/dE − V_α dG⁻/dE V_β δ(E − H)]). The integral
+/// runs in θ (dx = −s dθ) by the midpoint rule on `8·moments` cells, cumulatively from the band
+/// bottom, and is read at each E_F by linear interpolation. σ in e²/ħ (σ·2π in e²/h).
+pub fn bastin_sigma(
+    mu: &Mat<c64>,
+    g: &[f64],
+    (a, b): (f64, f64),
+    n: usize,
+    volume: f64,
+    energies: &[f64],
+) -> Vec<f64> {
+    use std::f64::consts::PI;
+    let m = mu.nrows();
+    let cells = 8 * m;
+    let w: Vec<f64> = (0..m)
+        .map(|k| if k == 0 { g[0] } else { 2.0 * g[k] })
+        .collect();
+    let muw = Mat::<c64>::from_fn(m, m, |i, j| mu[(i, j)] * (w[i] * w[j]));
+    // θ at the cell midpoints, from θ ≈ π (the band bottom, x = −1) to θ ≈ 0
+    let theta: Vec<f64> = (0..cells)
+        .map(|c| PI - (c as f64 + 0.5) * PI / cells as f64)
+        .collect();
+    let t = Mat::<c64>::from_fn(m, cells, |k, c| c64::new((k as f64 * theta[c]).cos(), 0.0));
+    let aa = Mat::<c64>::from_fn(m, cells, |k, c| {
+        let (x, s) = (theta[c].cos(), theta[c].sin());
+        c64::from_polar(1.0, -(k as f64) * theta[c]) * c64::new(x, k as f64 * s)
+    });
+    let bb = Mat::<c64>::from_fn(m, cells, |k, c| {
+        let (x, s) = (theta[c].cos(), theta[c].sin());
+        c64::from_polar(1.0, k as f64 * theta[c]) * c64::new(x, -(k as f64) * s)
+    });
+    let p = &muw * &aa; // Σ_n μ̂_mn A_n
+    let q = &muw * &t; // Σ_n μ̂_mn T_n
+    let scale = n as f64 / (PI * volume * a * a);
+    // cumulative integral over cells: ∫ F/s⁴ dx = ∫ F/s³ dθ
+    let mut cumulative = Vec::with_capacity(cells + 1);
+    cumulative.push(0.0);
+    let dtheta = PI / cells as f64;
+    for c in 0..cells {
+        let mut f = c64::new(0.0, 0.0);
+        for k in 0..m {
+            f += t[(k, c)] * p[(k, c)] + bb[(k, c)] * q[(k, c)];
+        }
+        let s = theta[c].sin();
+        let last = cumulative[c];
+        cumulative.push(last + scale * f.re / (s * s * s) * dtheta);
+    }
+    // cell c spans x from cos(π − c·dθ) to cos(π − (c + 1)·dθ)
+    energies
+        .iter()
+        .map(|&e| {
+            let x = (e - b) / a;
+            if x <= -1.0 {
+                return 0.0;
+            }
+            if x >= 1.0 {
+                return cumulative[cells];
+            }
+            let pos = (PI - x.acos()) / dtheta;
+            let c = (pos.floor() as usize).min(cells - 1);
+            let frac = pos - c as f64;
+            cumulative[c] + frac * (cumulative[c + 1] - cumulative[c])
+        })
+        .collect()
+}
+
+/// σ_αβ(E) of a complex Hermitian H (a real one converted) on `lat`: Kubo–Greenwood for α = β
+/// (from the real part of the Hermitian moment matrix), Kubo–Bastin for α ≠ β.
+#[allow(clippy::too_many_arguments)]
+pub fn kubo_complex(
+    lat: &Lattice,
+    h: &SparseRows<c64>,
+    (alpha, beta): (usize, usize),
+    moments: usize,
+    kernel: Kernel,
+    trace: Trace,
+    ab: (f64, f64),
+    energies: &[f64],
+) -> Result<Conductivity, String> {
+    let va = complex_velocity(lat, h, alpha)?;
+    let vb = if beta == alpha {
+        va.clone()
+    } else {
+        complex_velocity(lat, h, beta)?
+    };
+    let (mu, per) = crate::linalg::kpm2::complex_trace_moments(h, (&va, &vb), moments, ab, trace)?;
+    let g = kernel_coefficients(moments, kernel);
+    let volume = lat.volume();
+    let n = h.nrows();
+    let curve = |mu: &Mat<c64>| -> Vec<f64> {
+        if alpha == beta {
+            let re = Mat::<f64>::from_fn(moments, moments, |i, j| mu[(i, j)].re);
+            sigma_from_moments(&re, &g, ab, n, volume, energies)
+        } else {
+            bastin_sigma(mu, &g, ab, n, volume, energies)
+        }
+    };
+    let sigma = curve(&mu);
+    let err = spread(&per.iter().map(curve).collect::<Vec<_>>(), &sigma);
+    Ok(Conductivity {
+        sigma,
+        err,
+        moments: Mat::from_fn(moments, moments, |i, j| mu[(i, j)].re),
+        moments_im: Some(Mat::from_fn(moments, moments, |i, j| mu[(i, j)].im)),
+    })
+}
+
+/// The standard error of the mean curve from each vector's curve (NaN for fewer than two).
+fn spread(each: &[Vec<f64>], mean: &[f64]) -> Vec<f64> {
+    let r = each.len() as f64;
+    if each.len() < 2 {
+        return vec![f64::NAN; mean.len()];
+    }
+    (0..mean.len())
+        .map(|k| {
+            let var = each.iter().map(|s| (s[k] - mean[k]).powi(2)).sum::<f64>() / (r - 1.0);
+            (var / r).sqrt()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -161,12 +313,8 @@ mod tests {
                 w * ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
             })
             .collect();
-        let off = lat
-            .nn
-            .iter()
-            .map(|&(i, j)| (i.min(j), i.max(j), -1.0))
-            .collect();
-        (lat, Operator::Sparse { n, diag, off })
+        let off: Vec<_> = lat.nn.iter().map(|&(i, j)| (i, j, -1.0)).collect();
+        (lat, Operator::from_pairs(n, &diag, &off).unwrap())
     }
 
     #[test]
@@ -188,7 +336,7 @@ mod tests {
             let mut e = vec![0.0; n];
             e[i] = 1.0;
             let mut y = vec![0.0; n];
-            v.apply(&e, &mut y);
+            crate::linalg::operator::rows_apply(&v, &e, &mut y);
             for (k, yk) in y.into_iter().enumerate() {
                 amat[(k, i)] = yk;
             }
@@ -222,5 +370,140 @@ mod tests {
         assert!((mu[(2, 5)] - mu[(5, 2)]).abs() < 1e-12);
         // the velocity is antisymmetric with the minimum image: a periodic ring has no jump
         assert!(amat.transpose().as_ref() == (-&amat).as_ref());
+    }
+
+    /// The Qi–Wu–Zhang Chern insulator on an L×L torus: H(k) = sin kx σx + sin ky σy
+    /// + (u + cos kx + cos ky) σz, two orbitals per site (|u| < 2: Chern number ±1).
+    fn qwz(l: usize, u: f64) -> (Lattice, SparseRows<c64>) {
+        let lat = Lattice::new("square", &[l, l], &[true, true], 1.0).unwrap();
+        let ns = lat.pos.len();
+        let z = c64::new(0.0, 0.0);
+        let half = |re: f64, im: f64| c64::new(re / 2.0, im / 2.0);
+        let mut off = Vec::new();
+        for &(i, j) in &lat.nn {
+            let d = lat.separation(&lat.pos, i, j);
+            // T = (σz − iσα)/2 for the hop along +α (from i to j), T† against it
+            let (ax, sign) = if d[0].abs() > 0.5 {
+                (0, d[0].signum())
+            } else {
+                (1, d[1].signum())
+            };
+            let t: [[c64; 2]; 2] = if ax == 0 {
+                [
+                    [half(1.0, 0.0), half(0.0, -sign)],
+                    [half(0.0, -sign), half(-1.0, 0.0)],
+                ]
+            } else {
+                [
+                    [half(1.0, 0.0), half(-sign, 0.0)],
+                    [half(sign, 0.0), half(-1.0, 0.0)],
+                ]
+            };
+            for (a, row) in t.iter().enumerate() {
+                for (b, &v) in row.iter().enumerate() {
+                    if v != z {
+                        off.push((2 * j + a, 2 * i + b, v));
+                    }
+                }
+            }
+        }
+        let diag: Vec<c64> = (0..2 * ns)
+            .map(|r| c64::new(if r % 2 == 0 { u } else { -u }, 0.0))
+            .collect();
+        let h = crate::linalg::operator::mirrored_rows(2 * ns, &diag, &off, |v| v.conj()).unwrap();
+        (lat, h)
+    }
+
+    /// σ_xy at T = 0 with E_F in a gap from the eigenstates (Kubo's formula):
+    /// (i/Ω) Σ_{a occupied, b empty} [(v_x)_ab (v_y)_ba − (v_y)_ab (v_x)_ba] / (E_a − E_b)².
+    fn kubo_exact(lat: &Lattice, h: &SparseRows<c64>, fermi: f64) -> f64 {
+        let dense = crate::linalg::operator::rows_to_dense(h);
+        let eig = crate::linalg::eigh_hermitian(&dense, true).unwrap();
+        let (vx, vy) = (
+            crate::linalg::operator::rows_to_dense(&complex_velocity(lat, h, 0).unwrap()),
+            crate::linalg::operator::rows_to_dense(&complex_velocity(lat, h, 1).unwrap()),
+        );
+        let u = &eig.vectors;
+        let (x, y) = (u.adjoint() * &vx * u, u.adjoint() * &vy * u);
+        let n = eig.values.len();
+        let mut s = c64::new(0.0, 0.0);
+        for a in (0..n).filter(|&a| eig.values[a] < fermi) {
+            for b in (0..n).filter(|&b| eig.values[b] > fermi) {
+                let de = eig.values[a] - eig.values[b];
+                s += (x[(a, b)] * y[(b, a)] - y[(a, b)] * x[(b, a)]) / (de * de);
+            }
+        }
+        (c64::new(0.0, 1.0) * s).re / lat.volume()
+    }
+
+    #[test]
+    fn the_chern_insulator_has_a_quantised_hall_plateau() {
+        let (lat, h) = qwz(8, 1.0);
+        // the eigenstates: σ_xy·2π = ±1 in the gap (E = 0), 0 outside the bands
+        let exact = kubo_exact(&lat, &h, 0.0) * std::f64::consts::TAU;
+        assert!((exact.abs() - 1.0).abs() < 0.02, "Kubo 2πσ_xy = {exact}");
+        // the KPM Kubo–Bastin curve agrees in the gap, with the same sign, and σ_yx = −σ_xy
+        let ab = (3.05, 0.0);
+        let e = [-0.2, 0.0, 0.2, 3.2];
+        let xy =
+            kubo_complex(&lat, &h, (0, 1), 256, Kernel::Jackson, Trace::Exact, ab, &e).unwrap();
+        let yx =
+            kubo_complex(&lat, &h, (1, 0), 256, Kernel::Jackson, Trace::Exact, ab, &e).unwrap();
+        for k in 0..3 {
+            let s = xy.sigma[k] * std::f64::consts::TAU;
+            assert!(
+                (s - exact).abs() < 0.03,
+                "E = {}: KPM {s} vs Kubo {exact}",
+                e[k]
+            );
+            assert!((xy.sigma[k] + yx.sigma[k]).abs() < 1e-9, "σ_yx = −σ_xy");
+        }
+        // above the top of the band the filled bands carry no Hall current
+        assert!(
+            xy.sigma[3].abs() * std::f64::consts::TAU < 0.03,
+            "{}",
+            xy.sigma[3]
+        );
+    }
+
+    #[test]
+    fn the_complex_path_agrees_with_the_real_one_for_a_real_h() {
+        // σ_xx of a real H through complex arithmetic = the real Kubo–Greenwood, and σ_xy = 0
+        let (lat, h) = system(6, 2.0, true);
+        let csr = Csr::from_operator(&h).unwrap();
+        let (lo, hi) = spectral_bounds(&csr, h.gershgorin(), 1);
+        let ab = ((hi - lo) / 1.99, (hi + lo) / 2.0);
+        let e = [-1.5, 0.0, 0.7];
+        let real =
+            kubo_greenwood(&lat, &h, &csr, 0, 64, Kernel::Jackson, Trace::Exact, ab, &e).unwrap();
+        let hc = match crate::linalg::HermitianOperator::from(&h) {
+            crate::linalg::HermitianOperator::Sparse(m) => m,
+            _ => unreachable!(),
+        };
+        let cx =
+            kubo_complex(&lat, &hc, (0, 0), 64, Kernel::Jackson, Trace::Exact, ab, &e).unwrap();
+        for k in 0..3 {
+            assert!((real.sigma[k] - cx.sigma[k]).abs() < 1e-10 * real.sigma[k].abs().max(1.0));
+        }
+        // the off-diagonal σ of a real H is symmetric (Onsager at zero field): σ_xy = σ_yx
+        let xy =
+            kubo_complex(&lat, &hc, (0, 1), 64, Kernel::Jackson, Trace::Exact, ab, &e).unwrap();
+        let yx =
+            kubo_complex(&lat, &hc, (1, 0), 64, Kernel::Jackson, Trace::Exact, ab, &e).unwrap();
+        for k in 0..3 {
+            assert!(
+                (xy.sigma[k] - yx.sigma[k]).abs() < 1e-9,
+                "{:?} {:?}",
+                xy.sigma,
+                yx.sigma
+            );
+        }
+        // Bastin's formula on the diagonal gives Greenwood's σ_xx (the Fermi-sea part vanishes)
+        let g = kernel_coefficients(64, Kernel::Jackson);
+        let mu = Mat::<c64>::from_fn(64, 64, |i, j| c64::new(real.moments[(i, j)], 0.0));
+        let bastin = bastin_sigma(&mu, &g, ab, h.n(), lat.volume(), &e);
+        for k in 0..3 {
+            assert!((bastin[k] - real.sigma[k]).abs() < 0.01 * real.sigma[k].abs());
+        }
     }
 }

@@ -115,13 +115,12 @@ pub fn register(engine: &mut Engine) {
         if is_complex {
             return Ok(Dynamic::from(h));
         }
-        match h {
-            HermitianOperator::Sparse { n, diag, off } => Ok(Dynamic::from(Operator::Sparse {
-                n,
-                diag,
-                off: off.into_iter().map(|(i, j, v)| (i, j, v.re)).collect(),
-            })),
-            dense => Ok(Dynamic::from(dense)),
+        match &h {
+            HermitianOperator::Sparse(_) => {
+                let off: Vec<_> = h.upper_entries().into_iter().map(|(i, j, v)| (i, j, v.re)).collect();
+                Operator::from_pairs(n, &h.diagonal(), &off).map(Dynamic::from).map_err(|e| format!("{f}: {e}").into())
+            }
+            HermitianOperator::Dense(_) => Ok(Dynamic::from(h)),
         }
     });
     reg(engine, "eigh", &["H: operator", "spectrum"], "All eigenpairs of a complex Hermitian operator (a field, complex hoppings): real eigenvalues ascending, orthonormal complex eigenvectors (faer's complex Householder reduction and divide and conquer, every core from n = 400). Cost on 2 cores: see bench/results.md.", |h: HermitianOperator| dense_solve(&h, true, "eigh"));

@@ -39,7 +39,12 @@ fn hop_value(h: &Hopping, d: f64) -> Option<f64> {
 
 /// Build H on the lattice. `dense`: Some(true/false) forces the format; None chooses dense
 /// for all-pairs hopping without a cutoff and sparse otherwise.
-pub fn build(lat: &Lattice, onsite: &[f64], hop: &Hopping, dense: Option<bool>) -> Operator {
+pub fn build(
+    lat: &Lattice,
+    onsite: &[f64],
+    hop: &Hopping,
+    dense: Option<bool>,
+) -> Result<Operator, String> {
     let n = lat.len();
     let all_pairs = matches!(hop, Hopping::Exp { cutoff, .. } | Hopping::Power { cutoff, .. } if cutoff.is_infinite());
     let want_dense = dense.unwrap_or(all_pairs);
@@ -85,13 +90,9 @@ pub fn build(lat: &Lattice, onsite: &[f64], hop: &Hopping, dense: Option<bool>) 
             for (i, &e) in onsite.iter().enumerate() {
                 m[(i, i)] += e;
             }
-            Operator::Dense(m)
+            Ok(Operator::Dense(m))
         }
-        None => Operator::Sparse {
-            n,
-            diag: onsite.to_vec(),
-            off,
-        },
+        None => Operator::from_pairs(n, onsite, &off),
     }
 }
 

@@ -36,7 +36,8 @@ fn mat_to_nd(m: &Mat<f64>) -> NdArray {
 /// native complex product.
 fn kpm_operator_arg(v: Dynamic, func: &str) -> Res<(Operator, usize)> {
     if let Some(h) = v.clone().try_cast::<crate::linalg::HermitianOperator>() {
-        return Ok((crate::linalg::hermitian::real_embedding(&h), h.n()));
+        let m = crate::linalg::hermitian::real_embedding(&h).map_err(|e| format!("{func}: {e}"))?;
+        return Ok((m, h.n()));
     }
     let h = operator_arg(v, func)?;
     let n = h.n();
@@ -254,7 +255,7 @@ fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<D
                     8,
                 )?;
             }
-            let mut diag = onsite.clone();
+            let diag = onsite.clone();
             let mut off = Vec::new();
             for i in 0..n {
                 for j in i + 1..n {
@@ -271,11 +272,7 @@ fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<D
                 }
                 crate::progress::check_interrupt(f)?;
             }
-            let op = Operator::Sparse {
-                n,
-                diag: std::mem::take(&mut diag),
-                off,
-            };
+            let op = Operator::from_pairs(n, &diag, &off).map_err(|e| format!("{f}: {e}"))?;
             return Ok(Dynamic::from(if want_dense {
                 Operator::Dense(op.to_dense())
             } else {
@@ -308,7 +305,9 @@ fn hamiltonian_with(ctx: &NativeCallContext, lat: &mut Lattice, m: Map) -> Res<D
     if dense.unwrap_or(all_pairs) {
         check_alloc(f, &format!("a dense {n}×{n} matrix (use format: \"sparse\", with a cutoff for distance hopping)"), (n as u128) * (n as u128), 8)?;
     }
-    Ok(Dynamic::from(build(lat, &onsite, &hop, dense)))
+    build(lat, &onsite, &hop, dense)
+        .map(Dynamic::from)
+        .map_err(|e| format!("{f}: {e}").into())
 }
 
 /// What `site_hamiltonian` builds from.
@@ -401,14 +400,13 @@ fn site_hamiltonian(
     let mut bonds: Vec<(usize, usize, Vec<c64>)> = Vec::new();
     if let Some(base) = &t.base {
         // the base is built sparse (format: "sparse" above)
-        let (d, off) = match base {
-            Operator::Sparse { diag, off, .. } => (diag, off),
-            Operator::Dense(_) => return err("hamiltonian: the base operator must be sparse"),
-        };
-        for (i, &e) in d.iter().enumerate() {
+        if matches!(base, Operator::Dense(_)) {
+            return err("hamiltonian: the base operator must be sparse");
+        }
+        for (i, &e) in base.diagonal().iter().enumerate() {
             onsite[i] = eye(c64::new(e, 0.0));
         }
-        for &(i, j, v) in off {
+        for (i, j, v) in base.upper_entries() {
             bonds.push((i, j, eye(c64::new(v, 0.0))));
         }
     }
@@ -573,7 +571,8 @@ fn site_hamiltonian(
     let nk = n * k;
     let complex = t.field.is_some() || off.iter().any(|(_, _, v)| v.im != 0.0);
     if complex {
-        let h = HermitianOperator::Sparse { n: nk, diag, off };
+        let h = HermitianOperator::from_pairs(nk, &diag, &off)
+            .map_err(|e| format!("hamiltonian: {e}"))?;
         if t.dense {
             check_alloc(
                 f,
@@ -585,11 +584,8 @@ fn site_hamiltonian(
         }
         return Ok(Dynamic::from(h));
     }
-    let h = Operator::Sparse {
-        n: nk,
-        diag,
-        off: off.into_iter().map(|(i, j, v)| (i, j, v.re)).collect(),
-    };
+    let off: Vec<_> = off.into_iter().map(|(i, j, v)| (i, j, v.re)).collect();
+    let h = Operator::from_pairs(nk, &diag, &off).map_err(|e| format!("hamiltonian: {e}"))?;
     if t.dense {
         check_alloc(
             f,
@@ -795,6 +791,10 @@ fn kpm_dos(h: Dynamic, m: Map) -> Res<Map> {
         "bounds".into(),
         Dynamic::from(NdArray::from_vec(vec![b - a, b + a])),
     );
+    out.insert(
+        "matrix_free".into(),
+        Dynamic::from_bool(csr.is_matrix_free()),
+    );
     Ok(out)
 }
 
@@ -942,21 +942,32 @@ fn kpm_conductivity(lat: &mut Lattice, h: Dynamic, m: Map) -> Res<Map> {
     let mut keys = KPM_KEYS.to_vec();
     keys.extend(["trace", "direction"]);
     let o = Opts::new(m, f, &keys)?;
-    let h = operator_arg(h, f)?;
-    let axis = match o.choice_or("direction", "x", &["x", "y", "z"])?.as_str() {
-        "y" => 1,
-        "z" => 2,
+    const DIRECTIONS: [&str; 12] = [
+        "x", "y", "z", "xx", "yy", "zz", "xy", "yx", "xz", "zx", "yz", "zy",
+    ];
+    let direction = o.choice_or("direction", "x", &DIRECTIONS)?;
+    let axis_of = |c: u8| match c {
+        b'y' => 1,
+        b'z' => 2,
         _ => 0,
     };
+    let d = direction.as_bytes();
+    let (alpha, beta) = (axis_of(d[0]), axis_of(d[d.len() - 1]));
+    let hermitian = h.clone().try_cast::<crate::linalg::HermitianOperator>();
+    let n = match &hermitian {
+        Some(hc) => hc.n(),
+        None => operator_arg(h.clone(), f)?.n(),
+    };
     let moments = o.count_or("moments", 256, 2, 1 << 14)?;
-    let trace = kpm_trace(&o, f, h.n(), 5_000, 10)?;
+    let trace = kpm_trace(&o, f, n, 5_000, 10)?;
     let kernel = kpm_kernel(&o, f)?;
+    let complex = hermitian.is_some() || alpha != beta;
     // the two sets of Chebyshev vectors of one random vector, and each vector's moment matrix
     check_alloc(
         f,
         "the Chebyshev vectors (2 × moments × sites)",
-        2 * moments as u128 * h.n() as u128,
-        8,
+        2 * moments as u128 * n as u128,
+        if complex { 16 } else { 8 },
     )?;
     let per_vector = match trace {
         Trace::Stochastic { vectors, .. } => vectors as u128 + 1,
@@ -966,39 +977,80 @@ fn kpm_conductivity(lat: &mut Lattice, h: Dynamic, m: Map) -> Res<Map> {
         f,
         "the moment matrices (moments² per vector)",
         per_vector * (moments * moments) as u128,
-        8,
+        if complex { 16 } else { 8 },
     )?;
-    let (csr, a, b) = kpm_setup(&h, &o, f)?;
-    let e = kpm_energies(&o, f, moments, (a, b))?;
-    let c = super::conductivity::kubo_greenwood(
-        lat,
-        &h,
-        &csr,
-        axis,
-        moments,
-        kernel,
-        trace,
-        (a, b),
-        &e,
-    )
-    .map_err(|e| format!("{f}: {e}"))?;
+    let (c, e, (a, b)) = if complex {
+        // the bounds from the real embedding (the same spectrum, every level twice)
+        let hc = match hermitian {
+            Some(hc) => hc,
+            None => crate::linalg::HermitianOperator::from(&operator_arg(h, f)?),
+        };
+        let embedded =
+            crate::linalg::hermitian::real_embedding(&hc).map_err(|e| format!("{f}: {e}"))?;
+        let (_, a, b) = kpm_setup(&embedded, &o, f)?;
+        drop(embedded);
+        let rows = match hc {
+            crate::linalg::HermitianOperator::Sparse(m) => m,
+            dense => crate::linalg::operator::mirrored_rows(
+                n,
+                &dense
+                    .diagonal()
+                    .iter()
+                    .map(|&x| faer::c64::new(x, 0.0))
+                    .collect::<Vec<_>>(),
+                &dense.upper_entries(),
+                |v| v.conj(),
+            )
+            .map_err(|e| format!("{f}: {e}"))?,
+        };
+        let e = kpm_energies(&o, f, moments, (a, b))?;
+        let c = super::conductivity::kubo_complex(
+            lat,
+            &rows,
+            (alpha, beta),
+            moments,
+            kernel,
+            trace,
+            (a, b),
+            &e,
+        )
+        .map_err(|e| format!("{f}: {e}"))?;
+        (c, e, (a, b))
+    } else {
+        let h = operator_arg(h, f)?;
+        let (csr, a, b) = kpm_setup(&h, &o, f)?;
+        let e = kpm_energies(&o, f, moments, (a, b))?;
+        let c = super::conductivity::kubo_greenwood(
+            lat,
+            &h,
+            &csr,
+            alpha,
+            moments,
+            kernel,
+            trace,
+            (a, b),
+            &e,
+        )
+        .map_err(|e| format!("{f}: {e}"))?;
+        (c, e, (a, b))
+    };
     let mut out = Map::new();
     out.insert("E".into(), Dynamic::from(NdArray::from_vec(e)));
     out.insert("sigma".into(), Dynamic::from(NdArray::from_vec(c.sigma)));
     out.insert("err".into(), Dynamic::from(NdArray::from_vec(c.err)));
-    let mm = c.moments;
-    out.insert(
-        "moments".into(),
-        Dynamic::from(
-            NdArray::from_shape(
-                &[moments, moments],
-                (0..moments * moments)
-                    .map(|k| mm[(k / moments, k % moments)])
-                    .collect(),
-            )
-            .map_err(|e| format!("{f}: {e}"))?,
-        ),
-    );
+    let square = |mm: &faer::Mat<f64>| -> Res<Dynamic> {
+        let v = (0..moments * moments)
+            .map(|k| mm[(k / moments, k % moments)])
+            .collect();
+        Ok(Dynamic::from(
+            NdArray::from_shape(&[moments, moments], v).map_err(|e| format!("{f}: {e}"))?,
+        ))
+    };
+    out.insert("moments".into(), square(&c.moments)?);
+    if let Some(im) = &c.moments_im {
+        out.insert("moments_im".into(), square(im)?);
+    }
+    out.insert("direction".into(), Dynamic::from(direction));
     out.insert(
         "bounds".into(),
         Dynamic::from(NdArray::from_vec(vec![b - a, b + a])),
@@ -1008,8 +1060,8 @@ fn kpm_conductivity(lat: &mut Lattice, h: Dynamic, m: Map) -> Res<Map> {
 
 /// Register the tight-binding functions.
 pub fn register(engine: &mut Engine) {
-    reg(engine, "kpm_conductivity", &["lat: lattice", "H: operator|ndarray", "opts: map", "map"], "Kubo–Greenwood DC conductivity σ_αα(E) = (π/Ω) Tr[v δ(E − H) v δ(E − H)] at T = 0 (spinless; ħ = e = 1, lengths of the lattice: σ in e²/ħ, a conductance in 2D) by the kernel polynomial method: two-dimensional Chebyshev moments Tr[v T_m v T_n] of the velocity v = i[H, x_α] (minimum image across periodic boundaries) from random vectors, one matrix product per vector. H real symmetric with one orbital per lattice site. opts direction (\"x\", \"y\", \"z\"), moments (256; the energy resolution as kpm_dos), vectors (10), trace (\"exact\" for small systems), kernel (jackson), bounds, energies or points, seed. Memory 2·moments·N numbers: 10⁵ sites at 256 moments is 0.4 GB; the cost is moments products plus a moments²·N matrix product per vector. Returns #{E, sigma, err (statistical, over the vectors), moments (moments × moments), bounds}.", kpm_conductivity);
-    reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (a complex Hermitian H — a field, complex hoppings — runs as its real 2n×2n embedding, about twice the work; kpm_ldos, kpm_greens and kpm_typical_dos likewise) (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds}. Cost: moments/2 sparse products per vector.", kpm_dos);
+    reg(engine, "kpm_conductivity", &["lat: lattice", "H: operator|ndarray", "opts: map", "map"], "DC conductivity tensor σ_αβ(E) at T = 0 by the kernel polynomial method (spinless; ħ = e = 1, lengths of the lattice: σ in e²/ħ, a conductance in 2D; multiply by 2π for e²/h): two-dimensional Chebyshev moments Tr[v_α T_m v_β T_n] of the velocities v = i[H, x] (minimum image across periodic boundaries) from random vectors, one matrix product per vector. Diagonal directions (\"x\", \"y\", \"z\" or \"xx\" …) give Kubo–Greenwood σ_αα(E) = (π/Ω) Tr[v δ(E − H) v δ(E − H)]; off-diagonal ones (\"xy\", \"yx\", \"xz\" …) give Kubo–Bastin σ_αβ(E_F) = (i/Ω) ∫^{E_F} dE Tr[v_α δ(E − H) v_β dG⁺/dE − v_α dG⁻/dE v_β δ(E − H)], the Hall conductivity of a complex H (a field, complex hoppings: a Chern insulator's plateau is C/2π). H real symmetric or complex Hermitian, with one or several orbitals per lattice site (row s·k + o is orbital o of site s, as hamiltonian numbers them); complex H and σ_αβ run in complex arithmetic (about 4× the real cost). opts direction (\"x\"), moments (256; the energy resolution as kpm_dos), vectors (10), trace (\"exact\" for small systems), kernel (jackson), bounds, energies or points, seed. Memory 2·moments·N numbers (complex: twice): 10⁵ sites at 256 moments is 0.4 GB; the cost is moments products plus a moments²·N matrix product per vector. Returns #{E, sigma, err (statistical, over the vectors), moments (moments × moments; moments_im too when complex), direction, bounds}.", kpm_conductivity);
+    reg(engine, "kpm_dos", &["H: operator|ndarray", "opts: map", "map"], "Density of states per site of a large symmetric H by the kernel polynomial method (a complex Hermitian H — a field, complex hoppings — runs as its real 2n×2n embedding, about twice the work; kpm_ldos, kpm_greens and kpm_typical_dos likewise) (Chebyshev moments, two per product; a stochastic trace over random ±1 vectors). opts moments (512: energy resolution ≈ π·(bandwidth/2)/moments with the Jackson kernel), vectors (8; the error falls as 1/√(vectors·N)), trace (\"stochastic\" or \"exact\": every site, small H), kernel (\"jackson\" or \"lorentz\" with lambda, 4), bounds ([lo, hi]; default: Lanczos within Gershgorin), energies (where to evaluate; default points = 2·moments Chebyshev nodes), seed. Returns #{E, rho (∫ρ dE = 1), err (statistical, per energy), moments (normalised μ_n, reusable), bounds, matrix_free}. A periodic square or cubic lattice (or chain) with one hopping per neighbour shell, nearest and next-nearest, is recognised from H's rows and multiplied matrix-free (the on-site terms as a vector, no column indices streamed: matrix_free is true), in every KPM function; any other H uses its sparse rows. Cost: moments/2 sparse products per vector.", kpm_dos);
     reg(engine, "kpm_ldos", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Local densities of states ρ_i(E) = Σ_k |ψ_k(i)|² δ(E − E_k) at the given sites by the kernel polynomial method (one expansion per site, sites in parallel): opts as kpm_dos (moments, kernel, lambda, bounds, energies, points). Returns #{E, rho: sites × energies}.", kpm_ldos);
     reg(engine, "kpm_greens", &["H: operator|ndarray", "sites: array|ndarray", "opts: map", "map"], "Diagonal Green's functions G_ii(E + iη) = Σ_k |ψ_k(i)|²/(E − E_k + iη) at the given sites by the kernel polynomial method, with the Lorentz kernel by default (lambda 4): G is evaluated at E + iη(E), η(E) ≈ η·√(1 − x²) with η = λ·a/moments (returned as eta), a = half the padded bandwidth, x = (E − centre)/a; Im G = −π·LDOS. opts as kpm_ldos; energies must lie inside the bounds. Returns #{E, re, im (sites × energies), eta}.", kpm_greens);
     reg(engine, "kpm_typical_dos", &["H: operator|ndarray", "opts: map", "map"], "Typical density of states ρ_typ(E) = exp⟨ln ρ_i(E)⟩ over sites, beside the average ⟨ρ_i(E)⟩: ρ_typ/ρ_avg is the order parameter of Anderson localization (→ 0 in the localized phase). opts sites (a count of random sites, default 32, or an array of indices), moments, kernel, bounds, energies, points, seed. Returns #{E, rho_typ, rho_avg, sites}. Cost: one expansion (moments/2 sparse products) per site, sites in parallel: 10⁶ sites with the defaults take 30 s on 2 cores.", kpm_typical_dos);
