@@ -382,3 +382,70 @@ fn explicit_ticks_replace_the_automatic_ones() {
         .unwrap_err();
     assert!(e.contains("xticks") && e.contains("log axis"), "{e}");
 }
+
+#[test]
+fn shared_axes_and_insets() {
+    let d = dir("share");
+    let src = format!(
+        r#"
+        let f = figure(#{{rows: 2, cols: 2, sharex: true, sharey: "row", width: 600, height: 500}});
+        for i in 0..4 {{ f.panel(i); f.line([0, 1 + i], [0, 1 + 10 * i]); }}
+        f.save("{d}/shared.png");
+        // an inset filled by a red heatmap in the upper right of a panel with a line at the bottom
+        let g = figure(#{{width: 500, height: 400}});
+        g.line([0, 1], [0, 0.1]);
+        g.set(#{{ylim: [0, 1]}});
+        let k = g.inset([0.55, 0.55, 0.4, 0.4], #{{title: "zoom"}});
+        g.heatmap(ones([4, 4]), #{{cmap: "diverging", vmin: -1, vmax: 1, colorbar: false}});
+        g.panel(0);
+        g.set(#{{title: "main"}});
+        g.save("{d}/inset.png");
+        if k != 1 {{ throw "the inset is panel 1"; }}
+        "#
+    );
+    eval(&src).unwrap();
+    check_png(&format!("{d}/shared.png"), 600, 500);
+    let img = image::open(format!("{d}/inset.png")).unwrap().to_rgb8();
+    // the inset's data area (about the centre of the rectangle) is red; the same spot without
+    // the inset would be white plot background
+    let (w, h) = (img.width() as f64, img.height() as f64);
+    let p = img.get_pixel((0.82 * w) as u32, (0.3 * h) as u32).0;
+    assert!(p[0] > 150 && p[1] < 100 && p[2] < 100, "inset pixel {p:?}");
+    // bad rectangles and share values are refused by name
+    let e = eval("let f = figure(); f.inset([0.5, 0.5, 0.6, 0.2], #{})").unwrap_err();
+    assert!(e.contains("inset") && e.contains("rect"), "{e}");
+    let e = eval("figure(#{rows: 2, sharex: \"diagonal\"})").unwrap_err();
+    assert!(e.contains("sharex"), "{e}");
+}
+
+#[test]
+fn twin_y_axis_draws_on_the_right() {
+    let d = dir("twin");
+    let src = format!(
+        r#"
+        for twin in [false, true] {{
+            let f = figure(#{{width: 500, height: 400}});
+            f.line([0, 1], [0, 1]);
+            if twin {{
+                let k = f.twinx(#{{ylabel: "C"}});
+                if k != 1 {{ throw "the twin is panel 1"; }}
+                f.line([0, 1], [100, 0], #{{style: "dashed"}});
+            }}
+            f.save("{d}/twin_" + twin + ".png");
+        }}
+        "#
+    );
+    eval(&src).unwrap();
+    // tick labels and the label of the right axis: dark pixels in the right margin
+    let right_ink = |name: &str| {
+        let img = image::open(format!("{d}/{name}.png")).unwrap().to_rgb8();
+        let (w, h) = (img.width(), img.height());
+        (w - 60..w)
+            .flat_map(|x| (0..h).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 120))
+            .count()
+    };
+    assert!(right_ink("twin_true") > right_ink("twin_false") + 50);
+    let e = eval("let f = figure(); f.inset([0.5, 0.5, 0.4, 0.4]); f.twinx(#{})").unwrap_err();
+    assert!(e.contains("twinx"), "{e}");
+}

@@ -260,6 +260,37 @@ pub struct Panel {
     /// Labelled tick positions chosen by the script (data values), instead of the automatic ones.
     pub xticks: Option<Vec<f64>>,
     pub yticks: Option<Vec<f64>>,
+    /// An inset: drawn over grid panel `.0`, in the rectangle [x, y, width, height] given as
+    /// fractions of that panel's cell from its lower-left corner.
+    pub inset: Option<(usize, [f64; 4])>,
+    /// A twin y axis of grid panel `.0`: drawn over it with the same x range, its y axis on the
+    /// right.
+    pub twin_of: Option<usize>,
+}
+
+/// Which panels of a grid share an axis range (matplotlib's sharex/sharey).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Share {
+    #[default]
+    None,
+    /// Every grid panel.
+    All,
+    /// The panels of one column.
+    Col,
+    /// The panels of one row.
+    Row,
+}
+
+impl Share {
+    /// Whether grid cells (r1, c1) and (r2, c2) share the axis.
+    fn joins(self, (r1, c1): (usize, usize), (r2, c2): (usize, usize)) -> bool {
+        match self {
+            Share::None => (r1, c1) == (r2, c2),
+            Share::All => true,
+            Share::Col => c1 == c2,
+            Share::Row => r1 == r2,
+        }
+    }
 }
 
 /// Legend placement, matplotlib's names: "upper right", "lower left", "center", ….
@@ -331,6 +362,9 @@ pub struct Figure {
     /// Font sizes in points for titles, axis labels, tick labels and legends (None: the
     /// default, scaled with the figure and `font_scale`).
     pub font_pt: FontPoints,
+    /// Shared x and y ranges across the grid; tick labels then only on the outer panels.
+    pub sharex: Share,
+    pub sharey: Share,
 }
 
 /// Font sizes in points (1/72 in; the figure is 100 pixels per inch at dpi 100) per element.
@@ -346,12 +380,28 @@ pub struct FontPoints {
 /// either scaled the same way or fixed in points.
 struct Fonts {
     scale: f64,
+    /// Pixels per nominal pixel (the rendering's height over the figure's): line widths and
+    /// marker sizes scale with it, so a PNG at dpi 300 has the lines of the dpi-100 drawing.
+    px: f64,
     /// Pixels per point at this rendering (100/72 at dpi 100).
     px_per_pt: f64,
     pt: FontPoints,
 }
 
 impl Fonts {
+    /// The same fonts times k (an inset's, smaller with its area).
+    fn shrunk(&self, k: f64) -> Fonts {
+        Fonts {
+            scale: self.scale * k,
+            px: self.px,
+            px_per_pt: self.px_per_pt * k,
+            pt: self.pt,
+        }
+    }
+    /// A width or radius in nominal pixels, in this rendering's pixels.
+    fn lw(&self, w: u32) -> u32 {
+        (w as f64 * self.px).round().max(1.0) as u32
+    }
     fn fs(&self, base: f64) -> u32 {
         (base * self.scale).round().max(1.0) as u32
     }
@@ -388,6 +438,8 @@ impl Figure {
             current: 0,
             font_scale: 1.0,
             font_pt: FontPoints::default(),
+            sharex: Share::None,
+            sharey: Share::None,
         }
     }
     /// The selected panel.
@@ -733,30 +785,109 @@ pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> D
     let scale = (height / (480.0 * fig.rows.min(3) as f64)).max(0.5);
     let fonts = Fonts {
         scale: scale * fig.font_scale,
+        px: (height / fig.height.max(1) as f64).max(0.1),
         px_per_pt: 100.0 / 72.0 * height / fig.height.max(1) as f64,
         pt: fig.font_pt,
     };
     root.fill(&WHITE).map_err(e2s)?;
+    // the figure title in a band of 1.8 line heights, centred (plotters' own `titled` band
+    // clips the ascent of large text)
     let body = if fig.title.is_empty() {
         root
     } else {
-        root.titled(&fig.title, ("sans-serif", fonts.title(24.0)))
-            .map_err(e2s)?
+        let size = fonts.title(24.0);
+        let band = (1.8 * size as f64).round() as u32;
+        let (top, rest) = root.split_vertically(band);
+        let (w, _) = top.dim_in_pixel();
+        let style = ("sans-serif", size)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        top.draw_text(&fig.title, &style, ((w / 2) as i32, (band / 2) as i32))
+            .map_err(e2s)?;
+        rest
     };
     let areas = body.split_evenly((fig.rows, fig.cols));
-    for (panel, area) in fig.panels.iter().zip(areas) {
-        draw_panel(panel, &area, &fonts)?;
+    let grid = (fig.rows * fig.cols).min(fig.panels.len());
+    let views = shared_views(fig);
+    for (i, (panel, area)) in fig.panels[..grid].iter().zip(&areas).enumerate() {
+        let (r, c) = (i / fig.cols, i % fig.cols);
+        let labels = (
+            !(matches!(fig.sharex, Share::All | Share::Col) && r + 1 < fig.rows),
+            !(matches!(fig.sharey, Share::All | Share::Row) && c > 0),
+        );
+        let twin = fig.panels[grid..]
+            .iter()
+            .find(|t| t.twin_of == Some(i))
+            .map(|t| (t, bounds(t)));
+        draw_panel(panel, area, &fonts, views[i], labels, twin)?;
+    }
+    // insets over their panels, on a white ground
+    for panel in &fig.panels[grid..] {
+        let Some((parent, [x, y, w, h])) = panel.inset else {
+            continue;
+        };
+        let Some(area) = areas.get(parent) else {
+            continue;
+        };
+        let (pw, ph) = area.dim_in_pixel();
+        let (pw, ph) = (pw as f64, ph as f64);
+        let sub = area.clone().shrink(
+            ((x * pw) as i32, ((1.0 - y - h) * ph) as i32),
+            ((w * pw).max(1.0) as u32, (h * ph).max(1.0) as u32),
+        );
+        sub.fill(&WHITE).map_err(e2s)?;
+        // text shrinks with the inset (to 60 % for a quarter of the panel and less), so that its
+        // ticks keep room for the data
+        let k = (1.2 * (w * h).sqrt()).clamp(0.6, 1.0);
+        draw_panel(
+            panel,
+            &sub,
+            &fonts.shrunk(k),
+            bounds(panel),
+            (true, true),
+            None,
+        )?;
     }
     Ok(())
 }
 
+/// The (x0, x1, y0, y1) range each grid panel is drawn with: its own, widened to the union of
+/// its group's where an axis is shared.
+pub fn shared_views(fig: &Figure) -> Vec<Option<(f64, f64, f64, f64)>> {
+    let grid = (fig.rows * fig.cols).min(fig.panels.len());
+    let own: Vec<_> = fig.panels[..grid].iter().map(bounds).collect();
+    let cell = |i: usize| (i / fig.cols, i % fig.cols);
+    (0..grid)
+        .map(|i| {
+            own[i].map(|(mut x0, mut x1, mut y0, mut y1)| {
+                for (j, b) in own.iter().enumerate() {
+                    let Some(b) = b else { continue };
+                    if fig.sharex.joins(cell(i), cell(j)) {
+                        (x0, x1) = (x0.min(b.0), x1.max(b.1));
+                    }
+                    if fig.sharey.joins(cell(i), cell(j)) {
+                        (y0, y1) = (y0.min(b.2), y1.max(b.3));
+                    }
+                }
+                (x0, x1, y0, y1)
+            })
+        })
+        .collect()
+}
+
+/// One panel in `area`: `view` its (x0, x1, y0, y1) range (its own, or its share group's),
+/// `labels` whether its x and y tick labels are drawn.
 fn draw_panel<DB: DrawingBackend>(
     p: &Panel,
     area: &DrawingArea<DB, Shift>,
     fonts: &Fonts,
+    view: Option<(f64, f64, f64, f64)>,
+    labels: (bool, bool),
+    twin: Option<(&Panel, Option<(f64, f64, f64, f64)>)>,
 ) -> DrawResult {
     let fs = |base: f64| fonts.fs(base);
-    let Some((x0, x1, y0, y1)) = bounds(p) else {
+    let Some((x0, x1, y0, y1)) = view else {
         return Ok(());
     };
     let (w, _) = area.dim_in_pixel();
@@ -766,9 +897,28 @@ fn draw_panel<DB: DrawingBackend>(
     } else {
         (area.clone(), None)
     };
+    // the panel title in its own band over the axes, so that the top tick label never meets it
+    let main = if p.title.is_empty() {
+        main
+    } else {
+        let size = fonts.title(18.0);
+        let band = (1.5 * size as f64).round() as u32;
+        let (top, rest) = main.split_vertically(band);
+        let (tw, _) = top.dim_in_pixel();
+        let style = ("sans-serif", size)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        // centred over the plotting area (right of the y label area)
+        let centre = (tw + fs(65.0)) / 2;
+        top.draw_text(&p.title, &style, (centre as i32, band as i32))
+            .map_err(e2s)?;
+        rest
+    };
     let mut chart = ChartBuilder::on(&main)
-        .caption(&p.title, ("sans-serif", fonts.title(18.0)))
         .margin(fs(12.0))
+        // room on the right for a twin y axis's labels
+        .margin_right(fs(12.0) + if twin.is_some() { fs(65.0) } else { 0 })
         .x_label_area_size(fs(45.0))
         .y_label_area_size(fs(65.0))
         .build_cartesian_2d(
@@ -777,12 +927,26 @@ fn draw_panel<DB: DrawingBackend>(
         )
         .map_err(e2s)?;
     let (logx, logy) = (p.logx, p.logy);
-    let xf = move |v: &f64| tick_label(*v, logx);
-    let yf = move |v: &f64| tick_label(*v, logy);
+    let xf = move |v: &f64| {
+        if labels.0 {
+            tick_label(*v, logx)
+        } else {
+            String::new()
+        }
+    };
+    let yf = move |v: &f64| {
+        if labels.1 {
+            tick_label(*v, logy)
+        } else {
+            String::new()
+        }
+    };
     chart
         .configure_mesh()
-        .x_desc(&p.xlabel)
-        .y_desc(&p.ylabel)
+        // inner panels of a shared axis drop its label with its tick labels (matplotlib's
+        // label_outer)
+        .x_desc(if labels.0 { p.xlabel.as_str() } else { "" })
+        .y_desc(if labels.1 { p.ylabel.as_str() } else { "" })
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
         .label_style(("sans-serif", fonts.tick(14.0)))
@@ -791,6 +955,28 @@ fn draw_panel<DB: DrawingBackend>(
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
         .map_err(e2s)?;
+    draw_series(&mut chart, p, fonts, (x0, x1, y0, y1), LegendAt::UpperRight)?;
+    if let Some((t, tview)) = twin {
+        draw_twin(&main, p, t, tview, fonts, (x0, x1))?;
+    }
+    if let (Some(cb), Some(cb_area)) = (&p.colorbar, cb_area) {
+        draw_colorbar(cb, &cb_area, fonts)?;
+    }
+    Ok(())
+}
+
+/// The series of `p` into `chart`, then its legend (at `default_legend` unless the panel sets
+/// one). `view` is the chart's (x0, x1, y0, y1).
+fn draw_series<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>,
+    p: &'a Panel,
+    fonts: &'a Fonts,
+    view: (f64, f64, f64, f64),
+    default_legend: LegendAt,
+) -> DrawResult {
+    let fs = |base: f64| fonts.fs(base);
+    let (x0, x1, y0, y1) = view;
+    let (logx, logy) = (p.logx, p.logy);
     let mut any_label = false;
     for s in &p.series {
         match s {
@@ -811,18 +997,21 @@ fn draw_panel<DB: DrawingBackend>(
                     .filter(|(a, b)| a.is_finite() && b.is_finite())
                     .collect();
                 let c = rgb(*color).mix(*alpha);
-                let style = c.stroke_width(*width);
-                let series = draw_dashed(&mut chart, pts.clone(), *dash, style, *width)?;
+                let style = c.stroke_width(fonts.lw(*width));
+                let series = draw_dashed(chart, pts.clone(), *dash, style, *width)?;
                 if let Some(l) = label {
                     any_label = true;
                     let legend_dash = *dash;
-                    series
-                        .label(l.as_str())
-                        .legend(move |at| legend_line!(at, legend_dash, c.stroke_width(2)));
+                    series.label(l.as_str()).legend(move |at| {
+                        legend_line!(at, legend_dash, c.stroke_width(fonts.lw(2)))
+                    });
                 }
                 if *markers {
                     chart
-                        .draw_series(pts.iter().map(|&pt| Circle::new(pt, 3, c.filled())))
+                        .draw_series(
+                            pts.iter()
+                                .map(|&pt| Circle::new(pt, fonts.lw(3), c.filled())),
+                        )
                         .map_err(e2s)?;
                 }
             }
@@ -847,7 +1036,7 @@ fn draw_panel<DB: DrawingBackend>(
                     } else {
                         sizes.get(i).copied().unwrap_or(3.0)
                     };
-                    s.clamp(0.5, 60.0).round() as i32
+                    (s * fonts.px).clamp(0.5, 60.0 * fonts.px).round() as i32
                 };
                 let marker = *marker;
                 let series = if marker == Marker::Circle {
@@ -862,8 +1051,8 @@ fn draw_panel<DB: DrawingBackend>(
                         let (outline, a, b) = marker.shape(size_at(i));
                         EmptyElement::at(pt)
                             + Polygon::new(outline, c.filled())
-                            + PathElement::new(a.to_vec(), c.stroke_width(2))
-                            + PathElement::new(b.to_vec(), c.stroke_width(2))
+                            + PathElement::new(a.to_vec(), c.stroke_width(fonts.lw(2)))
+                            + PathElement::new(b.to_vec(), c.stroke_width(fonts.lw(2)))
                     }))
                 }
                 .map_err(e2s)?;
@@ -874,8 +1063,8 @@ fn draw_panel<DB: DrawingBackend>(
                         let (outline, a, b) = marker.shape(4);
                         EmptyElement::at((x + 10, y))
                             + Polygon::new(outline, c.filled())
-                            + PathElement::new(a.to_vec(), c.stroke_width(2))
-                            + PathElement::new(b.to_vec(), c.stroke_width(2))
+                            + PathElement::new(a.to_vec(), c.stroke_width(fonts.lw(2)))
+                            + PathElement::new(b.to_vec(), c.stroke_width(fonts.lw(2)))
                     });
                 }
             }
@@ -906,7 +1095,7 @@ fn draw_panel<DB: DrawingBackend>(
                     any_label = true;
                     series
                         .label(l.as_str())
-                        .legend(move |(x, y)| Circle::new((x + 10, y), 3, c.filled()));
+                        .legend(move |(x, y)| Circle::new((x + 10, y), fonts.lw(3), c.filled()));
                 }
             }
             Series::Bars {
@@ -972,7 +1161,7 @@ fn draw_panel<DB: DrawingBackend>(
                                 (tr(s[0], logx), tr(s[1], logy)),
                                 (tr(s[2], logx), tr(s[3], logy)),
                             ],
-                            rgb(paint.at(i)).stroke_width(*width),
+                            rgb(paint.at(i)).stroke_width(fonts.lw(*width)),
                         )
                     }))
                     .map_err(e2s)?;
@@ -1039,13 +1228,14 @@ fn draw_panel<DB: DrawingBackend>(
                     let v = tr(*value, logy);
                     vec![(x0, v), (x1, v)]
                 };
-                let series = draw_dashed(&mut chart, pts, *dash, c.stroke_width(*width), *width)?;
+                let series =
+                    draw_dashed(chart, pts, *dash, c.stroke_width(fonts.lw(*width)), *width)?;
                 if let Some(l) = label {
                     any_label = true;
                     let (d, w) = (*dash, *width);
                     series
                         .label(l.as_str())
-                        .legend(move |at| legend_line!(at, d, c.stroke_width(w)));
+                        .legend(move |at| legend_line!(at, d, c.stroke_width(fonts.lw(w))));
                 }
             }
             Series::Arrows {
@@ -1085,15 +1275,15 @@ fn draw_panel<DB: DrawingBackend>(
                 chart
                     .draw_series(heads.into_iter().map(|(tip, l, r)| {
                         EmptyElement::at(tip)
-                            + PathElement::new(vec![(0, 0), l], c.stroke_width(1))
-                            + PathElement::new(vec![(0, 0), r], c.stroke_width(1))
+                            + PathElement::new(vec![(0, 0), l], c.stroke_width(fonts.lw(1)))
+                            + PathElement::new(vec![(0, 0), r], c.stroke_width(fonts.lw(1)))
                     }))
                     .map_err(e2s)?;
                 chart
                     .draw_series(
                         paths
                             .into_iter()
-                            .map(|p| PathElement::new(p, c.stroke_width(1))),
+                            .map(|p| PathElement::new(p, c.stroke_width(fonts.lw(1)))),
                     )
                     .map_err(e2s)?;
             }
@@ -1105,14 +1295,51 @@ fn draw_panel<DB: DrawingBackend>(
             .label_font(("sans-serif", fonts.legend(14.0)))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
-            .position(p.legend.unwrap_or(LegendAt::UpperRight).position())
+            .position(p.legend.unwrap_or(default_legend).position())
             .draw()
             .map_err(e2s)?;
     }
-    if let (Some(cb), Some(cb_area)) = (&p.colorbar, cb_area) {
-        draw_colorbar(cb, &cb_area, fonts)?;
-    }
     Ok(())
+}
+
+/// A twin y axis over `area` (the primary panel's drawing area): the same x range and plotting
+/// rectangle as the primary (margins mirror its label areas), its own y range with ticks and
+/// label on the right, no grid.
+fn draw_twin<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    primary: &Panel,
+    t: &Panel,
+    view: Option<(f64, f64, f64, f64)>,
+    fonts: &Fonts,
+    (x0, x1): (f64, f64),
+) -> DrawResult {
+    let fs = |base: f64| fonts.fs(base);
+    let Some((_, _, y0, y1)) = view else {
+        return Ok(());
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin(fs(12.0))
+        .margin_left(fs(12.0) + fs(65.0))
+        .margin_bottom(fs(12.0) + fs(45.0))
+        .set_label_area_size(LabelAreaPosition::Right, fs(65.0))
+        .build_cartesian_2d(
+            Ticked::with(x0, x1, primary.logx, primary.xticks.as_deref()),
+            Ticked::with(y0, y1, t.logy, t.yticks.as_deref()),
+        )
+        .map_err(e2s)?;
+    let logy = t.logy;
+    let yf = move |v: &f64| tick_label(*v, logy);
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc(t.ylabel.as_str())
+        .y_label_formatter(&yf)
+        .label_style(("sans-serif", fonts.tick(14.0)))
+        .axis_desc_style(("sans-serif", fonts.label(16.0)))
+        .draw()
+        .map_err(e2s)?;
+    draw_series(&mut chart, t, fonts, (x0, x1, y0, y1), LegendAt::UpperLeft)
 }
 
 fn draw_colorbar<DB: DrawingBackend>(
@@ -1129,7 +1356,8 @@ fn draw_colorbar<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .margin_top(fs(40.0))
         .margin_bottom(fs(57.0))
-        .margin_right(fs(5.0))
+        // a gap after the colour bar's label, before the next panel's axis label
+        .margin_right(fs(18.0))
         .y_label_area_size(fs(55.0))
         .set_label_area_size(LabelAreaPosition::Left, 0)
         .set_label_area_size(LabelAreaPosition::Right, fs(55.0))
@@ -1209,6 +1437,45 @@ pub fn render_pdf(fig: &Figure, width: u32, height: u32) -> Result<Vec<u8>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_axes_take_the_union_of_their_group() {
+        let line = |x1: f64, y1: f64| Series::Line {
+            x: vec![0.0, x1],
+            y: vec![0.0, y1],
+            color: CYCLE[0],
+            width: 1,
+            label: None,
+            markers: false,
+            dash: Dash::Solid,
+            alpha: 1.0,
+        };
+        let mut fig = Figure::new(2, 2);
+        for (i, (x1, y1)) in [(1.0, 1.0), (10.0, 2.0), (3.0, 30.0), (4.0, 4.0)]
+            .iter()
+            .enumerate()
+        {
+            fig.panels[i].series.push(line(*x1, *y1));
+        }
+        let own: Vec<_> = shared_views(&fig).iter().map(|v| v.unwrap()).collect();
+        fig.sharex = Share::Col;
+        fig.sharey = Share::Row;
+        let v: Vec<_> = shared_views(&fig).iter().map(|v| v.unwrap()).collect();
+        // columns share x: panels 0 and 2 (x up to 1 and 3), 1 and 3 (10 and 4)
+        assert_eq!((v[0].1, v[2].1), (own[2].1, own[2].1));
+        assert_eq!((v[1].1, v[3].1), (own[1].1, own[1].1));
+        // rows share y: 0 and 1 (y up to 1 and 2), 2 and 3 (30 and 4)
+        assert_eq!((v[0].3, v[1].3), (own[1].3, own[1].3));
+        assert_eq!((v[2].3, v[3].3), (own[2].3, own[2].3));
+        fig.sharex = Share::All;
+        fig.sharey = Share::None;
+        let v: Vec<_> = shared_views(&fig).iter().map(|v| v.unwrap()).collect();
+        assert!(v.iter().all(|b| b.1 == own[1].1), "one x range for all");
+        assert!(
+            v.iter().zip(&own).all(|(b, o)| b.3 == o.3),
+            "y ranges their own"
+        );
+    }
 
     #[test]
     fn ticks_are_nice_and_four_to_nine() {

@@ -29,6 +29,8 @@ const FIG_KEYS: &[&str] = &[
     "font_sizes",
     "xticks",
     "yticks",
+    "sharex",
+    "sharey",
 ];
 const PANEL_KEYS: &[&str] = &[
     "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal", "legend", "xticks",
@@ -817,6 +819,86 @@ fn save(f: &mut Figure, path: &str, m: Map) -> Res<String> {
     Ok(path.to_string())
 }
 
+/// opts.sharex / sharey: true or "all", "col", "row", false or "none".
+fn share(o: &Opts, key: &str) -> Res<super::Share> {
+    use super::Share;
+    let Some(v) = o.get(key) else {
+        return Ok(Share::None);
+    };
+    if let Some(b) = v.clone().try_cast::<bool>() {
+        return Ok(if b { Share::All } else { Share::None });
+    }
+    match v.clone().into_string().as_deref() {
+        Ok("all") => Ok(Share::All),
+        Ok("col") => Ok(Share::Col),
+        Ok("row") => Ok(Share::Row),
+        Ok("none") => Ok(Share::None),
+        _ => err(format!(
+            "figure: option '{key}' must be true, false, \"all\", \"col\", \"row\" or \"none\", got {v}"
+        )),
+    }
+}
+
+/// A new inset panel over the selected grid panel, selected for the next drawing calls.
+fn add_inset(f: &mut Figure, rect: Dynamic, m: Map) -> Res<INT> {
+    let r = crate::convert::vec_arg(&rect, "inset", "rect")?;
+    let ok = r.len() == 4
+        && r.iter().all(|v| v.is_finite())
+        && r[0] >= 0.0
+        && r[1] >= 0.0
+        && r[2] > 0.0
+        && r[3] > 0.0
+        && r[0] + r[2] <= 1.0 + 1e-9
+        && r[1] + r[3] <= 1.0 + 1e-9;
+    if !ok {
+        return err(format!(
+            "inset: rect must be [x, y, width, height], fractions of the panel (x, y ≥ 0, sizes > 0, inside [0, 1]), got {r:?}"
+        ));
+    }
+    let grid = f.rows * f.cols;
+    let parent = match f.panels.get(f.current).and_then(|p| p.inset) {
+        Some((parent, _)) => parent,
+        None => f.current.min(grid - 1),
+    };
+    let panel = super::Panel {
+        inset: Some((parent, [r[0], r[1], r[2], r[3]])),
+        ..Default::default()
+    };
+    f.panels.push(panel);
+    f.current = f.panels.len() - 1;
+    apply_panel(f, &Opts::new(m, "inset", PANEL_KEYS)?, "inset")?;
+    Ok(f.current as INT)
+}
+
+/// The twin y axis of the selected grid panel (made on first use), selected for the next calls.
+fn twinx(f: &mut Figure, m: Map) -> Res<INT> {
+    let grid = f.rows * f.cols;
+    let host = match f.panels.get(f.current) {
+        Some(p) if p.twin_of.is_some() => p.twin_of.unwrap_or(0),
+        Some(p) if p.inset.is_some() => {
+            return err("twinx: select a grid panel first (insets have no twin axis)");
+        }
+        _ => f.current.min(grid - 1),
+    };
+    let index = match f.panels.iter().position(|p| p.twin_of == Some(host)) {
+        Some(i) => i,
+        None => {
+            f.panels.push(super::Panel {
+                twin_of: Some(host),
+                ..Default::default()
+            });
+            f.panels.len() - 1
+        }
+    };
+    f.current = index;
+    apply_panel(
+        f,
+        &Opts::new(m, "twinx", &["ylabel", "logy", "ylim", "yticks", "legend"])?,
+        "twinx",
+    )?;
+    Ok(index as INT)
+}
+
 fn new_figure(m: Map) -> Res<Figure> {
     let o = Opts::new(m, "figure", FIG_KEYS)?;
     let rows = o.count_or("rows", 1, 1, 10)?;
@@ -849,6 +931,8 @@ fn new_figure(m: Map) -> Res<Figure> {
     f.width = o.count_or("width", f.width as usize, 50, 20000)? as u32;
     f.height = o.count_or("height", f.height as usize, 50, 20000)? as u32;
     f.font_scale = o.f64_or("font_scale", font_scale)?;
+    f.sharex = share(&o, "sharex")?;
+    f.sharey = share(&o, "sharey")?;
     if let Some(v) = o.get("font_sizes") {
         let m = v.clone().try_cast::<Map>().ok_or_else(|| {
             format!("figure: option 'font_sizes' must be a map #{{title, label, tick, legend}} of points, got {}", v.type_name())
@@ -930,7 +1014,9 @@ pub fn register(engine: &mut Engine) {
         "A new empty figure (one panel).",
         || new_figure(Map::new()),
     );
-    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text), font_sizes (#{title, label, tick, legend} in points, each fixed whatever the figure's size)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
+    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text), font_sizes (#{title, label, tick, legend} in points, each fixed whatever the figure's size), sharex, sharey (true or \"all\": one range for every panel, \"col\" per column, \"row\" per row; tick labels then only on the outer panels)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
+    reg(engine, "twinx", &["f: figure", "opts: map", "int"], "A second y axis on the right of the selected panel, sharing its x range (matplotlib's twinx): it becomes the selected panel, so the next line/scatter/… calls draw against it; panel(i) returns to the grid. Returns its index. opts ylabel, logy, ylim, yticks, legend (its legend defaults to the upper left).", twinx);
+    reg(engine, "inset", &["f: figure", "rect: array", "opts: map", "int"], "A new inset panel over the selected panel, in rect [x, y, width, height] (fractions of the panel's cell from its lower-left corner), drawn on a white ground after the grid; it becomes the selected panel (panel(i) returns to the others) and its index is returned. opts as set: title, xlabel, ylabel, logx, logy, xlim, ylim, legend, xticks, yticks.", add_inset);
     reg(
         engine,
         "panel",
