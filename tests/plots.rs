@@ -448,4 +448,6 @@ fn twin_y_axis_draws_on_the_right() {
     assert!(right_ink("twin_true") > right_ink("twin_false") + 50);
     let e = eval("let f = figure(); f.inset([0.5, 0.5, 0.4, 0.4]); f.twinx(#{})").unwrap_err();
     assert!(e.contains("twinx"), "{e}");
+    let e = eval("let f = figure(); f.set(#{ytick_format: \"%d\"})").unwrap_err();
+    assert!(e.contains("ytick_format") && e.contains("%.Nf"), "{e}");
 }

@@ -10,7 +10,7 @@
 //! one GEMM instead of m² passes over memory. Memory: 2·m·N numbers per vector at a time.
 
 use super::kpm::{Csr, Trace};
-use super::operator::{rows_apply, SparseRows, CHUNK};
+use super::operator::{rows_apply, Entry, SparseRows, CHUNK};
 use faer::{c64, Mat};
 use rand::Rng;
 use rayon::prelude::*;
@@ -18,6 +18,32 @@ use rayon::prelude::*;
 /// A real sparse matrix by rows with no symmetry assumed (an antisymmetric A here): faer's
 /// compressed rows, as the operator's.
 pub type RowMatrix = SparseRows<f64>;
+
+/// Writes Chebyshev vectors into the columns of a matrix, each mapped through `after` when given
+/// (one scratch vector for the mapped columns, reused at every step).
+struct Columns<'a, T: Entry> {
+    after: Option<&'a SparseRows<T>>,
+    mapped: Vec<T>,
+}
+
+impl<'a, T: Entry> Columns<'a, T> {
+    fn new(n: usize, after: Option<&'a SparseRows<T>>) -> Self {
+        let mapped = vec![T::default(); if after.is_some() { n } else { 0 }];
+        Columns { after, mapped }
+    }
+    fn put(&mut self, k: usize, v: &[T], out: &mut Mat<T>) {
+        let src = match self.after {
+            Some(op) => {
+                rows_apply(op, v, &mut self.mapped);
+                &self.mapped[..]
+            }
+            None => v,
+        };
+        for (o, &x) in out.col_mut(k).iter_mut().zip(src) {
+            *o = x;
+        }
+    }
+}
 
 /// The columns T_0(H̃)r … T_{m−1}(H̃)r, each mapped through `after` when given (column n is then
 /// A T_n(H̃) r), as an N×m matrix.
@@ -30,27 +56,14 @@ fn chebyshev_columns(
 ) -> Result<Mat<f64>, String> {
     let n = csr.n;
     let mut out = Mat::<f64>::zeros(n, m);
-    // one scratch vector for the mapped columns, reused at every step
-    let mut mapped = vec![0.0; if after.is_some() { n } else { 0 }];
-    let mut put = |k: usize, v: &[f64], out: &mut Mat<f64>| {
-        let src = match after {
-            Some(op) => {
-                rows_apply(op, v, &mut mapped);
-                &mapped[..]
-            }
-            None => v,
-        };
-        for (o, &x) in out.col_mut(k).iter_mut().zip(src) {
-            *o = x;
-        }
-    };
+    let mut columns = Columns::new(n, after);
     let mut x = r.to_vec(); // α_k
     let mut z = vec![0.0; n]; // α_{k+1}, written over α_{k−1}
-    put(0, &x, &mut out);
+    columns.put(0, &x, &mut out);
     if m > 1 {
         csr.scaled_apply(&x, &mut z, a, b);
         std::mem::swap(&mut x, &mut z); // x = α_1, z = α_0
-        put(1, &x, &mut out);
+        columns.put(1, &x, &mut out);
     }
     for k in 2..m {
         if k % 16 == 0 && crate::progress::interrupted() {
@@ -58,7 +71,7 @@ fn chebyshev_columns(
         }
         csr.chebyshev_step(&x, &mut z, a, b); // z = α_k
         std::mem::swap(&mut x, &mut z);
-        put(k, &x, &mut out);
+        columns.put(k, &x, &mut out);
     }
     Ok(out)
 }
@@ -142,30 +155,18 @@ fn complex_columns(
 ) -> Result<Mat<c64>, String> {
     let n = h.nrows();
     let mut out = Mat::<c64>::zeros(n, m);
-    let mut mapped = vec![c64::new(0.0, 0.0); if after.is_some() { n } else { 0 }];
-    let mut put = |k: usize, v: &[c64], out: &mut Mat<c64>| {
-        let src = match after {
-            Some(op) => {
-                rows_apply(op, v, &mut mapped);
-                &mapped[..]
-            }
-            None => v,
-        };
-        for (o, &x) in out.col_mut(k).iter_mut().zip(src) {
-            *o = x;
-        }
-    };
+    let mut columns = Columns::new(n, after);
     let mut x = r.to_vec(); // α_k
     let mut z = vec![c64::new(0.0, 0.0); n]; // α_{k+1}, written over α_{k−1}
     let mut hx = vec![c64::new(0.0, 0.0); n];
-    put(0, &x, &mut out);
+    columns.put(0, &x, &mut out);
     if m > 1 {
         rows_apply(h, &x, &mut hx);
         for ((zi, &hi), &xi) in z.iter_mut().zip(&hx).zip(&x) {
             *zi = (hi - xi * b) * (1.0 / a);
         }
         std::mem::swap(&mut x, &mut z);
-        put(1, &x, &mut out);
+        columns.put(1, &x, &mut out);
     }
     let two_a = 2.0 / a;
     for k in 2..m {
@@ -183,7 +184,7 @@ fn complex_columns(
                 }
             });
         std::mem::swap(&mut x, &mut z);
-        put(k, &x, &mut out);
+        columns.put(k, &x, &mut out);
     }
     Ok(out)
 }

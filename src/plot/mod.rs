@@ -266,6 +266,90 @@ pub struct Panel {
     /// A twin y axis of grid panel `.0`: drawn over it with the same x range, its y axis on the
     /// right.
     pub twin_of: Option<usize>,
+    /// How the x and y ticks are labelled.
+    pub xformat: TickFormat,
+    pub yformat: TickFormat,
+}
+
+/// How an axis labels its ticks.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum TickFormat {
+    /// Compact numbers; on a linear axis whose ticks are all below 10⁻³ or from 10⁵ on, the
+    /// common power of ten goes to the axis end as ×10ᵏ (matplotlib's offset notation).
+    #[default]
+    Auto,
+    /// Compact numbers, never an offset.
+    Plain,
+    /// Fixed decimals ("%.2f").
+    Fixed(usize),
+    /// Scientific notation with this many decimals ("%.1e": 1.5×10⁻³).
+    Sci(usize),
+}
+
+impl TickFormat {
+    /// "auto", "plain", "%.Nf" or "%.Ne".
+    pub fn parse(s: &str) -> Option<TickFormat> {
+        match s {
+            "auto" => return Some(TickFormat::Auto),
+            "plain" => return Some(TickFormat::Plain),
+            _ => {}
+        }
+        let rest = s.strip_prefix("%.")?;
+        let (digits, kind) = rest.split_at(rest.len().checked_sub(1)?);
+        let n: usize = digits.parse().ok().filter(|&n| n <= 12)?;
+        match kind {
+            "f" => Some(TickFormat::Fixed(n)),
+            "e" => Some(TickFormat::Sci(n)),
+            _ => None,
+        }
+    }
+}
+
+/// The power of ten an Auto linear axis over [lo, hi] factors out, if any.
+pub fn tick_offset(lo: f64, hi: f64, log: bool, format: TickFormat) -> Option<i32> {
+    if log || format != TickFormat::Auto {
+        return None;
+    }
+    let big = lo.abs().max(hi.abs());
+    if !(big.is_finite() && big > 0.0) || (1e-3..1e5).contains(&big) {
+        return None;
+    }
+    Some(big.log10().floor() as i32)
+}
+
+/// 10ᵏ with a superscript exponent.
+fn power_of_ten(k: i64) -> String {
+    let mut s = String::from("10");
+    if k < 0 {
+        s.push('⁻');
+    }
+    for d in k.unsigned_abs().to_string().chars() {
+        s.push(SUPERSCRIPT[d.to_digit(10).unwrap_or(0) as usize]);
+    }
+    s
+}
+
+/// A tick label in `format`, with the axis's offset power `offset` divided out.
+pub fn format_tick(v: f64, log: bool, format: TickFormat, offset: Option<i32>) -> String {
+    if log {
+        return tick_label(v, true);
+    }
+    let v = match offset {
+        Some(k) => v / 10f64.powi(k),
+        None => v,
+    };
+    match format {
+        TickFormat::Auto | TickFormat::Plain => tick_label(v, false),
+        TickFormat::Fixed(n) => format!("{:.*}", n, v),
+        TickFormat::Sci(n) => {
+            if v == 0.0 {
+                return format!("{:.*}", n, 0.0);
+            }
+            let k = v.abs().log10().floor() as i64;
+            let m = v / 10f64.powi(k as i32);
+            format!("{:.*}×{}", n, m, power_of_ten(k))
+        }
+    }
 }
 
 /// Which panels of a grid share an axis range (matplotlib's sharex/sharey).
@@ -472,15 +556,7 @@ const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '
 pub fn tick_label(v: f64, log: bool) -> String {
     if log {
         if (v - v.round()).abs() < 1e-9 {
-            let k = v.round() as i64;
-            let mut s = String::from("10");
-            if k < 0 {
-                s.push('⁻');
-            }
-            for d in k.unsigned_abs().to_string().chars() {
-                s.push(SUPERSCRIPT[d.to_digit(10).unwrap_or(0) as usize]);
-            }
-            s
+            power_of_ten(v.round() as i64)
         } else {
             crate::array::fmt_g(10f64.powf(v))
         }
@@ -559,6 +635,7 @@ pub fn nice_ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
 /// A linear axis (in drawing coordinates) whose labelled ticks are `nice_ticks` and whose light
 /// grid lines subdivide them (5 per step on a linear axis, the 1…9 values of each decade on a
 /// log one).
+#[derive(Clone, Debug)]
 struct Ticked {
     lo: f64,
     hi: f64,
@@ -567,6 +644,33 @@ struct Ticked {
 }
 
 impl Ticked {
+    /// The minor positions: fifths of the major step (1…9 of each decade on a log axis of up
+    /// to six decades); the majors when there are too many.
+    fn minor(&self) -> Vec<f64> {
+        if self.ticks.len() < 2 {
+            return self.ticks.clone();
+        }
+        let inside = |v: &f64| *v >= self.lo - 1e-12 && *v <= self.hi + 1e-12;
+        if self.log && self.hi - self.lo <= 6.0 {
+            let mut v = Vec::new();
+            for d in (self.lo.floor() as i64)..=(self.hi.ceil() as i64) {
+                v.extend(
+                    (1..10)
+                        .map(|m| d as f64 + (m as f64).log10())
+                        .filter(inside),
+                );
+            }
+            return v;
+        }
+        let step = (self.ticks[1] - self.ticks[0]) / 5.0;
+        let first = (self.lo / step).ceil() as i64;
+        let last = (self.hi / step).floor() as i64;
+        if last - first > 200 {
+            return self.ticks.clone();
+        }
+        (first..=last).map(|k| k as f64 * step).collect()
+    }
+
     /// The automatic ticks, or the given ones (data values) that fall inside the axis.
     fn with(lo: f64, hi: f64, log: bool, given: Option<&[f64]>) -> Self {
         let ticks = match given {
@@ -600,25 +704,7 @@ impl plotters::coord::ranged1d::Ranged for Ticked {
         if matches!(hint.weight(), KeyPointWeight::Bold) || self.ticks.len() < 2 {
             return self.ticks.clone();
         }
-        let inside = |v: &f64| *v >= self.lo - 1e-12 && *v <= self.hi + 1e-12;
-        if self.log && self.hi - self.lo <= 6.0 {
-            let mut v = Vec::new();
-            for d in (self.lo.floor() as i64)..=(self.hi.ceil() as i64) {
-                v.extend(
-                    (1..10)
-                        .map(|m| d as f64 + (m as f64).log10())
-                        .filter(inside),
-                );
-            }
-            return v;
-        }
-        let step = (self.ticks[1] - self.ticks[0]) / 5.0;
-        let first = (self.lo / step).ceil() as i64;
-        let last = (self.hi / step).floor() as i64;
-        if last - first > 200 {
-            return self.ticks.clone();
-        }
-        (first..=last).map(|k| k as f64 * step).collect()
+        self.minor()
     }
     fn range(&self) -> std::ops::Range<f64> {
         self.lo..self.hi
@@ -915,28 +1001,33 @@ fn draw_panel<DB: DrawingBackend>(
             .map_err(e2s)?;
         rest
     };
+    let (xfmt, yfmt) = (p.xformat, p.yformat);
+    let xoff = tick_offset(x0, x1, p.logx, xfmt);
+    let yoff = tick_offset(y0, y1, p.logy, yfmt);
+    let xt = Ticked::with(x0, x1, p.logx, p.xticks.as_deref());
+    let yt = Ticked::with(y0, y1, p.logy, p.yticks.as_deref());
+    // room above the axes for a ×10ᵏ offset label
+    let top = fs(12.0) + if yoff.is_some() { fs(18.0) } else { 0 };
     let mut chart = ChartBuilder::on(&main)
         .margin(fs(12.0))
+        .margin_top(top)
         // room on the right for a twin y axis's labels
         .margin_right(fs(12.0) + if twin.is_some() { fs(65.0) } else { 0 })
         .x_label_area_size(fs(45.0))
         .y_label_area_size(fs(65.0))
-        .build_cartesian_2d(
-            Ticked::with(x0, x1, p.logx, p.xticks.as_deref()),
-            Ticked::with(y0, y1, p.logy, p.yticks.as_deref()),
-        )
+        .build_cartesian_2d(xt.clone(), yt.clone())
         .map_err(e2s)?;
     let (logx, logy) = (p.logx, p.logy);
     let xf = move |v: &f64| {
         if labels.0 {
-            tick_label(*v, logx)
+            format_tick(*v, logx, xfmt, xoff)
         } else {
             String::new()
         }
     };
     let yf = move |v: &f64| {
         if labels.1 {
-            tick_label(*v, logy)
+            format_tick(*v, logy, yfmt, yoff)
         } else {
             String::new()
         }
@@ -955,9 +1046,55 @@ fn draw_panel<DB: DrawingBackend>(
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
         .map_err(e2s)?;
+    // minor tick marks outside the bottom and left axes, between the majors (plotters draws
+    // marks for the majors only)
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let base = main.get_base_pixel();
+    let len = fs(3.0).max(2) as i32;
+    let mark = BLACK.stroke_width(fonts.lw(1));
+    let major = |v: f64, t: &Ticked| {
+        t.ticks
+            .iter()
+            .any(|m| (m - v).abs() <= 1e-9 * (1.0 + v.abs()))
+    };
+    for v in xt.minor().into_iter().filter(|&v| !major(v, &xt)) {
+        let x = chart.backend_coord(&(v, y0)).0 - base.0;
+        let y = py.end - base.1;
+        main.draw(&PathElement::new(vec![(x, y), (x, y + len)], mark))
+            .map_err(e2s)?;
+    }
+    for v in yt.minor().into_iter().filter(|&v| !major(v, &yt)) {
+        let y = chart.backend_coord(&(x0, v)).1 - base.1;
+        let x = px.start - base.0;
+        main.draw(&PathElement::new(vec![(x - len, y), (x, y)], mark))
+            .map_err(e2s)?;
+    }
+    // the factored-out powers of ten: ×10ᵏ above the y axis and at the right end of the x axis
+    let offset_style = |h: HPos, v: VPos| {
+        ("sans-serif", fonts.tick(14.0))
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(h, v))
+    };
+    if let (Some(k), true) = (yoff, labels.1) {
+        main.draw_text(
+            &format!("×{}", power_of_ten(k as i64)),
+            &offset_style(HPos::Left, VPos::Bottom),
+            (px.start, py.start - fs(4.0) as i32),
+        )
+        .map_err(e2s)?;
+    }
+    if let (Some(k), true) = (xoff, labels.0) {
+        main.draw_text(
+            &format!("×{}", power_of_ten(k as i64)),
+            &offset_style(HPos::Right, VPos::Top),
+            (px.end, py.end + fs(26.0) as i32),
+        )
+        .map_err(e2s)?;
+    }
     draw_series(&mut chart, p, fonts, (x0, x1, y0, y1), LegendAt::UpperRight)?;
     if let Some((t, tview)) = twin {
-        draw_twin(&main, p, t, tview, fonts, (x0, x1))?;
+        draw_twin(&main, p, t, tview, fonts, (x0, x1), top)?;
     }
     if let (Some(cb), Some(cb_area)) = (&p.colorbar, cb_area) {
         draw_colorbar(cb, &cb_area, fonts)?;
@@ -1312,6 +1449,7 @@ fn draw_twin<DB: DrawingBackend>(
     view: Option<(f64, f64, f64, f64)>,
     fonts: &Fonts,
     (x0, x1): (f64, f64),
+    top: u32,
 ) -> DrawResult {
     let fs = |base: f64| fonts.fs(base);
     let Some((_, _, y0, y1)) = view else {
@@ -1319,6 +1457,7 @@ fn draw_twin<DB: DrawingBackend>(
     };
     let mut chart = ChartBuilder::on(area)
         .margin(fs(12.0))
+        .margin_top(top)
         .margin_left(fs(12.0) + fs(65.0))
         .margin_bottom(fs(12.0) + fs(45.0))
         .set_label_area_size(LabelAreaPosition::Right, fs(65.0))
@@ -1327,8 +1466,12 @@ fn draw_twin<DB: DrawingBackend>(
             Ticked::with(y0, y1, t.logy, t.yticks.as_deref()),
         )
         .map_err(e2s)?;
-    let logy = t.logy;
-    let yf = move |v: &f64| tick_label(*v, logy);
+    // a twin axis writes its values in full (no offset label on the right side)
+    let (logy, yfmt) = match t.yformat {
+        TickFormat::Auto => (t.logy, TickFormat::Plain),
+        f => (t.logy, f),
+    };
+    let yf = move |v: &f64| format_tick(*v, logy, yfmt, None);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -1437,6 +1580,44 @@ pub fn render_pdf(fig: &Figure, width: u32, height: u32) -> Result<Vec<u8>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minor_ticks_subdivide_the_majors() {
+        let t = Ticked::with(0.0, 1.0, false, None);
+        let m = t.minor();
+        // majors every 0.2 (or 0.1…0.25): five minor steps per major step, majors included
+        let step = (t.ticks[1] - t.ticks[0]) / 5.0;
+        assert!(m.windows(2).all(|w| ((w[1] - w[0]) - step).abs() < 1e-12));
+        assert!(t
+            .ticks
+            .iter()
+            .all(|v| m.iter().any(|x| (x - v).abs() < 1e-12)));
+        // a log axis of two decades: 1…9 × each decade
+        let l = Ticked::with(0.0, 2.0, true, None);
+        assert_eq!(l.minor().len(), 9 + 9 + 1);
+    }
+
+    #[test]
+    fn tick_formats_and_offsets() {
+        assert_eq!(TickFormat::parse("%.2f"), Some(TickFormat::Fixed(2)));
+        assert_eq!(TickFormat::parse("%.1e"), Some(TickFormat::Sci(1)));
+        assert_eq!(TickFormat::parse("auto"), Some(TickFormat::Auto));
+        assert_eq!(TickFormat::parse("%2f"), None);
+        assert_eq!(TickFormat::parse("%.xf"), None);
+        assert_eq!(format_tick(0.5, false, TickFormat::Fixed(2), None), "0.50");
+        assert_eq!(
+            format_tick(0.0015, false, TickFormat::Sci(1), None),
+            "1.5×10⁻³"
+        );
+        // ticks of 1e-5…4e-5 are labelled 1…4 with ×10⁻⁵ at the axis end; ordinary ranges not
+        let k = tick_offset(0.0, 4e-5, false, TickFormat::Auto);
+        assert_eq!(k, Some(-5));
+        assert_eq!(format_tick(3e-5, false, TickFormat::Auto, k), "3");
+        assert_eq!(tick_offset(0.0, 2.5e6, false, TickFormat::Auto), Some(6));
+        assert_eq!(tick_offset(-3.0, 250.0, false, TickFormat::Auto), None);
+        assert_eq!(tick_offset(0.0, 4e-5, false, TickFormat::Plain), None);
+        assert_eq!(tick_offset(-6.0, -4.0, true, TickFormat::Auto), None);
+    }
 
     #[test]
     fn shared_axes_take_the_union_of_their_group() {

@@ -31,10 +31,23 @@ const FIG_KEYS: &[&str] = &[
     "yticks",
     "sharex",
     "sharey",
+    "xtick_format",
+    "ytick_format",
 ];
 const PANEL_KEYS: &[&str] = &[
-    "title", "xlabel", "ylabel", "logx", "logy", "xlim", "ylim", "equal", "legend", "xticks",
+    "title",
+    "xlabel",
+    "ylabel",
+    "logx",
+    "logy",
+    "xlim",
+    "ylim",
+    "equal",
+    "legend",
+    "xticks",
     "yticks",
+    "xtick_format",
+    "ytick_format",
 ];
 
 /// Parse a colour: a name, `#rrggbb`, or `C0`…`C9` (the default cycle).
@@ -138,6 +151,19 @@ fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
                 p.xticks = Some(t);
             } else {
                 p.yticks = Some(t);
+            }
+        }
+    }
+    for key in ["xtick_format", "ytick_format"] {
+        if let Some(v) = o.get(key) {
+            let name = v.to_string();
+            let t = super::TickFormat::parse(&name).ok_or_else(|| {
+                format!("{func}: option '{key}' must be \"auto\", \"plain\", \"%.Nf\" or \"%.Ne\" (N ≤ 12), got '{name}'")
+            })?;
+            if key == "xtick_format" {
+                p.xformat = t;
+            } else {
+                p.yformat = t;
             }
         }
     }
@@ -970,7 +996,15 @@ fn new_figure(m: Map) -> Res<Figure> {
         for i in 0..rows * cols {
             f.current = i;
             let mut m2 = Map::new();
-            for k in ["xlabel", "ylabel", "logx", "logy", "legend"] {
+            for k in [
+                "xlabel",
+                "ylabel",
+                "logx",
+                "logy",
+                "legend",
+                "xtick_format",
+                "ytick_format",
+            ] {
                 if let Some(v) = o.get(k) {
                     m2.insert(k.into(), v.clone());
                 }
@@ -1053,7 +1087,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "set",
         &["f: figure", "opts: map", "()"],
-        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, xticks and yticks (the labelled tick positions, instead of 4–9 automatic ones), equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
+        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, xticks and yticks (the labelled tick positions, instead of 4–9 automatic ones), xtick_format and ytick_format (\"auto\": compact, with a ×10ᵏ offset at the axis end when every tick is below 10⁻³ or from 10⁵ on; \"plain\": never an offset; \"%.2f\" fixed decimals; \"%.1e\" scientific, 1.5×10⁻³), equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
         |f: &mut Figure, m: Map| -> Res<()> {
             let o = Opts::new(m, "set", PANEL_KEYS)?;
             apply_panel(f, &o, "set")
