@@ -576,20 +576,29 @@ pub fn tick_label(v: f64, log: bool) -> String {
 /// every decade when the range spans at least 3 (every other one past 9), otherwise the 1-2-5
 /// values of each decade, so a short log axis is not left with two labels.
 pub fn nice_ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
+    nice_ticks_at_most(lo, hi, log, 9)
+}
+
+/// `nice_ticks` with at most `max` (3–9) ticks: a short axis (an inset, a small panel) gets
+/// fewer, as matplotlib sizes its locator by the axis length.
+pub fn nice_ticks_at_most(lo: f64, hi: f64, log: bool, max: usize) -> Vec<f64> {
+    let max = max.clamp(3, 9);
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
         return vec![lo];
     }
     if log {
         let span = hi - lo;
         if span >= 3.0 {
-            let every = (span / 8.0).ceil().max(1.0);
+            let every = (span / (max - 1) as f64).ceil().max(1.0);
             let first = (lo / every).ceil() as i64;
             let last = (hi / every).floor() as i64;
             return (first..=last).map(|k| k as f64 * every).collect();
         }
         let mut t = Vec::new();
         for d in (lo.floor() as i64)..=(hi.ceil() as i64) {
-            let mults: &[f64] = if span > 1.5 {
+            let mults: &[f64] = if max < 6 {
+                &[1.0, 3.0]
+            } else if span > 1.5 {
                 &[1.0, 2.0, 5.0]
             } else {
                 &[1.0, 2.0, 3.0, 5.0]
@@ -601,20 +610,29 @@ pub fn nice_ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
                 }
             }
         }
-        if t.len() >= 2 {
+        if t.len() >= 2 && t.len() <= max {
             return t;
         }
+        if t.len() > max {
+            // too short an axis for the 1-3 values: whole decades
+            let first = lo.ceil() as i64;
+            let last = hi.floor() as i64;
+            if last > first {
+                return (first..=last).map(|k| k as f64).collect();
+            }
+            return t.into_iter().step_by(2).collect();
+        }
     }
-    // steps grow along this list, so the first that gives at most 9 ticks gives the most
+    // steps grow along this list, so the first that gives at most `max` ticks gives the most
     let span = hi - lo;
-    let e0 = (span / 9.0).log10().floor() as i32;
+    let e0 = (span / max as f64).log10().floor() as i32;
     for exp in [e0, e0 + 1, e0 + 2] {
         for m in [1.0, 2.0, 2.5, 5.0] {
             let step = m * 10f64.powi(exp);
             let first = (lo / step - 1e-9).ceil();
             let last = (hi / step + 1e-9).floor();
             let n = (last - first) as i64 + 1;
-            if (2..=9).contains(&n) {
+            if (2..=max as i64).contains(&n) {
                 return (0..n)
                     .map(|k| {
                         let v = (first + k as f64) * step;
@@ -671,8 +689,9 @@ impl Ticked {
         (first..=last).map(|k| k as f64 * step).collect()
     }
 
-    /// The automatic ticks, or the given ones (data values) that fall inside the axis.
-    fn with(lo: f64, hi: f64, log: bool, given: Option<&[f64]>) -> Self {
+    /// The automatic ticks (at most `max`), or the given ones (data values) that fall inside
+    /// the axis.
+    fn with(lo: f64, hi: f64, log: bool, given: Option<&[f64]>, max: usize) -> Self {
         let ticks = match given {
             Some(t) => {
                 let mut v: Vec<f64> = t
@@ -683,7 +702,7 @@ impl Ticked {
                 v.sort_by(f64::total_cmp);
                 v
             }
-            None => nice_ticks(lo, hi, log),
+            None => nice_ticks_at_most(lo, hi, log, max),
         };
         Ticked { lo, hi, log, ticks }
     }
@@ -1004,8 +1023,15 @@ fn draw_panel<DB: DrawingBackend>(
     let (xfmt, yfmt) = (p.xformat, p.yformat);
     let xoff = tick_offset(x0, x1, p.logx, xfmt);
     let yoff = tick_offset(y0, y1, p.logy, yfmt);
-    let xt = Ticked::with(x0, x1, p.logx, p.xticks.as_deref());
-    let yt = Ticked::with(y0, y1, p.logy, p.yticks.as_deref());
+    // as many ticks as the axis has room for: its length over 3 (x) or 2 (y) label heights
+    let (mw, mh) = main.dim_in_pixel();
+    let tick_px = fonts.tick(14.0).max(1) as f64;
+    let plot_w = mw as f64 - (fs(65.0) + 2 * fs(12.0)) as f64;
+    let plot_h = mh as f64 - (fs(45.0) + 2 * fs(12.0)) as f64;
+    let xmax = (plot_w / (3.0 * tick_px)).max(0.0) as usize;
+    let ymax = (plot_h / (2.0 * tick_px)).max(0.0) as usize;
+    let xt = Ticked::with(x0, x1, p.logx, p.xticks.as_deref(), xmax);
+    let yt = Ticked::with(y0, y1, p.logy, p.yticks.as_deref(), ymax);
     // room above the axes for a ×10ᵏ offset label
     let top = fs(12.0) + if yoff.is_some() { fs(18.0) } else { 0 };
     let mut chart = ChartBuilder::on(&main)
@@ -1044,13 +1070,17 @@ fn draw_panel<DB: DrawingBackend>(
         .axis_desc_style(("sans-serif", fonts.label(16.0)))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(210, 210, 210))
+        // axis lines and tick marks scale with the resolution, as the data lines do
+        .axis_style(BLACK.stroke_width(fonts.lw(1)))
+        .set_tick_mark_size(LabelAreaPosition::Bottom, fonts.lw(5) as i32)
+        .set_tick_mark_size(LabelAreaPosition::Left, fonts.lw(5) as i32)
         .draw()
         .map_err(e2s)?;
     // minor tick marks outside the bottom and left axes, between the majors (plotters draws
     // marks for the majors only)
     let (px, py) = chart.plotting_area().get_pixel_range();
     let base = main.get_base_pixel();
-    let len = fs(3.0).max(2) as i32;
+    let len = fonts.lw(3) as i32;
     let mark = BLACK.stroke_width(fonts.lw(1));
     let major = |v: f64, t: &Ticked| {
         t.ticks
@@ -1094,7 +1124,15 @@ fn draw_panel<DB: DrawingBackend>(
     }
     draw_series(&mut chart, p, fonts, (x0, x1, y0, y1), LegendAt::UpperRight)?;
     if let Some((t, tview)) = twin {
-        draw_twin(&main, p, t, tview, fonts, (x0, x1), top)?;
+        draw_twin(
+            &main,
+            p,
+            t,
+            tview,
+            fonts,
+            (x0, x1),
+            (top, xt.ticks.len().max(3), ymax),
+        )?;
     }
     if let (Some(cb), Some(cb_area)) = (&p.colorbar, cb_area) {
         draw_colorbar(cb, &cb_area, fonts)?;
@@ -1449,7 +1487,7 @@ fn draw_twin<DB: DrawingBackend>(
     view: Option<(f64, f64, f64, f64)>,
     fonts: &Fonts,
     (x0, x1): (f64, f64),
-    top: u32,
+    (top, xmax, ymax): (u32, usize, usize),
 ) -> DrawResult {
     let fs = |base: f64| fonts.fs(base);
     let Some((_, _, y0, y1)) = view else {
@@ -1462,8 +1500,8 @@ fn draw_twin<DB: DrawingBackend>(
         .margin_bottom(fs(12.0) + fs(45.0))
         .set_label_area_size(LabelAreaPosition::Right, fs(65.0))
         .build_cartesian_2d(
-            Ticked::with(x0, x1, primary.logx, primary.xticks.as_deref()),
-            Ticked::with(y0, y1, t.logy, t.yticks.as_deref()),
+            Ticked::with(x0, x1, primary.logx, primary.xticks.as_deref(), xmax),
+            Ticked::with(y0, y1, t.logy, t.yticks.as_deref(), ymax),
         )
         .map_err(e2s)?;
     // a twin axis writes its values in full (no offset label on the right side)
@@ -1476,6 +1514,8 @@ fn draw_twin<DB: DrawingBackend>(
         .configure_mesh()
         .disable_mesh()
         .disable_x_axis()
+        .axis_style(BLACK.stroke_width(fonts.lw(1)))
+        .set_tick_mark_size(LabelAreaPosition::Right, fonts.lw(5) as i32)
         .y_desc(t.ylabel.as_str())
         .y_label_formatter(&yf)
         .label_style(("sans-serif", fonts.tick(14.0)))
@@ -1582,8 +1622,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_short_axis_gets_fewer_ticks() {
+        for (lo, hi) in [(0.0, 1.0), (-3.7, 2.2), (12.0, 21.0)] {
+            let full = nice_ticks(lo, hi, false);
+            let few = nice_ticks_at_most(lo, hi, false, 4);
+            assert!(
+                few.len() <= 4 && few.len() >= 2 && few.len() <= full.len(),
+                "{few:?}"
+            );
+        }
+        assert!(nice_ticks_at_most(0.0, 8.0, true, 3).len() <= 3);
+        assert!(nice_ticks_at_most(0.0, 1.5, true, 4).len() <= 4);
+        assert!(nice_ticks_at_most(0.0, 2.9, true, 3).len() <= 3);
+    }
+
+    #[test]
     fn minor_ticks_subdivide_the_majors() {
-        let t = Ticked::with(0.0, 1.0, false, None);
+        let t = Ticked::with(0.0, 1.0, false, None, 9);
         let m = t.minor();
         // majors every 0.2 (or 0.1…0.25): five minor steps per major step, majors included
         let step = (t.ticks[1] - t.ticks[0]) / 5.0;
@@ -1593,7 +1648,7 @@ mod tests {
             .iter()
             .all(|v| m.iter().any(|x| (x - v).abs() < 1e-12)));
         // a log axis of two decades: 1…9 × each decade
-        let l = Ticked::with(0.0, 2.0, true, None);
+        let l = Ticked::with(0.0, 2.0, true, None, 9);
         assert_eq!(l.minor().len(), 9 + 9 + 1);
     }
 
