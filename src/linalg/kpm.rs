@@ -45,9 +45,11 @@ impl Csr {
         let rows = match op {
             Operator::Sparse(m) => m,
             Operator::Dense(_) => {
-                converted =
-                    super::operator::mirrored_rows(n, &op.diagonal(), &op.upper_entries(), |v| v)?;
-                &converted
+                converted = Operator::from_pairs(n, &op.diagonal(), &op.upper_entries())?;
+                match &converted {
+                    Operator::Sparse(m) => m,
+                    Operator::Dense(_) => unreachable!("from_pairs builds sparse rows"),
+                }
             }
         };
         let mut diag = vec![0.0; n];

@@ -9,30 +9,18 @@ use crate::convert::{arr_like, vec_arg};
 use rhai::{Dynamic, Engine, Map, INT};
 use std::path::Path;
 
-const FIG_KEYS: &[&str] = &[
-    "title",
-    "xlabel",
-    "ylabel",
+/// The options only `figure` takes; it takes the panel options (`PANEL_KEYS`) too.
+const FIGURE_ONLY_KEYS: &[&str] = &[
     "rows",
     "cols",
     "width",
     "height",
-    "logx",
-    "logy",
-    "xlim",
-    "ylim",
-    "equal",
-    "legend",
     "font_scale",
     "size_in",
     "style",
     "font_sizes",
-    "xticks",
-    "yticks",
     "sharex",
     "sharey",
-    "xtick_format",
-    "ytick_format",
 ];
 const PANEL_KEYS: &[&str] = &[
     "title",
@@ -899,9 +887,13 @@ fn add_inset(f: &mut Figure, rect: Dynamic, m: Map) -> Res<INT> {
 /// The twin y axis of the selected grid panel (made on first use), selected for the next calls.
 fn twinx(f: &mut Figure, m: Map) -> Res<INT> {
     let grid = f.rows * f.cols;
-    let host = match f.panels.get(f.current) {
-        Some(p) if p.twin_of.is_some() => p.twin_of.unwrap_or(0),
-        Some(p) if p.inset.is_some() => {
+    let selected = f
+        .panels
+        .get(f.current)
+        .map(|p| (p.twin_of, p.inset.is_some()));
+    let host = match selected {
+        Some((Some(host), _)) => host,
+        Some((None, true)) => {
             return err("twinx: select a grid panel first (insets have no twin axis)");
         }
         _ => f.current.min(grid - 1),
@@ -926,7 +918,8 @@ fn twinx(f: &mut Figure, m: Map) -> Res<INT> {
 }
 
 fn new_figure(m: Map) -> Res<Figure> {
-    let o = Opts::new(m, "figure", FIG_KEYS)?;
+    let keys: Vec<&str> = PANEL_KEYS.iter().chain(FIGURE_ONLY_KEYS).copied().collect();
+    let o = Opts::new(m, "figure", &keys)?;
     let rows = o.count_or("rows", 1, 1, 10)?;
     let cols = o.count_or("cols", 1, 1, 10)?;
     let mut f = Figure::new(rows, cols);

@@ -989,19 +989,15 @@ fn kpm_conductivity(lat: &mut Lattice, h: Dynamic, m: Map) -> Res<Map> {
             crate::linalg::hermitian::real_embedding(&hc).map_err(|e| format!("{f}: {e}"))?;
         let (_, a, b) = kpm_setup(&embedded, &o, f)?;
         drop(embedded);
-        let rows = match hc {
-            crate::linalg::HermitianOperator::Sparse(m) => m,
-            dense => crate::linalg::operator::mirrored_rows(
-                n,
-                &dense
-                    .diagonal()
-                    .iter()
-                    .map(|&x| faer::c64::new(x, 0.0))
-                    .collect::<Vec<_>>(),
-                &dense.upper_entries(),
-                |v| v.conj(),
-            )
-            .map_err(|e| format!("{f}: {e}"))?,
+        let sparse = match hc {
+            crate::linalg::HermitianOperator::Dense(_) => {
+                crate::linalg::HermitianOperator::from_pairs(n, &hc.diagonal(), &hc.upper_entries())
+                    .map_err(|e| format!("{f}: {e}"))?
+            }
+            sparse => sparse,
+        };
+        let crate::linalg::HermitianOperator::Sparse(rows) = sparse else {
+            return err(format!("{f}: internal: expected sparse rows"));
         };
         let e = kpm_energies(&o, f, moments, (a, b))?;
         let c = super::conductivity::kubo_complex(
