@@ -20,8 +20,8 @@ def save(fig, name):
 # 1. lines with error bars and a legend
 x, y1, y2, e = np.load(os.path.join(RAW, "lines.npy"))
 fig, ax = plt.subplots(figsize=COL, constrained_layout=True)
-ax.errorbar(x, y1, e, fmt="o", label="W = 2")
-ax.plot(x, y2, "--o", label="W = 4")
+ax.errorbar(x, y1, e, fmt="o", label="$W = 2$")
+ax.plot(x, y2, "--o", label="$W = 4$")
 ax.set_xlabel("$t$"); ax.set_ylabel(r"$\langle r \rangle$"); ax.legend()
 save(fig, "lines")
 
@@ -31,8 +31,8 @@ p = 1.0 - np.arange(d.size) / d.size
 fig, ax = plt.subplots(figsize=COL, constrained_layout=True)
 ax.loglog(d, p, label="sample")
 xs = np.logspace(0, 3, 50)
-ax.loglog(xs, xs ** -1.5, "k--", label="α = 2.5")
-ax.set_xlabel("x"); ax.set_ylabel("P(X ≥ x)"); ax.legend()
+ax.loglog(xs, xs ** -1.5, "k--", label=r"$\alpha = 2.5$")
+ax.set_xlabel("$x$"); ax.set_ylabel(r"$P(X \geq x)$"); ax.legend()
 save(fig, "ccdf")
 
 # 3. a heatmap with a colour bar
@@ -48,9 +48,9 @@ t = np.linspace(0, 10, 200)
 fig, axs = plt.subplots(2, 2, figsize=(7, 5.2), sharex=True, sharey=True, constrained_layout=True)
 for i, ax in enumerate(axs.flat):
     g = 0.1 * (i + 1)
-    ax.plot(t, np.exp(-g * t) * np.cos(2 * t)); ax.set_title(f"γ = {g:.1f}")
-for ax in axs[1]: ax.set_xlabel("t")
-for ax in axs[:, 0]: ax.set_ylabel("A")
+    ax.plot(t, np.exp(-g * t) * np.cos(2 * t)); ax.set_title(rf"$\gamma = {g:.1f}$")
+for ax in axs[1]: ax.set_xlabel("$t$")
+for ax in axs[:, 0]: ax.set_ylabel("$A$")
 save(fig, "grid")
 
 # 5. a network drawing, edges coloured by length

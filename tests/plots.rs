@@ -48,6 +48,40 @@ fn check_svg(path: &str, title: &str) {
     assert!(s.contains(title), "{path} lacks the title '{title}'");
 }
 
+/// The text of each `<text>` element of an SVG document (its tspans joined), with the element.
+fn svg_texts(svg: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(at) = rest.find("<text") {
+        let Some(end) = rest[at..].find("</text>") else {
+            break;
+        };
+        let element = &rest[at..at + end + "</text>".len()];
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in element.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        let text = text
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        out.push((text.trim().to_string(), element.to_string()));
+        rest = &rest[at + end..];
+    }
+    out
+}
+
+/// Whether an SVG document has a text element reading `want`.
+fn has_text(svg: &str, want: &str) -> bool {
+    svg_texts(svg).iter().any(|(t, _)| t == want)
+}
+
 #[test]
 fn every_kind_renders_to_png_and_svg() {
     let d = dir("kinds");
@@ -288,7 +322,7 @@ fn step_text_and_annotations_render_and_refuse_bad_input() {
     check_svg(&format!("{d}/a.svg"), "Annotated");
     let svg = std::fs::read_to_string(format!("{d}/a.svg")).unwrap();
     assert!(
-        svg.contains("the last point") && svg.contains("\nlabel\n"),
+        has_text(&svg, "the last point") && has_text(&svg, "label"),
         "text kept as text"
     );
     // every marker shape draws (each changes the picture), an unknown one lists the names
@@ -313,7 +347,7 @@ fn step_text_and_annotations_render_and_refuse_bad_input() {
 }
 
 #[test]
-fn math_in_labels_renders_as_unicode_in_every_format() {
+fn math_in_labels_is_typeset_the_same_in_every_format() {
     let d = dir("math");
     eval(&format!(
         r#"let f = figure(#{{title: "Math", xlabel: "$W/t$", ylabel: "$\\langle r \\rangle$"}});
@@ -323,11 +357,32 @@ fn math_in_labels_renders_as_unicode_in_every_format() {
     ))
     .unwrap();
     let svg = std::fs::read_to_string(format!("{d}/m.svg")).unwrap();
-    for want in ["⟨r⟩", "σₓₓ in e²/ħ", "k⁻¹, ψ₀", "\nW/t\n"] {
-        assert!(svg.contains(want), "{want} missing from the SVG");
+    for want in ["⟨r⟩", "σxx in e2/ħ", "k−1, ψ0", "W/t"] {
+        assert!(has_text(&svg, want), "{want} missing from the SVG");
     }
     assert!(!svg.contains('$') && !svg.contains("\\langle"));
+    // letters in the oblique face, scripts smaller and off the baseline, as tspans of one text
+    let (_, sigma) = svg_texts(&svg)
+        .into_iter()
+        .find(|(t, _)| t == "σxx in e2/ħ")
+        .unwrap();
+    assert!(sigma.contains("font-style=\"italic\">σ</tspan>"), "{sigma}");
+    let tspan = sigma[..sigma.find(">xx<").unwrap()]
+        .rsplit("<tspan")
+        .next()
+        .unwrap();
+    assert!(
+        tspan.contains("font-size") && tspan.contains("dy=\""),
+        "{tspan}"
+    );
     check_png(&format!("{d}/m.png"), 640, 480);
+    // the PDF embeds the upright and the oblique face
+    let pdf = std::fs::read(format!("{d}/m.pdf")).unwrap();
+    let has = |name: &[u8]| pdf.windows(name.len()).any(|w| w == name);
+    assert!(
+        has(b"DejaVuSans-Oblique") && has(b"DejaVuSans"),
+        "fonts not embedded"
+    );
 }
 
 #[test]
@@ -343,8 +398,10 @@ fn font_sizes_in_points_hold_at_any_figure_size() {
     }
     let label_size = |name: &str| -> String {
         let svg = std::fs::read_to_string(format!("{d}/{name}.svg")).unwrap();
-        let at = svg.find("\nWxyz\n").expect("the label");
-        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+        let (_, tag) = svg_texts(&svg)
+            .into_iter()
+            .find(|(t, _)| t == "Wxyz")
+            .expect("the label");
         let fs = tag.split("font-size=\"").nth(1).unwrap();
         fs[..fs.find('"').unwrap()].to_string()
     };
@@ -371,11 +428,11 @@ fn explicit_ticks_replace_the_automatic_ones() {
     ))
     .unwrap();
     let svg = std::fs::read_to_string(format!("{d}/t.svg")).unwrap();
-    for want in ["\n16.5\n", "\n0.386\n", "\n30\n"] {
-        assert!(svg.contains(want), "{want:?} missing");
+    for want in ["16.5", "0.386", "30"] {
+        assert!(has_text(&svg, want), "{want:?} missing");
     }
     assert!(
-        !svg.contains("\n20\n") && !svg.contains("\n0.45\n"),
+        !has_text(&svg, "20") && !has_text(&svg, "0.45"),
         "automatic ticks remain"
     );
     let e = eval("let f = figure(#{logx: true}); f.line([1, 2], [1, 2]); f.set(#{xticks: [0, 1]})")
@@ -450,4 +507,155 @@ fn twin_y_axis_draws_on_the_right() {
     assert!(e.contains("twinx"), "{e}");
     let e = eval("let f = figure(); f.set(#{ytick_format: \"%d\"})").unwrap_err();
     assert!(e.contains("ytick_format") && e.contains("%.Nf"), "{e}");
+}
+
+/// The x and y attributes of the `<text>` element reading `want`.
+fn text_at(svg: &str, want: &str) -> (f64, f64) {
+    let (_, el) = svg_texts(svg)
+        .into_iter()
+        .find(|(t, _)| t == want)
+        .unwrap_or_else(|| panic!("no text {want:?}"));
+    let attr = |name: &str| -> f64 {
+        let v = el.split(&format!(" {name}=\"")).nth(1).unwrap();
+        v[..v.find('"').unwrap()].parse().unwrap()
+    };
+    (attr("x"), attr("y"))
+}
+
+#[test]
+fn legend_columns_fill_top_to_bottom_then_left_to_right() {
+    let d = dir("legend_cols");
+    eval(&format!(
+        r#"let f = figure(#{{legend_cols: 2}});
+           for k in 0..5 {{ f.line([0, 1], [k, k + 1], #{{label: "entry " + k}}); }}
+           f.save("{d}/two.svg");
+           let g = figure();
+           for k in 0..5 {{ g.line([0, 1], [k, k + 1], #{{label: "entry " + k}}); }}
+           g.save("{d}/one.svg");"#
+    ))
+    .unwrap();
+    let two = std::fs::read_to_string(format!("{d}/two.svg")).unwrap();
+    let one = std::fs::read_to_string(format!("{d}/one.svg")).unwrap();
+    // 5 entries in 2 columns: 0, 1, 2 in the first, 3, 4 in the second, rows aligned
+    let (e0, e1, e3) = (
+        text_at(&two, "entry 0"),
+        text_at(&two, "entry 1"),
+        text_at(&two, "entry 3"),
+    );
+    assert!(
+        e3.0 > e0.0 + 20.0 && (e3.1 - e0.1).abs() < 0.5,
+        "{e0:?} {e3:?}"
+    );
+    assert!((e1.0 - e0.0).abs() < 0.5 && e1.1 > e0.1);
+    // one column: all five stacked, the last below the two-column legend's last row
+    let (o0, o4) = (text_at(&one, "entry 0"), text_at(&one, "entry 4"));
+    assert!((o4.0 - o0.0).abs() < 0.5 && o4.1 > text_at(&two, "entry 2").1 + 10.0);
+    let e = eval("let f = figure(); f.set(#{legend_cols: 0})").unwrap_err();
+    assert!(e.contains("legend_cols"), "{e}");
+}
+
+#[test]
+fn markers_are_antialiased_by_coverage() {
+    let d = dir("aa");
+    eval(&format!(
+        r#"let f = figure(#{{width: 200, height: 200}});
+           f.scatter([0.5], [0.5], #{{size: 30, color: "black"}});
+           f.set(#{{xlim: [0, 1], ylim: [0, 1]}});
+           f.save("{d}/dot.png");"#
+    ))
+    .unwrap();
+    let img = image::open(format!("{d}/dot.png")).unwrap().to_rgb8();
+    // each pixel near the disc is as dark as the disc covers it: its darkness follows the
+    // distance d of its centre from the disc's centre as clamp(r + ½ − d) (a hard edge is off
+    // by up to 1 there; the disc's centre and radius come from the darkness itself)
+    let dark = |x: u32, y: u32| 1.0 - img.get_pixel(x, y).0[0] as f64 / 255.0;
+    // the disc: pure black pixels away from the axes and their labels
+    let inside: Vec<(f64, f64)> = img
+        .enumerate_pixels()
+        .filter(|(x, y, p)| *x > 40 && *y < 160 && p.0 == [0, 0, 0])
+        .map(|(x, y, _)| (x as f64 + 0.5, y as f64 + 0.5))
+        .collect();
+    let k = inside.len() as f64;
+    let (ax, ay) = inside
+        .iter()
+        .fold((0.0, 0.0), |(a, b), p| (a + p.0 / k, b + p.1 / k));
+    let near = |x: u32, y: u32| (x as f64 + 0.5 - ax).hypot(y as f64 + 0.5 - ay) < 36.0;
+    // (the light grid lines under the disc's surroundings are not the disc)
+    let (mut m, mut mx, mut my) = (0.0, 0.0, 0.0);
+    for (x, y, _) in img.enumerate_pixels() {
+        let v = dark(x, y);
+        if near(x, y) && v > 0.2 {
+            (m, mx, my) = (m + v, mx + v * (x as f64 + 0.5), my + v * (y as f64 + 0.5));
+        }
+    }
+    let (cx, cy, r) = (mx / m, my / m, (m / std::f64::consts::PI).sqrt());
+    assert!(r > 20.0, "disc radius {r}");
+    let mut worst: f64 = 0.0;
+    let mut rim = 0;
+    for (x, y, _) in img.enumerate_pixels() {
+        let d = (x as f64 + 0.5 - cx).hypot(y as f64 + 0.5 - cy);
+        if near(x, y) && (d - r).abs() < 1.5 && img.get_pixel(x, y).0 != [210, 210, 210] {
+            worst = worst.max((dark(x, y) - (r + 0.5 - d).clamp(0.0, 1.0)).abs());
+            rim += 1;
+        }
+    }
+    assert!(
+        rim > 100 && worst < 0.35,
+        "rim pixels off their coverage by {worst:.2}"
+    );
+}
+
+#[test]
+fn offsets_factor_out_a_shared_part_and_a_power() {
+    let d = dir("offsets");
+    eval(&format!(
+        r#"let f = figure();
+           f.line(linspace(100000.1, 100000.5, 5), [1, 2, 3, 4, 5]);
+           f.save("{d}/shift.svg");"#
+    ))
+    .unwrap();
+    let svg = std::fs::read_to_string(format!("{d}/shift.svg")).unwrap();
+    // ticks 0.1 … 0.5 and +10⁵ at the axis end, not 100000.1 …
+    assert!(
+        has_text(&svg, "0.2") && has_text(&svg, "+105"),
+        "{:?}",
+        svg_texts(&svg)
+    );
+    assert!(!svg_texts(&svg).iter().any(|(t, _)| t.starts_with("100000")));
+}
+
+#[test]
+fn layout_gives_inner_shared_panels_the_room_their_labels_left() {
+    let d = dir("layout");
+    // with shared y, the right panel has no tick labels: its plotting area is wider than the
+    // left one's, which keeps room for its labels
+    eval(&format!(
+        r#"let f = figure(#{{rows: 1, cols: 2, sharey: true, width: 800, height: 300}});
+           f.panel(0); f.line([0, 1], [0, 1000]); f.set(#{{ylabel: "a long y label"}});
+           f.panel(1); f.line([0, 1], [0, 2000]);
+           f.save("{d}/shared.svg");"#
+    ))
+    .unwrap();
+    let svg = std::fs::read_to_string(format!("{d}/shared.svg")).unwrap();
+    // x tick labels "0" and "1" of each panel: the right panel's span is wider
+    let zeros: Vec<(f64, f64)> = svg_texts(&svg)
+        .iter()
+        .filter(|(t, el)| (t == "0" || t == "1") && el.contains("middle"))
+        .map(|(t, el)| {
+            let v = el.split(" x=\"").nth(1).unwrap();
+            (
+                if t == "0" { 0.0 } else { 1.0 },
+                v[..v.find('"').unwrap()].parse().unwrap(),
+            )
+        })
+        .collect();
+    let spans: Vec<f64> = zeros
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| (c[1].1 - c[0].1).abs())
+        .collect();
+    assert!(
+        spans.len() >= 2 && spans[spans.len() - 1] > spans[0] + 20.0,
+        "{zeros:?}"
+    );
 }

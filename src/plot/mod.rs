@@ -6,6 +6,7 @@
 pub mod colormap;
 pub mod mathtext;
 pub mod script;
+pub mod text;
 
 use colormap::Colormap;
 use plotters::coord::Shift;
@@ -257,6 +258,8 @@ pub struct Panel {
     pub colorbar: Option<ColorBar>,
     /// Where the legend goes ("upper right" when None).
     pub legend: Option<LegendAt>,
+    /// The legend's columns (entries fill each column top to bottom); 0 or 1: one column.
+    pub legend_cols: usize,
     /// Labelled tick positions chosen by the script (data values), instead of the automatic ones.
     pub xticks: Option<Vec<f64>>,
     pub yticks: Option<Vec<f64>>,
@@ -317,16 +320,72 @@ pub fn tick_offset(lo: f64, hi: f64, log: bool, format: TickFormat) -> Option<i3
     Some(big.log10().floor() as i32)
 }
 
-/// 10ᵏ with a superscript exponent.
+/// What a linear axis factors out of its tick labels (matplotlib's offset notation): a `shift`
+/// subtracted first when the ticks differ only far below their size (100000.1, 100000.2, … are
+/// labelled 0.1, 0.2, … with +10⁵ at the axis end), then a `power` of ten divided out.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct AxisOffset {
+    pub shift: f64,
+    pub power: Option<i32>,
+}
+
+impl AxisOffset {
+    /// The offset of an axis over [lo, hi]: a shift when the values need 4 or more digits
+    /// before the ones that change (|mean| ≥ 10⁴ × span), then the power of `tick_offset`.
+    pub fn of(lo: f64, hi: f64, log: bool, format: TickFormat) -> AxisOffset {
+        let span = hi - lo;
+        let mean = 0.5 * (lo + hi);
+        let mut shift = 0.0;
+        if !log && format == TickFormat::Auto && span > 0.0 && mean.abs() >= 1e4 * span {
+            // the mean rounded at the decade above the span: the part every tick shares
+            let q = 10f64.powi(span.log10().floor() as i32 + 1);
+            shift = (mean / q).round() * q;
+        }
+        AxisOffset {
+            shift,
+            power: tick_offset(lo - shift, hi - shift, log, format),
+        }
+    }
+    /// A tick's label with the offset taken out.
+    pub fn label(&self, v: f64, log: bool, format: TickFormat) -> String {
+        format_tick(v - self.shift, log, format, self.power)
+    }
+    /// The text at the axis end: ×10ᵏ, + the shift, or both; None for no offset.
+    pub fn text(&self) -> Option<String> {
+        let mut s = String::new();
+        if let Some(k) = self.power {
+            s.push('×');
+            s.push_str(&power_of_ten(k as i64));
+        }
+        if self.shift != 0.0 {
+            let sign = if self.shift < 0.0 { '−' } else { '+' };
+            let a = self.shift.abs();
+            let k = a.log10().floor() as i32;
+            let m = a / 10f64.powi(k);
+            let m = crate::array::fmt_g((m * 1e9).round() / 1e9);
+            if k.abs() < 5 {
+                s.push_str(&format!("{sign}{}", crate::array::fmt_g(a)));
+            } else if m == "1" {
+                s.push_str(&format!("{sign}{}", power_of_ten(k as i64)));
+            } else {
+                s.push_str(&format!("{sign}{m}×{}", power_of_ten(k as i64)));
+            }
+        }
+        (!s.is_empty()).then_some(s)
+    }
+}
+
+/// 10ᵏ, typeset with a superscript exponent (`mathtext`).
 fn power_of_ten(k: i64) -> String {
-    let mut s = String::from("10");
-    if k < 0 {
-        s.push('⁻');
+    format!("$10^{{{k}}}$")
+}
+
+/// A number with its leading hyphen set as a minus sign (−), as typeset numbers are.
+fn minus_sign(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s,
     }
-    for d in k.unsigned_abs().to_string().chars() {
-        s.push(SUPERSCRIPT[d.to_digit(10).unwrap_or(0) as usize]);
-    }
-    s
 }
 
 /// A tick label in `format`, with the axis's offset power `offset` divided out.
@@ -340,14 +399,14 @@ pub fn format_tick(v: f64, log: bool, format: TickFormat, offset: Option<i32>) -
     };
     match format {
         TickFormat::Auto | TickFormat::Plain => tick_label(v, false),
-        TickFormat::Fixed(n) => format!("{:.*}", n, v),
+        TickFormat::Fixed(n) => minus_sign(format!("{:.*}", n, v)),
         TickFormat::Sci(n) => {
             if v == 0.0 {
                 return format!("{:.*}", n, 0.0);
             }
             let k = v.abs().log10().floor() as i64;
             let m = v / 10f64.powi(k as i32);
-            format!("{:.*}×{}", n, m, power_of_ten(k))
+            minus_sign(format!("{:.*}×{}", n, m, power_of_ten(k)))
         }
     }
 }
@@ -409,17 +468,18 @@ impl LegendAt {
             _ => return None,
         })
     }
-    fn position(self) -> SeriesLabelPosition {
+    /// The side of the plotting area the legend keeps to, horizontally and vertically.
+    fn anchor(self) -> (HPos, VPos) {
         match self {
-            LegendAt::UpperLeft => SeriesLabelPosition::UpperLeft,
-            LegendAt::UpperCenter => SeriesLabelPosition::UpperMiddle,
-            LegendAt::UpperRight => SeriesLabelPosition::UpperRight,
-            LegendAt::CenterLeft => SeriesLabelPosition::MiddleLeft,
-            LegendAt::Center => SeriesLabelPosition::MiddleMiddle,
-            LegendAt::CenterRight => SeriesLabelPosition::MiddleRight,
-            LegendAt::LowerLeft => SeriesLabelPosition::LowerLeft,
-            LegendAt::LowerCenter => SeriesLabelPosition::LowerMiddle,
-            LegendAt::LowerRight => SeriesLabelPosition::LowerRight,
+            LegendAt::UpperLeft => (HPos::Left, VPos::Top),
+            LegendAt::UpperCenter => (HPos::Center, VPos::Top),
+            LegendAt::UpperRight => (HPos::Right, VPos::Top),
+            LegendAt::CenterLeft => (HPos::Left, VPos::Center),
+            LegendAt::Center => (HPos::Center, VPos::Center),
+            LegendAt::CenterRight => (HPos::Right, VPos::Center),
+            LegendAt::LowerLeft => (HPos::Left, VPos::Bottom),
+            LegendAt::LowerCenter => (HPos::Center, VPos::Bottom),
+            LegendAt::LowerRight => (HPos::Right, VPos::Bottom),
         }
     }
 }
@@ -534,11 +594,12 @@ impl Figure {
 }
 
 static FONT: Once = Once::new();
-const FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
+/// plotters' own font table gets the bundled font too (its text styles resolve a family before
+/// the canvas draws them).
 fn ensure_font() {
     FONT.call_once(|| {
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_BYTES);
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, text::REGULAR);
     });
 }
 
@@ -549,8 +610,6 @@ fn tr(v: f64, log: bool) -> f64 {
         v
     }
 }
-
-const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
 
 /// Tick label: decades as 10ᵏ on log axes, compact numbers otherwise.
 pub fn tick_label(v: f64, log: bool) -> String {
@@ -565,7 +624,7 @@ pub fn tick_label(v: f64, log: bool) -> String {
         if s == "-0" {
             "0".into()
         } else {
-            s
+            minus_sign(s)
         }
     }
 }
@@ -867,22 +926,6 @@ fn e2s<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
-/// A legend sample of a line: its dash pattern in 20 pixels as four pieces (empty ones for
-/// patterns with fewer). A macro: the composed element's type names the backend.
-macro_rules! legend_line {
-    ($at:expr, $dash:expr, $style:expr) => {{
-        let pieces: [(i32, i32); 4] = match $dash {
-            Dash::Solid => [(0, 5), (5, 10), (10, 15), (15, 20)],
-            Dash::Dashed => [(0, 5), (8, 13), (16, 20), (20, 20)],
-            Dash::Dotted => [(0, 2), (6, 8), (12, 14), (18, 20)],
-            Dash::DashDot => [(0, 7), (10, 12), (15, 20), (20, 20)],
-        };
-        let style = $style;
-        let seg = |(a, b): (i32, i32)| PathElement::new(vec![(a, 0), (b, 0)], style);
-        EmptyElement::at($at) + seg(pieces[0]) + seg(pieces[1]) + seg(pieces[2]) + seg(pieces[3])
-    }};
-}
-
 /// Draw the figure on a backend.
 pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> DrawResult {
     ensure_font();
@@ -981,6 +1024,60 @@ pub fn shared_views(fig: &Figure) -> Vec<Option<(f64, f64, f64, f64)>> {
         .collect()
 }
 
+/// A twin axis writes its values in full (no offset label on the right side).
+fn twin_format(t: &Panel) -> TickFormat {
+    match t.yformat {
+        TickFormat::Auto => TickFormat::Plain,
+        f => f,
+    }
+}
+
+/// The room a panel's axes take outside its plotting rectangle, in pixels, measured from the
+/// text that goes there (matplotlib's constrained layout, panel by panel).
+struct Room {
+    /// Left of the plotting rectangle: tick marks, labels, a pad, the y label.
+    left: u32,
+    /// Below it: tick marks, labels, a pad, the x label.
+    bottom: u32,
+    /// The tick marks and their labels' gap (plotters': twice the mark length).
+    marks: u32,
+    /// From the axis to the bottom of the x tick labels.
+    xticks_height: u32,
+}
+
+impl Room {
+    fn measure(
+        fonts: &Fonts,
+        xticks: &[String],
+        yticks: &[String],
+        xlabel: &str,
+        ylabel: &str,
+    ) -> Room {
+        let (tick, label) = (fonts.tick(14.0) as f64, fonts.label(16.0) as f64);
+        // plotters sets tick labels twice the tick-mark length from the axis
+        let marks = 2.0 * fonts.lw(5) as f64;
+        let pad = 0.35 * label;
+        let widest = yticks
+            .iter()
+            .map(|t| text::text_size(t, tick).0)
+            .fold(0.0, f64::max);
+        let tallest = xticks
+            .iter()
+            .map(|t| text::text_size(t, tick).1)
+            .fold(0.0, f64::max);
+        let label_h = |l: &str| match l.is_empty() {
+            true => 0.0,
+            false => pad + text::text_size(l, label).1,
+        };
+        Room {
+            left: (marks + widest + label_h(ylabel)).ceil() as u32 + 2,
+            bottom: (marks + tallest + label_h(xlabel)).ceil() as u32 + 2,
+            marks: marks.ceil() as u32,
+            xticks_height: (marks + tallest.max(tick)).ceil() as u32 + 2,
+        }
+    }
+}
+
 /// One panel in `area`: `view` its (x0, x1, y0, y1) range (its own, or its share group's),
 /// `labels` whether its x and y tick labels are drawn.
 fn draw_panel<DB: DrawingBackend>(
@@ -996,34 +1093,27 @@ fn draw_panel<DB: DrawingBackend>(
         return Ok(());
     };
     let (w, _) = area.dim_in_pixel();
-    let (main, cb_area) = if p.colorbar.is_some() {
-        let (a, b) = area.split_horizontally(w.saturating_sub(fs(90.0)));
+    let (main, cb_area) = if let Some(cb) = &p.colorbar {
+        let (a, b) = area.split_horizontally(w.saturating_sub(colorbar_width(cb, fonts)));
         (a, Some(b))
     } else {
         (area.clone(), None)
     };
     // the panel title in its own band over the axes, so that the top tick label never meets it
-    let main = if p.title.is_empty() {
-        main
+    // (drawn once the plotting rectangle is known, centred over it)
+    let (title_band, main) = if p.title.is_empty() {
+        (None, main)
     } else {
         let size = fonts.title(18.0);
         let band = (1.5 * size as f64).round() as u32;
         let (top, rest) = main.split_vertically(band);
-        let (tw, _) = top.dim_in_pixel();
-        let style = ("sans-serif", size)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Center, VPos::Bottom));
-        // centred over the plotting area (right of the y label area)
-        let centre = (tw + fs(65.0)) / 2;
-        top.draw_text(&p.title, &style, (centre as i32, band as i32))
-            .map_err(e2s)?;
-        rest
+        (Some((top, size, band)), rest)
     };
     let (xfmt, yfmt) = (p.xformat, p.yformat);
-    let xoff = tick_offset(x0, x1, p.logx, xfmt);
-    let yoff = tick_offset(y0, y1, p.logy, yfmt);
+    let xoff = AxisOffset::of(x0, x1, p.logx, xfmt);
+    let yoff = AxisOffset::of(y0, y1, p.logy, yfmt);
     // as many ticks as the axis has room for: its length over 3 (x) or 2 (y) label heights
+    // (the lengths estimated with typical label room; the room itself is measured below)
     let (mw, mh) = main.dim_in_pixel();
     let tick_px = fonts.tick(14.0).max(1) as f64;
     let plot_w = mw as f64 - (fs(65.0) + 2 * fs(12.0)) as f64;
@@ -1032,28 +1122,90 @@ fn draw_panel<DB: DrawingBackend>(
     let ymax = (plot_h / (2.0 * tick_px)).max(0.0) as usize;
     let xt = Ticked::with(x0, x1, p.logx, p.xticks.as_deref(), xmax);
     let yt = Ticked::with(y0, y1, p.logy, p.yticks.as_deref(), ymax);
+    let (logx, logy) = (p.logx, p.logy);
+    let xlabels: Vec<String> = match labels.0 {
+        true => xt
+            .ticks
+            .iter()
+            .map(|v| xoff.label(*v, logx, xfmt))
+            .collect(),
+        false => Vec::new(),
+    };
+    let ylabels: Vec<String> = match labels.1 {
+        true => yt
+            .ticks
+            .iter()
+            .map(|v| yoff.label(*v, logy, yfmt))
+            .collect(),
+        false => Vec::new(),
+    };
+    let twin_axis = twin.and_then(|(t, view)| {
+        let (_, _, ty0, ty1) = view?;
+        let ticks = Ticked::with(ty0, ty1, t.logy, t.yticks.as_deref(), ymax);
+        let fmt = twin_format(t);
+        let texts: Vec<String> = ticks
+            .ticks
+            .iter()
+            .map(|v| format_tick(*v, t.logy, fmt, None))
+            .collect();
+        Some((t, ticks, texts, (ty0, ty1)))
+    });
+    // the room around the plotting rectangle, measured from what goes there (constrained
+    // layout): tick marks, tick labels, a pad, the axis label
+    let (xlabel, ylabel) = (
+        if labels.0 { p.xlabel.as_str() } else { "" },
+        if labels.1 { p.ylabel.as_str() } else { "" },
+    );
+    let mut room = Room::measure(fonts, &xlabels, &ylabels, xlabel, ylabel);
+    if xlabel.is_empty() && labels.0 && xoff.text().is_some() {
+        // the x offset text takes the axis label's row
+        room.bottom += room.xticks_height - room.marks;
+    }
+    let twin_room = twin_axis
+        .as_ref()
+        .map(|(t, _, texts, _)| Room::measure(fonts, &[], texts, "", &t.ylabel).left);
     // room above the axes for a ×10ᵏ offset label
-    let top = fs(12.0) + if yoff.is_some() { fs(18.0) } else { 0 };
+    let xoff_text = xoff.text().filter(|_| labels.0);
+    let yoff_text = yoff.text().filter(|_| labels.1);
+    let top = fs(12.0) + if yoff_text.is_some() { fs(18.0) } else { 0 };
+    // on the right: the twin axis, or half of the last x tick label (it is centred on the end)
+    let last_half = xlabels
+        .last()
+        .map(|l| (text::text_size(l, fonts.tick(14.0) as f64).0 / 2.0).ceil() as u32 + 2)
+        .unwrap_or(0);
+    let right = match twin_room {
+        Some(r) => fs(12.0).max(last_half) + r,
+        None => fs(12.0).max(last_half),
+    };
     let mut chart = ChartBuilder::on(&main)
         .margin(fs(12.0))
         .margin_top(top)
-        // room on the right for a twin y axis's labels
-        .margin_right(fs(12.0) + if twin.is_some() { fs(65.0) } else { 0 })
-        .x_label_area_size(fs(45.0))
-        .y_label_area_size(fs(65.0))
+        .margin_right(right)
+        .x_label_area_size(room.bottom)
+        .y_label_area_size(room.left)
         .build_cartesian_2d(xt.clone(), yt.clone())
         .map_err(e2s)?;
-    let (logx, logy) = (p.logx, p.logy);
+    if let Some((band_area, size, band)) = title_band {
+        let style = ("sans-serif", size)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let (px, _) = chart.plotting_area().get_pixel_range();
+        let centre = (px.start + px.end) / 2 - band_area.get_base_pixel().0;
+        band_area
+            .draw_text(&p.title, &style, (centre, band as i32))
+            .map_err(e2s)?;
+    }
     let xf = move |v: &f64| {
         if labels.0 {
-            format_tick(*v, logx, xfmt, xoff)
+            xoff.label(*v, logx, xfmt)
         } else {
             String::new()
         }
     };
     let yf = move |v: &f64| {
         if labels.1 {
-            format_tick(*v, logy, yfmt, yoff)
+            yoff.label(*v, logy, yfmt)
         } else {
             String::new()
         }
@@ -1062,8 +1214,8 @@ fn draw_panel<DB: DrawingBackend>(
         .configure_mesh()
         // inner panels of a shared axis drop its label with its tick labels (matplotlib's
         // label_outer)
-        .x_desc(if labels.0 { p.xlabel.as_str() } else { "" })
-        .y_desc(if labels.1 { p.ylabel.as_str() } else { "" })
+        .x_desc(xlabel)
+        .y_desc(ylabel)
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
         .label_style(("sans-serif", fonts.tick(14.0)))
@@ -1106,36 +1258,44 @@ fn draw_panel<DB: DrawingBackend>(
             .color(&BLACK)
             .pos(Pos::new(h, v))
     };
-    if let (Some(k), true) = (yoff, labels.1) {
+    if let Some(t) = &yoff_text {
         main.draw_text(
-            &format!("×{}", power_of_ten(k as i64)),
+            t,
             &offset_style(HPos::Left, VPos::Bottom),
-            (px.start, py.start - fs(4.0) as i32),
+            (px.start - base.0, py.start - base.1 - fs(4.0) as i32),
         )
         .map_err(e2s)?;
     }
-    if let (Some(k), true) = (xoff, labels.0) {
-        main.draw_text(
-            &format!("×{}", power_of_ten(k as i64)),
-            &offset_style(HPos::Right, VPos::Top),
-            (px.end, py.end + fs(26.0) as i32),
-        )
-        .map_err(e2s)?;
+    if let Some(t) = &xoff_text {
+        // below the tick labels at the axis end
+        let below = room.xticks_height as i32;
+        let at = (px.end - base.0, py.end - base.1 + below);
+        main.draw_text(t, &offset_style(HPos::Right, VPos::Top), at)
+            .map_err(e2s)?;
     }
     draw_series(&mut chart, p, fonts, (x0, x1, y0, y1), LegendAt::UpperRight)?;
-    if let Some((t, tview)) = twin {
+    if let (Some((t, ticks, _, (ty0, ty1))), Some(twin_right)) = (twin_axis, twin_room) {
+        let frame = (top, room.left, room.bottom, twin_right, right - twin_right);
         draw_twin(
             &main,
             p,
             t,
-            tview,
+            ticks,
+            (ty0, ty1),
             fonts,
             (x0, x1),
-            (top, xt.ticks.len().max(3), ymax),
+            frame,
+            xt.ticks.len().max(3),
         )?;
     }
     if let (Some(cb), Some(cb_area)) = (&p.colorbar, cb_area) {
-        draw_colorbar(cb, &cb_area, fonts)?;
+        // as tall as the plotting rectangle
+        let (_, py) = chart.plotting_area().get_pixel_range();
+        let base = cb_area.get_base_pixel().1;
+        let (_, h) = cb_area.dim_in_pixel();
+        let top = (py.start - base).max(0) as u32;
+        let bottom = (h as i32 - (py.end - base)).max(0) as u32;
+        draw_colorbar(cb, &cb_area, fonts, (top, bottom))?;
     }
     Ok(())
 }
@@ -1152,7 +1312,7 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
     let fs = |base: f64| fonts.fs(base);
     let (x0, x1, y0, y1) = view;
     let (logx, logy) = (p.logx, p.logy);
-    let mut any_label = false;
+    let mut legend: Vec<(String, Key)> = Vec::new();
     for s in &p.series {
         match s {
             Series::Line {
@@ -1173,13 +1333,18 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                     .collect();
                 let c = rgb(*color).mix(*alpha);
                 let style = c.stroke_width(fonts.lw(*width));
-                let series = draw_dashed(chart, pts.clone(), *dash, style, *width)?;
+                draw_dashed(chart, pts.clone(), *dash, style, *width)?;
                 if let Some(l) = label {
-                    any_label = true;
-                    let legend_dash = *dash;
-                    series.label(l.as_str()).legend(move |at| {
-                        legend_line!(at, legend_dash, c.stroke_width(fonts.lw(2)))
-                    });
+                    let (width, dash, marker) = (*width, *dash, *markers);
+                    legend.push((
+                        l.clone(),
+                        Key::Line {
+                            color: c,
+                            width,
+                            dash,
+                            marker,
+                        },
+                    ));
                 }
                 if *markers {
                     chart
@@ -1214,33 +1379,30 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                     (s * fonts.px).clamp(0.5, 60.0 * fonts.px).round() as i32
                 };
                 let marker = *marker;
-                let series = if marker == Marker::Circle {
-                    chart.draw_series(
-                        pts.iter()
-                            .map(|&(i, pt)| Circle::new(pt, size_at(i), rgb(paint.at(i)).filled())),
-                    )
+                if marker == Marker::Circle {
+                    chart
+                        .draw_series(
+                            pts.iter().map(|&(i, pt)| {
+                                Circle::new(pt, size_at(i), rgb(paint.at(i)).filled())
+                            }),
+                        )
+                        .map_err(e2s)?;
                 } else {
                     // an outline (filled) and two strokes: one element type for every shape
-                    chart.draw_series(pts.iter().map(|&(i, pt)| {
-                        let c = rgb(paint.at(i));
-                        let (outline, a, b) = marker.shape(size_at(i));
-                        EmptyElement::at(pt)
-                            + Polygon::new(outline, c.filled())
-                            + PathElement::new(a.to_vec(), c.stroke_width(fonts.lw(2)))
-                            + PathElement::new(b.to_vec(), c.stroke_width(fonts.lw(2)))
-                    }))
+                    chart
+                        .draw_series(pts.iter().map(|&(i, pt)| {
+                            let c = rgb(paint.at(i));
+                            let (outline, a, b) = marker.shape(size_at(i));
+                            EmptyElement::at(pt)
+                                + Polygon::new(outline, c.filled())
+                                + PathElement::new(a.to_vec(), c.stroke_width(fonts.lw(2)))
+                                + PathElement::new(b.to_vec(), c.stroke_width(fonts.lw(2)))
+                        }))
+                        .map_err(e2s)?;
                 }
-                .map_err(e2s)?;
                 if let Some(l) = label {
-                    any_label = true;
-                    let c = rgb(paint.at(0));
-                    series.label(l.as_str()).legend(move |(x, y)| {
-                        let (outline, a, b) = marker.shape(4);
-                        EmptyElement::at((x + 10, y))
-                            + Polygon::new(outline, c.filled())
-                            + PathElement::new(a.to_vec(), c.stroke_width(fonts.lw(2)))
-                            + PathElement::new(b.to_vec(), c.stroke_width(fonts.lw(2)))
-                    });
+                    let color = rgb(paint.at(0));
+                    legend.push((l.clone(), Key::Marker { color, marker }));
                 }
             }
             Series::ErrorBar {
@@ -1265,12 +1427,9 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                         )
                     })
                     .collect();
-                let series = chart.draw_series(items).map_err(e2s)?;
+                chart.draw_series(items).map_err(e2s)?;
                 if let Some(l) = label {
-                    any_label = true;
-                    series
-                        .label(l.as_str())
-                        .legend(move |(x, y)| Circle::new((x + 10, y), fonts.lw(3), c.filled()));
+                    legend.push((l.clone(), Key::ErrorBar { color: c }));
                 }
             }
             Series::Bars {
@@ -1295,12 +1454,9 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                         )
                     })
                     .collect();
-                let series = chart.draw_series(rects).map_err(e2s)?;
+                chart.draw_series(rects).map_err(e2s)?;
                 if let Some(l) = label {
-                    any_label = true;
-                    series.label(l.as_str()).legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.filled())
-                    });
+                    legend.push((l.clone(), Key::Patch { color: c.mix(0.75) }));
                 }
             }
             Series::Heatmap {
@@ -1358,14 +1514,11 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                 }
                 poly.retain(|(a, b)| a.is_finite() && b.is_finite());
                 let c = rgb(*color).mix(*alpha);
-                let series = chart
+                chart
                     .draw_series(std::iter::once(Polygon::new(poly, c.filled())))
                     .map_err(e2s)?;
                 if let Some(l) = label {
-                    any_label = true;
-                    series.label(l.as_str()).legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 20, y + 5)], c.filled())
-                    });
+                    legend.push((l.clone(), Key::Patch { color: c }));
                 }
             }
             Series::Text {
@@ -1403,14 +1556,18 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                     let v = tr(*value, logy);
                     vec![(x0, v), (x1, v)]
                 };
-                let series =
-                    draw_dashed(chart, pts, *dash, c.stroke_width(fonts.lw(*width)), *width)?;
+                draw_dashed(chart, pts, *dash, c.stroke_width(fonts.lw(*width)), *width)?;
                 if let Some(l) = label {
-                    any_label = true;
-                    let (d, w) = (*dash, *width);
-                    series
-                        .label(l.as_str())
-                        .legend(move |at| legend_line!(at, d, c.stroke_width(fonts.lw(w))));
+                    let (width, dash) = (*width, *dash);
+                    legend.push((
+                        l.clone(),
+                        Key::Line {
+                            color: c.mix(1.0),
+                            width,
+                            dash,
+                            marker: false,
+                        },
+                    ));
                 }
             }
             Series::Arrows {
@@ -1464,51 +1621,215 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
             }
         }
     }
-    if any_label {
-        chart
-            .configure_series_labels()
-            .label_font(("sans-serif", fonts.legend(14.0)))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .position(p.legend.unwrap_or(default_legend).position())
-            .draw()
-            .map_err(e2s)?;
+    if !legend.is_empty() {
+        let area = chart.plotting_area().strip_coord_spec();
+        let at = p.legend.unwrap_or(default_legend);
+        draw_legend(&area, &legend, fonts, at, p.legend_cols)?;
+    }
+    Ok(())
+}
+
+/// What a legend entry shows beside its label.
+#[derive(Clone, Copy)]
+enum Key {
+    Line {
+        color: RGBAColor,
+        width: u32,
+        dash: Dash,
+        marker: bool,
+    },
+    Marker {
+        color: RGBColor,
+        marker: Marker,
+    },
+    Patch {
+        color: RGBAColor,
+    },
+    ErrorBar {
+        color: RGBColor,
+    },
+}
+
+/// The pieces of a dash pattern along a legend handle, as fractions of its length.
+fn dash_pieces(dash: Dash) -> &'static [(f64, f64)] {
+    match dash {
+        Dash::Solid => &[(0.0, 1.0)],
+        Dash::Dashed => &[(0.0, 0.32), (0.5, 0.82), (1.0, 1.0)],
+        Dash::Dotted => &[
+            (0.0, 0.08),
+            (0.23, 0.31),
+            (0.46, 0.54),
+            (0.69, 0.77),
+            (0.92, 1.0),
+        ],
+        Dash::DashDot => &[(0.0, 0.4), (0.55, 0.62), (0.77, 1.0)],
+    }
+}
+
+/// The legend inside the plotting `area` at `at`, in `cols` columns filled top to bottom, then
+/// left to right. Its spacing is matplotlib's, in units of the legend font: 0.4 border pad,
+/// 0.5 between rows, a 2-em handle and 0.8 after it, 2 between columns, 0.5 from the axes.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, Key)],
+    fonts: &Fonts,
+    at: LegendAt,
+    cols: usize,
+) -> DrawResult {
+    let em = fonts.legend(14.0) as f64;
+    let (pad, gap, handle, after, colgap, inset) =
+        (0.4 * em, 0.5 * em, 2.0 * em, 0.8 * em, 2.0 * em, 0.5 * em);
+    let n = entries.len();
+    let cols = cols.clamp(1, n.max(1));
+    let rows = n.div_ceil(cols);
+    let sizes: Vec<(f64, f64)> = entries
+        .iter()
+        .map(|(l, _)| text::text_size(l, em))
+        .collect();
+    let row_h = sizes.iter().map(|s| s.1).fold(em, f64::max);
+    let col_w: Vec<f64> = (0..cols)
+        .map(|c| {
+            let widest = (c * rows..((c + 1) * rows).min(n))
+                .map(|i| sizes[i].0)
+                .fold(0.0, f64::max);
+            handle + after + widest
+        })
+        .collect();
+    let w = 2.0 * pad + col_w.iter().sum::<f64>() + (cols - 1) as f64 * colgap;
+    let h = 2.0 * pad + rows as f64 * row_h + (rows - 1) as f64 * gap;
+    let (aw, ah) = area.dim_in_pixel();
+    let (aw, ah) = (aw as f64, ah as f64);
+    let (hpos, vpos) = at.anchor();
+    let x = match hpos {
+        HPos::Left => inset,
+        HPos::Center => (aw - w) / 2.0,
+        HPos::Right => aw - w - inset,
+    };
+    let y = match vpos {
+        VPos::Top => inset,
+        VPos::Center => (ah - h) / 2.0,
+        VPos::Bottom => ah - h - inset,
+    };
+    let px = |v: f64| v.round() as i32;
+    area.draw(&Rectangle::new(
+        [(px(x), px(y)), (px(x + w), px(y + h))],
+        WHITE.mix(0.85).filled(),
+    ))
+    .map_err(e2s)?;
+    area.draw(&Rectangle::new(
+        [(px(x), px(y)), (px(x + w), px(y + h))],
+        RGBColor(180, 180, 180).stroke_width(fonts.lw(1)),
+    ))
+    .map_err(e2s)?;
+    let style = ("sans-serif", em as u32)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, (label, key)) in entries.iter().enumerate() {
+        let (c, r) = (i / rows, i % rows);
+        let hx = x + pad + col_w[..c].iter().sum::<f64>() + c as f64 * colgap;
+        let cy = y + pad + r as f64 * (row_h + gap) + row_h / 2.0;
+        let mid = (px(hx + handle / 2.0), px(cy));
+        match *key {
+            Key::Line {
+                color,
+                width,
+                dash,
+                marker,
+            } => {
+                for &(a, b) in dash_pieces(dash) {
+                    if b > a {
+                        let seg =
+                            vec![(px(hx + a * handle), px(cy)), (px(hx + b * handle), px(cy))];
+                        area.draw(&PathElement::new(seg, color.stroke_width(fonts.lw(width))))
+                            .map_err(e2s)?;
+                    }
+                }
+                if marker {
+                    area.draw(&Circle::new(mid, fonts.lw(3), color.filled()))
+                        .map_err(e2s)?;
+                }
+            }
+            Key::Marker { color, marker } => {
+                let s = (0.3 * em).round().max(2.0) as i32;
+                if marker == Marker::Circle {
+                    area.draw(&Circle::new(mid, s as u32, color.filled()))
+                        .map_err(e2s)?;
+                } else {
+                    let (outline, a, b) = marker.shape(s);
+                    let shift = |v: &[(i32, i32)]| -> Vec<(i32, i32)> {
+                        v.iter().map(|&(u, w)| (mid.0 + u, mid.1 + w)).collect()
+                    };
+                    if !outline.is_empty() {
+                        area.draw(&Polygon::new(shift(&outline), color.filled()))
+                            .map_err(e2s)?;
+                    }
+                    for stroke in [a, b] {
+                        area.draw(&PathElement::new(
+                            shift(&stroke),
+                            color.stroke_width(fonts.lw(2)),
+                        ))
+                        .map_err(e2s)?;
+                    }
+                }
+            }
+            Key::Patch { color } => {
+                let half = 0.35 * em;
+                area.draw(&Rectangle::new(
+                    [(px(hx), px(cy - half)), (px(hx + handle), px(cy + half))],
+                    color.filled(),
+                ))
+                .map_err(e2s)?;
+            }
+            Key::ErrorBar { color } => {
+                let half = 0.45 * em;
+                let bar = vec![(mid.0, px(cy - half)), (mid.0, px(cy + half))];
+                area.draw(&PathElement::new(bar, color.stroke_width(fonts.lw(1))))
+                    .map_err(e2s)?;
+                area.draw(&Circle::new(mid, fonts.lw(3), color.filled()))
+                    .map_err(e2s)?;
+            }
+        }
+        area.draw(&Text::new(
+            label.clone(),
+            (px(hx + handle + after), px(cy)),
+            style.clone(),
+        ))
+        .map_err(e2s)?;
     }
     Ok(())
 }
 
 /// A twin y axis over `area` (the primary panel's drawing area): the same x range and plotting
-/// rectangle as the primary (margins mirror its label areas), its own y range with ticks and
+/// rectangle as the primary (`frame`: its top margin, left and bottom label areas, the right
+/// label area measured for the twin, and the margin beyond it), its own y range with ticks and
 /// label on the right, no grid.
+#[allow(clippy::too_many_arguments)]
 fn draw_twin<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     primary: &Panel,
     t: &Panel,
-    view: Option<(f64, f64, f64, f64)>,
+    yt: Ticked,
+    (y0, y1): (f64, f64),
     fonts: &Fonts,
     (x0, x1): (f64, f64),
-    (top, xmax, ymax): (u32, usize, usize),
+    (top, left, bottom, right_area, right_margin): (u32, u32, u32, u32, u32),
+    xmax: usize,
 ) -> DrawResult {
     let fs = |base: f64| fonts.fs(base);
-    let Some((_, _, y0, y1)) = view else {
-        return Ok(());
-    };
     let mut chart = ChartBuilder::on(area)
         .margin(fs(12.0))
         .margin_top(top)
-        .margin_left(fs(12.0) + fs(65.0))
-        .margin_bottom(fs(12.0) + fs(45.0))
-        .set_label_area_size(LabelAreaPosition::Right, fs(65.0))
+        .margin_left(fs(12.0) + left)
+        .margin_bottom(fs(12.0) + bottom)
+        .margin_right(right_margin)
+        .set_label_area_size(LabelAreaPosition::Right, right_area)
         .build_cartesian_2d(
             Ticked::with(x0, x1, primary.logx, primary.xticks.as_deref(), xmax),
-            Ticked::with(y0, y1, t.logy, t.yticks.as_deref(), ymax),
+            yt,
         )
         .map_err(e2s)?;
-    // a twin axis writes its values in full (no offset label on the right side)
-    let (logy, yfmt) = match t.yformat {
-        TickFormat::Auto => (t.logy, TickFormat::Plain),
-        f => (t.logy, f),
-    };
+    let (logy, yfmt) = (t.logy, twin_format(t));
     let yf = move |v: &f64| format_tick(*v, logy, yfmt, None);
     chart
         .configure_mesh()
@@ -1516,35 +1837,68 @@ fn draw_twin<DB: DrawingBackend>(
         .disable_x_axis()
         .axis_style(BLACK.stroke_width(fonts.lw(1)))
         .set_tick_mark_size(LabelAreaPosition::Right, fonts.lw(5) as i32)
-        .y_desc(t.ylabel.as_str())
         .y_label_formatter(&yf)
         .label_style(("sans-serif", fonts.tick(14.0)))
         .axis_desc_style(("sans-serif", fonts.label(16.0)))
         .draw()
         .map_err(e2s)?;
+    let (w, _) = area.dim_in_pixel();
+    let x = w.saturating_sub(right_margin);
+    right_label(area, &t.ylabel, fonts, x, (top, fs(12.0) + bottom))?;
     draw_series(&mut chart, t, fonts, (x0, x1, y0, y1), LegendAt::UpperLeft)
 }
 
+/// A colour bar's range (a point widened to a unit interval).
+fn colorbar_range(cb: &ColorBar) -> (f64, f64) {
+    if cb.vmax > cb.vmin {
+        (cb.vmin, cb.vmax)
+    } else {
+        (cb.vmin - 0.5, cb.vmin + 0.5)
+    }
+}
+
+/// A colour bar's ticks for a bar `length` pixels long: 2 label heights apart at most.
+fn colorbar_ticks(cb: &ColorBar, fonts: &Fonts, length: f64) -> Ticked {
+    let (lo, hi) = colorbar_range(cb);
+    let most = (length / (2.0 * fonts.tick(14.0).max(1) as f64)).max(0.0) as usize;
+    Ticked::with(lo, hi, false, None, most.max(2))
+}
+
+/// The colour bar's pieces across: a gap, the bar, then the right label room (tick marks,
+/// labels, a pad, the label) and a gap before the next panel.
+fn colorbar_room(cb: &ColorBar, fonts: &Fonts, ticks: &Ticked) -> (u32, u32, u32, u32) {
+    let labels: Vec<String> = ticks.ticks.iter().map(|v| tick_label(*v, false)).collect();
+    let room = Room::measure(fonts, &[], &labels, "", &cb.label);
+    (fonts.fs(14.0), fonts.fs(18.0), room.left, fonts.fs(10.0))
+}
+
+/// The width a colour bar takes beside its panel.
+fn colorbar_width(cb: &ColorBar, fonts: &Fonts) -> u32 {
+    // the labels of a typical bar (the length is not known yet; the widest labels are)
+    let ticks = colorbar_ticks(cb, fonts, 300.0 * fonts.scale);
+    let (gap, bar, right, end) = colorbar_room(cb, fonts, &ticks);
+    gap + bar + right + end
+}
+
+/// A colour bar in `area`, its bar `top` and `bottom` pixels from the area's edges (level with
+/// the plotting rectangle), ticks and label on the right; the label reads upwards.
 fn draw_colorbar<DB: DrawingBackend>(
     cb: &ColorBar,
     area: &DrawingArea<DB, Shift>,
     fonts: &Fonts,
+    (top, bottom): (u32, u32),
 ) -> DrawResult {
-    let fs = |base: f64| fonts.fs(base);
-    let (lo, hi) = if cb.vmax > cb.vmin {
-        (cb.vmin, cb.vmax)
-    } else {
-        (cb.vmin - 0.5, cb.vmin + 0.5)
-    };
+    let (lo, hi) = colorbar_range(cb);
+    let (w, h) = area.dim_in_pixel();
+    let ticks = colorbar_ticks(cb, fonts, h.saturating_sub(top + bottom) as f64);
+    let (gap, _, right, end) = colorbar_room(cb, fonts, &ticks);
     let mut chart = ChartBuilder::on(area)
-        .margin_top(fs(40.0))
-        .margin_bottom(fs(57.0))
-        // a gap after the colour bar's label, before the next panel's axis label
-        .margin_right(fs(18.0))
-        .y_label_area_size(fs(55.0))
-        .set_label_area_size(LabelAreaPosition::Left, 0)
-        .set_label_area_size(LabelAreaPosition::Right, fs(55.0))
-        .build_cartesian_2d(0.0..1.0, lo..hi)
+        .margin_top(top)
+        .margin_bottom(bottom)
+        .margin_left(gap)
+        .margin_right(end)
+        .set_label_area_size(LabelAreaPosition::Right, right)
+        .build_cartesian_2d(0.0..1.0, ticks)
         .map_err(e2s)?;
     let yf = |v: &f64| tick_label(*v, false);
     chart
@@ -1552,14 +1906,13 @@ fn draw_colorbar<DB: DrawingBackend>(
         .disable_x_mesh()
         .disable_y_mesh()
         .disable_x_axis()
-        .y_labels(5)
         .y_label_formatter(&yf)
-        .y_desc(&cb.label)
-        .label_style(("sans-serif", fonts.tick(12.0)))
-        .axis_desc_style(("sans-serif", fonts.label(13.0)))
+        .label_style(("sans-serif", fonts.tick(14.0)))
+        .axis_style(BLACK.stroke_width(fonts.lw(1)))
+        .set_tick_mark_size(LabelAreaPosition::Right, fonts.lw(5) as i32)
         .draw()
         .map_err(e2s)?;
-    let n = 128;
+    let n = 256;
     let step = (hi - lo) / n as f64;
     chart
         .draw_series((0..n).map(|i| {
@@ -1570,14 +1923,38 @@ fn draw_colorbar<DB: DrawingBackend>(
             )
         }))
         .map_err(e2s)?;
-    Ok(())
+    right_label(area, &cb.label, fonts, w.saturating_sub(end), (top, bottom))
+}
+
+/// An axis label on the right of a plotting rectangle, reading upwards as matplotlib sets it,
+/// its far side at `x` and centred between `top` and `bottom` margins.
+fn right_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    fonts: &Fonts,
+    x: u32,
+    (top, bottom): (u32, u32),
+) -> DrawResult {
+    if label.is_empty() {
+        return Ok(());
+    }
+    let (_, h) = area.dim_in_pixel();
+    let y = (top + h.saturating_sub(bottom)) / 2;
+    let style = ("sans-serif", fonts.label(16.0))
+        .into_font()
+        .color(&BLACK)
+        .transform(FontTransform::Rotate270)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    area.draw_text(label, &style, (x as i32, y as i32))
+        .map_err(e2s)
 }
 
 /// Render to PNG bytes.
 pub fn render_png(fig: &Figure, width: u32, height: u32) -> Result<Vec<u8>, String> {
     let mut buf = vec![0u8; width as usize * height as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+        let backend = BitMapBackend::with_buffer(&mut buf, (width, height));
+        let root = text::Canvas::raster(backend).into_drawing_area();
         draw(fig, root.clone())?;
         root.present().map_err(e2s)?;
     }
@@ -1591,12 +1968,15 @@ pub fn render_png(fig: &Figure, width: u32, height: u32) -> Result<Vec<u8>, Stri
 /// Render to SVG text.
 pub fn render_svg(fig: &Figure, width: u32, height: u32) -> Result<String, String> {
     let mut s = String::new();
+    let elements = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     {
-        let root = SVGBackend::with_string(&mut s, (width, height)).into_drawing_area();
+        let backend = SVGBackend::with_string(&mut s, (width, height));
+        let root = text::Canvas::svg(backend, elements.clone()).into_drawing_area();
         draw(fig, root.clone())?;
         root.present().map_err(e2s)?;
     }
-    Ok(s)
+    let elements = elements.borrow();
+    Ok(text::fill_svg(&s, &elements))
 }
 
 /// Render to PDF bytes: the SVG drawing converted to vector PDF (svg2pdf), with the bundled font
@@ -1610,7 +1990,8 @@ pub fn render_pdf(fig: &Figure, width: u32, height: u32) -> Result<Vec<u8>, Stri
         ..usvg::Options::default()
     };
     let db = options.fontdb_mut();
-    db.load_font_data(FONT_BYTES.to_vec());
+    db.load_font_data(text::REGULAR.to_vec());
+    db.load_font_data(text::OBLIQUE.to_vec());
     db.set_sans_serif_family("DejaVu Sans");
     let tree = usvg::Tree::from_str(&svg, &options).map_err(e2s)?;
     let page = svg2pdf::PageOptions { dpi: 100.0 };
@@ -1662,7 +2043,7 @@ mod tests {
         assert_eq!(format_tick(0.5, false, TickFormat::Fixed(2), None), "0.50");
         assert_eq!(
             format_tick(0.0015, false, TickFormat::Sci(1), None),
-            "1.5×10⁻³"
+            "1.5×$10^{-3}$"
         );
         // ticks of 1e-5…4e-5 are labelled 1…4 with ×10⁻⁵ at the axis end; ordinary ranges not
         let k = tick_offset(0.0, 4e-5, false, TickFormat::Auto);
@@ -1672,6 +2053,37 @@ mod tests {
         assert_eq!(tick_offset(-3.0, 250.0, false, TickFormat::Auto), None);
         assert_eq!(tick_offset(0.0, 4e-5, false, TickFormat::Plain), None);
         assert_eq!(tick_offset(-6.0, -4.0, true, TickFormat::Auto), None);
+    }
+
+    #[test]
+    fn additive_offsets_take_out_what_every_tick_shares() {
+        let f = TickFormat::Auto;
+        // 100000.1 … 100000.5: +10⁵ shifted out, the rest labelled as it is
+        let o = AxisOffset::of(100000.1, 100000.5, false, f);
+        assert_eq!((o.shift, o.power), (1e5, None));
+        assert_eq!(o.label(100000.3, false, f), "0.3");
+        assert_eq!(o.text().as_deref(), Some("+$10^{5}$"));
+        // a negative shift in mantissa form
+        let o = AxisOffset::of(-2500000.02, -2500000.01, false, f);
+        assert_eq!((o.shift, o.power), (-2500000.0, None));
+        assert_eq!(o.label(-2500000.015, false, f), "−0.015");
+        assert_eq!(o.text().as_deref(), Some("−2.5×$10^{6}$"));
+        // a shift and a power (both in the text, the power first)
+        let o = AxisOffset {
+            shift: 1e5,
+            power: Some(-5),
+        };
+        assert_eq!(o.text().as_deref(), Some("×$10^{-5}$+$10^{5}$"));
+        // ordinary ranges and ranges through zero keep their values
+        for (lo, hi) in [(0.0, 1.0), (-3.0, 250.0), (99.0, 101.0), (1e5, 2e5)] {
+            assert_eq!(AxisOffset::of(lo, hi, false, f).shift, 0.0, "{lo} {hi}");
+        }
+        // a fixed format or a log axis: no offset at all
+        assert_eq!(
+            AxisOffset::of(100000.1, 100000.5, false, TickFormat::Plain).text(),
+            None
+        );
+        assert_eq!(AxisOffset::of(5.0, 5.0001, true, f).text(), None);
     }
 
     #[test]
@@ -1746,9 +2158,9 @@ mod tests {
 
     #[test]
     fn decade_ticks_use_superscripts() {
-        assert_eq!(tick_label(-3.0, true), "10⁻³");
-        assert_eq!(tick_label(2.0, true), "10²");
-        assert_eq!(tick_label(0.0, true), "10⁰");
+        assert_eq!(tick_label(-3.0, true), "$10^{-3}$");
+        assert_eq!(tick_label(2.0, true), "$10^{2}$");
+        assert_eq!(tick_label(0.0, true), "$10^{0}$");
         assert_eq!(tick_label(std::f64::consts::LOG10_2, true), "2");
         assert_eq!(tick_label(0.1 + 0.2, false), "0.3");
     }

@@ -32,6 +32,7 @@ const PANEL_KEYS: &[&str] = &[
     "ylim",
     "equal",
     "legend",
+    "legend_cols",
     "xticks",
     "yticks",
     "xtick_format",
@@ -116,13 +117,13 @@ fn range2(v: &Dynamic, func: &str, key: &str) -> Res<(f64, f64)> {
 fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
     let p = f.panel();
     if let Some(v) = o.get("title") {
-        p.title = tex(&v.to_string());
+        p.title = v.to_string();
     }
     if let Some(v) = o.get("xlabel") {
-        p.xlabel = tex(&v.to_string());
+        p.xlabel = v.to_string();
     }
     if let Some(v) = o.get("ylabel") {
-        p.ylabel = tex(&v.to_string());
+        p.ylabel = v.to_string();
     }
     p.logx = o.bool_or("logx", p.logx)?;
     p.logy = o.bool_or("logy", p.logy)?;
@@ -170,6 +171,9 @@ fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
                 super::LegendAt::NAMES
             )
         })?);
+    }
+    if o.has("legend_cols") {
+        p.legend_cols = o.count_or("legend_cols", 1, 1, 20)?;
     }
     Ok(())
 }
@@ -239,7 +243,7 @@ fn colorbar_opt(f: &mut Figure, o: &Opts, mapped: Option<Mapping>, default_on: b
         return Ok(());
     };
     let label = match o.get("colorbar") {
-        Some(v) if v.is_string() => Some(tex(&v.to_string())),
+        Some(v) if v.is_string() => Some(v.to_string()),
         Some(v) => v.as_bool().ok().filter(|b| *b).map(|_| String::new()),
         None => default_on.then(String::new),
     };
@@ -255,12 +259,7 @@ fn colorbar_opt(f: &mut Figure, o: &Opts, mapped: Option<Mapping>, default_on: b
 }
 
 fn label_opt(o: &Opts) -> Option<String> {
-    o.get("label").map(|v| tex(&v.to_string()))
-}
-
-/// Label text with its `$…$` parts as Unicode (`mathtext`).
-fn tex(s: &str) -> String {
-    super::mathtext::render(s)
+    o.get("label").map(|v| v.to_string())
 }
 
 fn color_opt(f: &mut Figure, o: &Opts, func: &str) -> Res<Rgb> {
@@ -308,7 +307,7 @@ fn text(f: &mut Figure, x: Dynamic, y: Dynamic, t: &str, m: Map) -> Res<()> {
     f.panel().series.push(Series::Text {
         x,
         y,
-        text: tex(t),
+        text: t.to_string(),
         color,
         size,
     });
@@ -339,7 +338,7 @@ fn annotate(f: &mut Figure, t: &str, xy: Dynamic, at: Dynamic, m: Map) -> Res<()
     f.panel().series.push(Series::Text {
         x: q[0],
         y: q[1],
-        text: tex(t),
+        text: t.to_string(),
         color,
         size,
     });
@@ -911,7 +910,11 @@ fn twinx(f: &mut Figure, m: Map) -> Res<INT> {
     f.current = index;
     apply_panel(
         f,
-        &Opts::new(m, "twinx", &["ylabel", "logy", "ylim", "yticks", "legend"])?,
+        &Opts::new(
+            m,
+            "twinx",
+            &["ylabel", "logy", "ylim", "yticks", "legend", "legend_cols"],
+        )?,
         "twinx",
     )?;
     Ok(index as INT)
@@ -985,7 +988,7 @@ fn new_figure(m: Map) -> Res<Figure> {
         ));
     }
     if rows * cols > 1 {
-        f.title = tex(&o.str_or("title", "")?);
+        f.title = o.str_or("title", "")?;
         for i in 0..rows * cols {
             f.current = i;
             let mut m2 = Map::new();
@@ -995,6 +998,7 @@ fn new_figure(m: Map) -> Res<Figure> {
                 "logx",
                 "logy",
                 "legend",
+                "legend_cols",
                 "xtick_format",
                 "ytick_format",
             ] {
@@ -1041,7 +1045,7 @@ pub fn register(engine: &mut Engine) {
         "A new empty figure (one panel).",
         || new_figure(Map::new()),
     );
-    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text), font_sizes (#{title, label, tick, legend} in points, each fixed whatever the figure's size), sharex, sharey (true or \"all\": one range for every panel, \"col\" per column, \"row\" per row; tick labels then only on the outer panels)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
+    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), legend_cols (the legend's columns), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text), font_sizes (#{title, label, tick, legend} in points, each fixed whatever the figure's size), sharex, sharey (true or \"all\": one range for every panel, \"col\" per column, \"row\" per row; tick labels then only on the outer panels)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
     reg(engine, "twinx", &["f: figure", "opts: map", "int"], "A second y axis on the right of the selected panel, sharing its x range (matplotlib's twinx): it becomes the selected panel, so the next line/scatter/… calls draw against it; panel(i) returns to the grid. Returns its index. opts ylabel, logy, ylim, yticks, legend (its legend defaults to the upper left).", twinx);
     reg(engine, "inset", &["f: figure", "rect: array", "opts: map", "int"], "A new inset panel over the selected panel, in rect [x, y, width, height] (fractions of the panel's cell from its lower-left corner), drawn on a white ground after the grid; it becomes the selected panel (panel(i) returns to the others) and its index is returned. opts as set: title, xlabel, ylabel, logx, logy, xlim, ylim, legend, xticks, yticks.", add_inset);
     reg(
@@ -1080,7 +1084,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "set",
         &["f: figure", "opts: map", "()"],
-        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, xticks and yticks (the labelled tick positions, instead of 4–9 automatic ones), xtick_format and ytick_format (\"auto\": compact, with a ×10ᵏ offset at the axis end when every tick is below 10⁻³ or from 10⁵ on; \"plain\": never an offset; \"%.2f\" fixed decimals; \"%.1e\" scientific, 1.5×10⁻³), equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right).",
+        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, xticks and yticks (the labelled tick positions, instead of 4–9 automatic ones), xtick_format and ytick_format (\"auto\": compact, with a ×10ᵏ offset at the axis end when every tick is below 10⁻³ or from 10⁵ on; \"plain\": never an offset; \"%.2f\" fixed decimals; \"%.1e\" scientific, 1.5×10⁻³), equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right), legend_cols (the legend's columns, 1–20, filled top to bottom).",
         |f: &mut Figure, m: Map| -> Res<()> {
             let o = Opts::new(m, "set", PANEL_KEYS)?;
             apply_panel(f, &o, "set")
