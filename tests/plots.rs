@@ -274,7 +274,10 @@ fn pdf_is_vector_with_the_font_embedded_and_paper_sizes_are_in_inches() {
            f.save("{d}/paper.png", #{{dpi: 300}});
            let g = figure(#{{size_in: [7.0, 3.0], rows: 1, cols: 2}});
            g.line([0, 1], [0, 1]);
-           g.save("{d}/wide.pdf");"#
+           g.save("{d}/wide.pdf");
+           let h = figure(#{{size_mm: [86, 65]}});
+           h.line([0, 1], [0, 1]);
+           h.save("{d}/mm.png", #{{dpi: 200}});"#
     );
     eval(&src).unwrap();
     let pdf = std::fs::read(format!("{d}/paper.pdf")).unwrap();
@@ -300,6 +303,11 @@ fn pdf_is_vector_with_the_font_embedded_and_paper_sizes_are_in_inches() {
     );
     let e = eval("let f = figure(#{size_in: [0.1, 3]}); f").unwrap_err();
     assert!(e.contains("size_in") && e.contains("inches"), "{e}");
+    // 86 × 65 mm (a journal column) is 3.386 × 2.559 in: 339 × 256 pixels at 100 per inch,
+    // twice that at dpi 200
+    check_png(&format!("{d}/mm.png"), 678, 512);
+    let e = eval("let f = figure(#{size_mm: [86]}); f").unwrap_err();
+    assert!(e.contains("size_mm") && e.contains("millimetres"), "{e}");
     let e = eval("let f = figure(#{style: \"nature\"}); f").unwrap_err();
     assert!(e.contains("style") && e.contains("paper"), "{e}");
 }

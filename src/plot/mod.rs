@@ -567,6 +567,11 @@ impl Fonts {
     fn legend(&self, base: f64) -> u32 {
         self.pick(self.pt.legend, base)
     }
+    /// Free text (`text`, `annotate`) of nominal size `base`: 14 is the tick labels' size, and
+    /// it follows them when they are fixed in points.
+    fn text(&self, base: f64) -> u32 {
+        self.pick(self.pt.tick.map(|t| t * base / 14.0), base)
+    }
 }
 
 impl Figure {
@@ -1309,7 +1314,6 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
     view: (f64, f64, f64, f64),
     default_legend: LegendAt,
 ) -> DrawResult {
-    let fs = |base: f64| fonts.fs(base);
     let (x0, x1, y0, y1) = view;
     let (logx, logy) = (p.logx, p.logy);
     let mut legend: Vec<(String, Key)> = Vec::new();
@@ -1528,7 +1532,7 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                 color,
                 size,
             } => {
-                let style = ("sans-serif", fs(*size))
+                let style = ("sans-serif", fonts.text(*size))
                     .into_font()
                     .color(&rgb(*color))
                     .pos(Pos::new(HPos::Left, VPos::Center));

@@ -17,6 +17,7 @@ const FIGURE_ONLY_KEYS: &[&str] = &[
     "height",
     "font_scale",
     "size_in",
+    "size_mm",
     "style",
     "font_sizes",
     "sharex",
@@ -937,18 +938,24 @@ fn new_figure(m: Map) -> Res<Figure> {
         f.height = (260 * rows) as u32;
         font_scale = 1.5;
     }
-    if let Some(v) = o.get("size_in") {
-        let s = crate::convert::vec_arg(v, "figure", "opts.size_in")?;
+    // a size in inches or millimetres (journals give both: a column is 3.4 in or 86 mm)
+    for (key, unit, per_inch, range) in [
+        ("size_in", "inches", 1.0, (0.5, 200.0)),
+        ("size_mm", "millimetres", 25.4, (12.7, 5080.0)),
+    ] {
+        let Some(v) = o.get(key) else { continue };
+        let s = crate::convert::vec_arg(v, "figure", &format!("opts.{key}"))?;
         if s.len() != 2
             || s.iter()
-                .any(|x| !(x.is_finite() && (0.5..=200.0).contains(x)))
+                .any(|x| !(x.is_finite() && (range.0..=range.1).contains(x)))
         {
             return err(format!(
-                "figure: option 'size_in' must be [width, height] in inches, each in [0.5, 200], got {s:?}"
+                "figure: option '{key}' must be [width, height] in {unit}, each in [{}, {}], got {s:?}",
+                range.0, range.1
             ));
         }
-        f.width = (s[0] * 100.0).round() as u32;
-        f.height = (s[1] * 100.0).round() as u32;
+        f.width = (s[0] / per_inch * 100.0).round() as u32;
+        f.height = (s[1] / per_inch * 100.0).round() as u32;
     }
     f.width = o.count_or("width", f.width as usize, 50, 20000)? as u32;
     f.height = o.count_or("height", f.height as usize, 50, 20000)? as u32;
@@ -1045,7 +1052,7 @@ pub fn register(engine: &mut Engine) {
         "A new empty figure (one panel).",
         || new_figure(Map::new()),
     );
-    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), legend_cols (the legend's columns), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), style (\"paper\": a 3.4-inch journal column with 8–10 pt text), font_sizes (#{title, label, tick, legend} in points, each fixed whatever the figure's size), sharex, sharey (true or \"all\": one range for every panel, \"col\" per column, \"row\" per row; tick labels then only on the outer panels)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
+    reg(engine, "figure", &["opts: map", "figure"], "A new figure: #{title, xlabel, ylabel, rows, cols, width, height (pixels), logx, logy, xlim, ylim, legend (placement, as in set), legend_cols (the legend's columns), font_scale (every font size times this, 0.25–4), size_in ([w, h] in inches at 100 pixels per inch), size_mm ([w, h] in millimetres), style (\"paper\": a 3.4-inch journal column with 8–10 pt text), font_sizes (#{title, label, tick, legend} in points, each fixed whatever the figure's size), sharex, sharey (true or \"all\": one range for every panel, \"col\" per column, \"row\" per row; tick labels then only on the outer panels)}. Every label takes a $…$ subset of TeX: \"$\\langle r \\rangle$\", \"$k^{-1}$\", \"$\\sigma_{xx}$\".", new_figure);
     reg(engine, "twinx", &["f: figure", "opts: map", "int"], "A second y axis on the right of the selected panel, sharing its x range (matplotlib's twinx): it becomes the selected panel, so the next line/scatter/… calls draw against it; panel(i) returns to the grid. Returns its index. opts ylabel, logy, ylim, yticks, legend (its legend defaults to the upper left).", twinx);
     reg(engine, "inset", &["f: figure", "rect: array", "opts: map", "int"], "A new inset panel over the selected panel, in rect [x, y, width, height] (fractions of the panel's cell from its lower-left corner), drawn on a white ground after the grid; it becomes the selected panel (panel(i) returns to the others) and its index is returned. opts as set: title, xlabel, ylabel, logx, logy, xlim, ylim, legend, xticks, yticks.", add_inset);
     reg(
