@@ -379,8 +379,13 @@ fn math_in_labels_is_typeset_the_same_in_every_format() {
         .rsplit("<tspan")
         .next()
         .unwrap();
+    let y_of = |t: &str| -> f64 {
+        let v = t.split(" y=\"").nth(1).unwrap();
+        v[..v.find('"').unwrap()].parse().unwrap()
+    };
+    let sigma_tspan = sigma.split("<tspan").nth(1).unwrap();
     assert!(
-        tspan.contains("font-size") && tspan.contains("dy=\""),
+        tspan.contains("font-size") && y_of(tspan) > y_of(sigma_tspan),
         "{tspan}"
     );
     check_png(&format!("{d}/m.png"), 640, 480);
@@ -645,22 +650,27 @@ fn layout_gives_inner_shared_panels_the_room_their_labels_left() {
     ))
     .unwrap();
     let svg = std::fs::read_to_string(format!("{d}/shared.svg")).unwrap();
-    // x tick labels "0" and "1" of each panel: the right panel's span is wider
-    let zeros: Vec<(f64, f64)> = svg_texts(&svg)
+    // x tick labels "0" and "1" of each panel (the lowest row of text; their left ends, the
+    // digits being equally wide): the right panel's span is wider
+    let mut ticks: Vec<(f64, f64)> = svg_texts(&svg)
         .iter()
-        .filter(|(t, el)| (t == "0" || t == "1") && el.contains("middle"))
-        .map(|(t, el)| {
-            let v = el.split(" x=\"").nth(1).unwrap();
-            (
-                if t == "0" { 0.0 } else { 1.0 },
-                v[..v.find('"').unwrap()].parse().unwrap(),
-            )
+        .filter(|(t, _)| t == "0" || t == "1")
+        .map(|(_, el)| {
+            let attr = |name: &str| -> f64 {
+                let v = el.split(&format!(" {name}=\"")).nth(1).unwrap();
+                v[..v.find('"').unwrap()].parse().unwrap()
+            };
+            (attr("x"), attr("y"))
         })
         .collect();
+    let bottom = ticks.iter().map(|t| t.1).fold(f64::MIN, f64::max);
+    ticks.retain(|t| (t.1 - bottom).abs() < 0.5);
+    ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let zeros = ticks;
     let spans: Vec<f64> = zeros
         .chunks(2)
         .filter(|c| c.len() == 2)
-        .map(|c| (c[1].1 - c[0].1).abs())
+        .map(|c| c[1].0 - c[0].0)
         .collect();
     assert!(
         spans.len() >= 2 && spans[spans.len() - 1] > spans[0] + 20.0,

@@ -2,9 +2,11 @@
 //! (`text.rs`) lays out with the bundled fonts, the same in PNG, SVG and PDF: Greek letters and
 //! common symbols (⟨ ⟩ ħ ∞ ± × · ≈ ≤ ≥ ∝ ∂ ∇ → ′) as Unicode, letters in italic (the oblique
 //! face) and digits upright as TeX sets them, superscripts and subscripts (`k^2`, `x^{-1}`,
-//! `W_c`, `E_{n}`, and `x_i^2` stacked) smaller and off the baseline, `\mathrm{…}` and
-//! `\text{…}` upright, TeX's spacing around relations and binary operators. Text outside `$…$`
-//! is one upright run; `\$` is a literal dollar and an unclosed `$` stays as written.
+//! `W_c`, `E_{n}`, and `x_i^2` stacked) smaller and off the baseline, fractions (`\frac{a}{b}`,
+//! TeX's text style: the parts at script size over and under a rule on the math axis) and roots
+//! (`\sqrt{x}`: the sign and a bar over the body), `\mathrm{…}` and `\text{…}` upright, TeX's
+//! spacing around relations and binary operators. Text outside `$…$` is one upright run; `\$`
+//! is a literal dollar and an unclosed `$` stays as written.
 
 /// One piece of a typeset label: text in one face, size and baseline.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +35,37 @@ pub enum Start {
     /// At the farther of the current position and the one `Back` remembered.
     Farthest,
 }
+
+/// A typeset label's pieces in order: runs of text, and fractions and roots whose parts are
+/// pieces again (the layout places them, knowing their widths).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Run(Run),
+    /// Numerator over denominator, each centred, with a rule between them centred `axis`
+    /// label ems above the baseline, `thickness` ems thick, the wider part `pad` ems clear of
+    /// the rule's ends. The parts' runs carry their own size and baseline.
+    Frac {
+        num: Vec<Item>,
+        den: Vec<Item>,
+        axis: f32,
+        thickness: f32,
+        pad: f32,
+    },
+    /// A root: the radical sign, then the body under a rule from the sign's top.
+    Sqrt {
+        sign: Run,
+        body: Vec<Item>,
+        thickness: f32,
+    },
+}
+
+/// The math axis (the middle of a minus sign) above the baseline, the gap between a fraction's
+/// rule and its parts, and the rule's thickness, in ems; DejaVu Sans's descent and cap height.
+const AXIS: f32 = 0.26;
+const FRAC_GAP: f32 = 0.1;
+const RULE: f32 = 0.05;
+const DESCENT: f32 = 0.236;
+const CAP: f32 = 0.729;
 
 /// A script's size relative to its base, and its baseline shift in the base's ems (TeX's
 /// σ₁₃ ≈ 0.41 em up, σ₁₆ ≈ 0.15 em down, σ₁₇ ≈ 0.25 em down when a superscript is also there).
@@ -99,6 +132,7 @@ fn symbol(name: &str) -> Option<&'static str> {
         "partial" => "∂",
         "nabla" => "∇",
         "sum" => "∑",
+        "prod" => "∏",
         "int" => "∫",
         "sqrt" => "√",
         "to" | "rightarrow" => "→",
@@ -132,6 +166,10 @@ enum Face {
 #[derive(Clone, Copy, PartialEq)]
 enum Tok {
     Ch(char, Face),
+    /// `\frac`: two operands follow.
+    Frac,
+    /// `\sqrt`: one operand follows.
+    Sqrt,
     Sup,
     Sub,
     Open,
@@ -161,6 +199,14 @@ fn tokens(src: &str, face: Face, out: &mut Vec<Tok>) {
                     "text" | "textrm" | "mbox" => Some(Face::Text),
                     _ => None,
                 };
+                if name == "frac" || name == "tfrac" || name == "dfrac" {
+                    out.push(Tok::Frac);
+                    continue;
+                }
+                if name == "sqrt" {
+                    out.push(Tok::Sqrt);
+                    continue;
+                }
                 if let Some(f) = group_face {
                     // the braced argument, in its own face
                     while i < chars.len() && chars[i] == ' ' {
@@ -221,11 +267,29 @@ fn tokens(src: &str, face: Face, out: &mut Vec<Tok>) {
 enum Node {
     Ch(char, Face),
     Group(Vec<Node>),
+    Frac(Vec<Node>, Vec<Node>),
+    Sqrt(Vec<Node>),
     Scripted {
         base: Box<Node>,
         sub: Option<Vec<Node>>,
         sup: Option<Vec<Node>>,
     },
+}
+
+/// The operand of a script or command at `i`: a braced group or one character (None at the end
+/// or before a close brace).
+fn operand(toks: &[Tok], i: &mut usize) -> Option<Vec<Node>> {
+    match toks.get(*i) {
+        Some(Tok::Open) => {
+            *i += 1;
+            Some(parse(toks, i))
+        }
+        Some(Tok::Ch(c, f)) => {
+            *i += 1;
+            Some(vec![Node::Ch(*c, *f)])
+        }
+        _ => None,
+    }
 }
 
 /// Nodes up to the matching close brace (or the end).
@@ -238,22 +302,17 @@ fn parse(toks: &[Tok], i: &mut usize) -> Vec<Node> {
             Tok::Close => break,
             Tok::Open => nodes.push(Node::Group(parse(toks, i))),
             Tok::Ch(c, f) => nodes.push(Node::Ch(c, f)),
+            Tok::Frac => {
+                let num = operand(toks, i).unwrap_or_default();
+                let den = operand(toks, i).unwrap_or_default();
+                nodes.push(Node::Frac(num, den));
+            }
+            Tok::Sqrt => nodes.push(Node::Sqrt(operand(toks, i).unwrap_or_default())),
             Tok::Sup | Tok::Sub => {
-                // the operand: a braced group or one character
-                let operand = match toks.get(*i) {
-                    Some(Tok::Open) => {
-                        *i += 1;
-                        parse(toks, i)
-                    }
-                    Some(Tok::Ch(c, f)) => {
-                        *i += 1;
-                        vec![Node::Ch(*c, *f)]
-                    }
-                    _ => {
-                        let c = if t == Tok::Sup { '^' } else { '_' };
-                        nodes.push(Node::Ch(c, Face::Upright));
-                        continue;
-                    }
+                let Some(operand) = operand(toks, i) else {
+                    let c = if t == Tok::Sup { '^' } else { '_' };
+                    nodes.push(Node::Ch(c, Face::Upright));
+                    continue;
                 };
                 // attach to the previous node (a script without a base scripts nothing)
                 let prev = match nodes.pop() {
@@ -274,38 +333,46 @@ fn parse(toks: &[Tok], i: &mut usize) -> Vec<Node> {
     nodes
 }
 
-/// Where runs go, merging text of one face, size and baseline.
+/// Where the pieces go, merging text of one face, size and baseline into one run.
+#[derive(Default)]
 struct Typesetter {
-    runs: Vec<Run>,
+    items: Vec<Item>,
 }
 
 impl Typesetter {
     fn push(&mut self, c: char, italic: bool, scale: f32, rise: f32) {
-        if let Some(last) = self.runs.last_mut() {
+        if let Some(Item::Run(last)) = self.items.last_mut() {
             if last.italic == italic && last.scale == scale && last.rise == rise {
                 last.text.push(c);
                 return;
             }
         }
         self.start(italic, scale, rise, Start::Next);
-        if let Some(last) = self.runs.last_mut() {
+        if let Some(Item::Run(last)) = self.items.last_mut() {
             last.text.push(c);
         }
     }
     fn start(&mut self, italic: bool, scale: f32, rise: f32, start: Start) {
-        self.runs.push(Run {
+        self.items.push(Item::Run(Run {
             text: String::new(),
             italic,
             scale,
             rise,
             start,
-        });
+        }));
+    }
+    /// Nodes set apart, as a fraction's or root's part.
+    fn part(nodes: &[Node], scale: f32, rise: f32, spacing: bool) -> Vec<Item> {
+        let mut t = Typesetter::default();
+        t.nodes(nodes, scale, rise, spacing);
+        t.items
     }
     /// A sequence of nodes at `scale` and `rise`; `spacing`: TeX's spaces around relations and
     /// binary operators (in the main line, not in scripts).
     fn nodes(&mut self, nodes: &[Node], scale: f32, rise: f32, spacing: bool) {
         const RELATIONS: &str = "=<>≈≤≥≠∼≃∝→←≪≫∈";
         const BINARY: &str = "+-±∓×·";
+        const OPERATORS: &str = "∑∏∫";
         const OPENERS: &str = "(,[{=<>≈≤≥≠∼≃∝→←≪≫∈+-−±∓×·|";
         // the previous atom: None at the start, Some(c) a character, Some('x') any operand
         let mut prev: Option<char> = None;
@@ -330,6 +397,10 @@ impl Typesetter {
                         self.push(' ', false, scale, rise);
                     } else {
                         self.push(shown, italic, scale, rise);
+                        if spacing && OPERATORS.contains(c) {
+                            // TeX's thin space between a big operator and its operand
+                            self.push('\u{2009}', false, scale, rise);
+                        }
                     }
                     prev = Some(shown);
                 }
@@ -339,8 +410,39 @@ impl Typesetter {
                         prev = Some('x');
                     }
                 }
+                Node::Frac(num, den) => {
+                    // in-line (TeX's text style): the parts at script size, the numerator's
+                    // descent and the denominator's capitals clear of the rule
+                    let s = scale * SCRIPT;
+                    let axis = rise + AXIS * scale;
+                    let gap = FRAC_GAP * scale;
+                    self.items.push(Item::Frac {
+                        num: Typesetter::part(num, s, axis + gap + DESCENT * s, false),
+                        den: Typesetter::part(den, s, axis - gap - CAP * s, false),
+                        axis,
+                        thickness: RULE * scale,
+                        pad: 0.1 * scale,
+                    });
+                    prev = Some('x');
+                }
+                Node::Sqrt(body) => {
+                    self.items.push(Item::Sqrt {
+                        sign: Run {
+                            text: "√".into(),
+                            italic: false,
+                            scale,
+                            rise,
+                            start: Start::Next,
+                        },
+                        body: Typesetter::part(body, scale, rise, spacing),
+                        thickness: RULE * scale,
+                    });
+                    prev = Some('x');
+                }
                 Node::Scripted { base, sub, sup } => {
-                    self.nodes(std::slice::from_ref(base), scale, rise, spacing);
+                    // a big operator's thin space goes after its limits
+                    let op = matches!(**base, Node::Ch(c, _) if OPERATORS.contains(c));
+                    self.nodes(std::slice::from_ref(base), scale, rise, spacing && !op);
                     let s = scale * SCRIPT;
                     match (sub, sup) {
                         (Some(b), Some(p)) => {
@@ -354,6 +456,9 @@ impl Typesetter {
                         (None, Some(p)) => self.nodes(p, s, rise + SUP_RISE * scale, false),
                         (None, None) => {}
                     }
+                    if spacing && op {
+                        self.push('\u{2009}', false, scale, rise);
+                    }
                     prev = Some('x');
                 }
             }
@@ -366,9 +471,10 @@ fn is_math_letter(c: char) -> bool {
     c.is_ascii_alphabetic() || ('α'..='ω').contains(&c) || matches!(c, 'ϑ' | 'ϕ' | 'ϵ' | 'ℓ')
 }
 
-/// A label typeset into runs: text outside `$…$` upright as written, math as described above.
-pub fn typeset(label: &str) -> Vec<Run> {
-    let mut t = Typesetter { runs: Vec::new() };
+/// A label typeset into pieces: text outside `$…$` upright as written, math as described
+/// above.
+pub fn typeset(label: &str) -> Vec<Item> {
+    let mut t = Typesetter::default();
     let plain = |t: &mut Typesetter, s: &str| {
         for c in s.chars() {
             t.push(c, false, 1.0, 0.0);
@@ -401,12 +507,35 @@ pub fn typeset(label: &str) -> Vec<Run> {
         plain(&mut t, "$");
     }
     plain(&mut t, &chunk);
-    t.runs
+    t.items
+}
+
+/// The runs of typeset pieces in reading order (a fraction's numerator, then its denominator;
+/// a root's sign, then its body).
+pub fn runs(items: &[Item]) -> Vec<&Run> {
+    let mut out = Vec::new();
+    for it in items {
+        match it {
+            Item::Run(r) => out.push(r),
+            Item::Frac { num, den, .. } => {
+                out.extend(runs(num));
+                out.extend(runs(den));
+            }
+            Item::Sqrt { sign, body, .. } => {
+                out.push(sign);
+                out.extend(runs(body));
+            }
+        }
+    }
+    out
 }
 
 /// The label's text without its layout (scripts inline): for tests and plain-text output.
 pub fn plain(label: &str) -> String {
-    typeset(label).into_iter().map(|r| r.text).collect()
+    runs(&typeset(label))
+        .into_iter()
+        .map(|r| r.text.as_str())
+        .collect()
 }
 
 #[cfg(test)]
@@ -417,7 +546,7 @@ mod tests {
     /// italic ones.
     fn shape(label: &str) -> String {
         let mut s = String::new();
-        for r in typeset(label) {
+        for r in runs(&typeset(label)) {
             if r.text.is_empty() {
                 continue;
             }
@@ -461,11 +590,15 @@ mod tests {
         assert_eq!(shape(r"cost \$5"), "cost $5");
         assert_eq!(shape(r"$10^{-3}$"), "10^{−3}");
         assert_eq!(plain(r"$\alpha \beta$"), "αβ");
+        // a thin space after a big operator and its limits
+        assert_eq!(plain(r"$\sum_i k_i$"), "∑i\u{2009}ki");
+        assert_eq!(plain(r"$\int f$"), "∫\u{2009}f");
     }
 
     #[test]
     fn scripts_shrink_and_stack() {
-        let runs = typeset(r"$x_i^2$");
+        let items = typeset(r"$x_i^2$");
+        let runs = runs(&items);
         let sub = runs
             .iter()
             .find(|r| r.text == "i")
@@ -478,13 +611,34 @@ mod tests {
         assert_eq!(sup, Some((SCRIPT, SUP_RISE, Start::Back)));
         assert!(runs.iter().any(|r| r.start == Start::Farthest));
         // a script of a script: smaller again, raised from the raised baseline
-        let runs = typeset(r"$e^{x^2}$");
-        let two = runs
-            .iter()
+        let items = typeset(r"$e^{x^2}$");
+        let two = super::runs(&items)
+            .into_iter()
             .find(|r| r.text == "2")
             .map(|r| (r.scale, r.rise));
         let (s, rise) = two.unwrap_or_default();
         assert!((s - SCRIPT * SCRIPT).abs() < 1e-6);
         assert!((rise - SUP_RISE * (1.0 + SCRIPT)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn fractions_and_roots() {
+        let items = typeset(r"$\frac{1}{L}$, $\sqrt{N}$");
+        let Some(Item::Frac { num, den, axis, .. }) = items.first() else {
+            panic!("{items:?}")
+        };
+        let (n, d) = (&runs(num)[0], &runs(den)[0]);
+        assert_eq!((n.text.as_str(), d.text.as_str()), ("1", "L"));
+        // the parts at script size, above and below the rule
+        assert!(n.scale == SCRIPT && d.scale == SCRIPT && d.italic);
+        assert!(n.rise > *axis && d.rise + CAP * SCRIPT < *axis);
+        let root = items.iter().find_map(|i| match i {
+            Item::Sqrt { sign, body, .. } => Some((sign.text.clone(), runs(body)[0].text.clone())),
+            _ => None,
+        });
+        assert_eq!(root, Some(("√".into(), "N".into())));
+        assert_eq!(plain(r"$\frac{a}{b}$"), "ab");
+        // a missing operand is an empty part, not a panic
+        assert_eq!(plain(r"$\frac{1}$ $\sqrt$"), "1 √");
     }
 }

@@ -6,7 +6,7 @@
 //! size in pixels, as in CSS and TeX, so that 9 pt is 9 pt in every output. On bitmaps the canvas
 //! also draws circles (markers) with antialiased edges.
 
-use super::mathtext::{self, Run, Start};
+use super::mathtext::{self, Item, Run, Start};
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
@@ -64,81 +64,231 @@ struct Placed {
     y: f32,
 }
 
+/// A run placed: its text and face, its em size, where its baseline starts (x from the line's
+/// start, `rise` up from the line's baseline, pixels).
+struct Span {
+    text: String,
+    italic: bool,
+    em: f32,
+    x: f32,
+    rise: f32,
+}
+
+/// A rule (a fraction's bar, a root's bar): from x0 to x1, centred `rise` pixels above the
+/// baseline.
+struct Rule {
+    x0: f32,
+    x1: f32,
+    rise: f32,
+    thickness: f32,
+}
+
 /// A typeset label laid out at one size.
 pub struct Layout {
-    runs: Vec<Run>,
     glyphs: Vec<Placed>,
-    /// Each run's start and end x (for SVG's stacked scripts).
-    starts: Vec<f32>,
-    ends: Vec<f32>,
+    spans: Vec<Span>,
+    rules: Vec<Rule>,
     pub width: f32,
-    /// Above the baseline (the font's ascent, or a raised script's).
+    /// Above the baseline (the font's ascent, or a raised script's or a fraction's).
     pub ascent: f32,
     /// Below the baseline, positive.
     pub descent: f32,
     em: f32,
 }
 
-/// `label` typeset and laid out with an em of `em` pixels.
-pub fn layout(label: &str, em: f32) -> Layout {
-    let runs = mathtext::typeset(label);
-    let mut glyphs = Vec::new();
-    let mut starts = Vec::with_capacity(runs.len());
-    let mut ends = Vec::with_capacity(runs.len());
-    let (mut x, mut mark, mut reached) = (0f32, 0f32, 0f32);
-    let (mut ascent, mut descent) = (0f32, 0f32);
-    let mut width = 0f32;
-    if let Some(f) = faces() {
-        for run in &runs {
-            match run.start {
-                Start::Next => {}
-                Start::Mark => mark = x,
-                Start::Back => {
-                    reached = x;
-                    x = mark;
+/// Places typeset pieces along a line.
+struct Builder<'a> {
+    faces: &'a Faces,
+    out: Layout,
+}
+
+impl Builder<'_> {
+    /// A sequence from x; returns where it ends. Stacked scripts go back to their mark.
+    fn seq(&mut self, items: &[Item], mut x: f32) -> f32 {
+        let (mut mark, mut reached) = (x, x);
+        for item in items {
+            match item {
+                Item::Run(run) => {
+                    match run.start {
+                        Start::Next => {}
+                        Start::Mark => mark = x,
+                        Start::Back => {
+                            reached = x;
+                            x = mark;
+                        }
+                        Start::Farthest => x = x.max(reached),
+                    }
+                    x = self.run(run, x);
                 }
-                Start::Farthest => x = x.max(reached),
-            }
-            starts.push(x);
-            let font = f.face(run.italic);
-            let size = em * run.scale;
-            let scaled = font.as_scaled(px_scale(font, size));
-            let y = -run.rise * em;
-            ascent = ascent.max(scaled.ascent() - y);
-            descent = descent.max(-scaled.descent() + y);
-            let mut prev: Option<GlyphId> = None;
-            for c in run.text.chars() {
-                let id = font.glyph_id(c);
-                if let Some(p) = prev {
-                    x += scaled.kern(p, id);
+                Item::Frac {
+                    num,
+                    den,
+                    axis,
+                    thickness,
+                    pad,
+                } => {
+                    let em = self.out.em;
+                    let (wn, wd) = (self.width(num), self.width(den));
+                    let w = wn.max(wd) + 2.0 * pad * em;
+                    self.seq(num, x + (w - wn) / 2.0);
+                    self.seq(den, x + (w - wd) / 2.0);
+                    self.rule(
+                        x + 0.5 * pad * em,
+                        x + w - 0.5 * pad * em,
+                        axis * em,
+                        thickness * em,
+                    );
+                    x += w;
                 }
-                glyphs.push(Placed {
-                    italic: run.italic,
-                    id,
-                    em: size,
-                    x,
-                    y,
-                });
-                x += scaled.h_advance(id);
-                prev = Some(id);
+                Item::Sqrt {
+                    sign,
+                    body,
+                    thickness,
+                } => {
+                    let em = self.out.em;
+                    let end = self.run(sign, x);
+                    // the bar starts at the sign's top right corner, at its top
+                    let font = self.faces.face(false);
+                    let id = font.glyph_id('√');
+                    let upem = font.units_per_em().unwrap_or(2048.0);
+                    let k = em * sign.scale / upem;
+                    let (top, right) = match font.outline(id) {
+                        Some(o) => (o.bounds.min.y * k, x + o.bounds.max.x * k),
+                        None => (0.8 * em * sign.scale, end),
+                    };
+                    let th = thickness * em;
+                    let first = self.out.glyphs.len();
+                    let body_end = self.seq(body, end);
+                    // the bar clears the body's ink (a raised script can reach past the sign's
+                    // top); the sign's stem then goes up to meet it
+                    let sign_top = sign.rise * em + top;
+                    let clear = self.ink_top(first) + 0.12 * em * sign.scale;
+                    let bar = sign_top.max(clear + th / 2.0);
+                    if bar > sign_top {
+                        self.vertical(right - th, sign_top - th, bar, th);
+                    }
+                    self.rule(right - th, body_end, bar - th / 2.0, th);
+                    x = body_end + 0.05 * em;
+                }
             }
-            ends.push(x);
-            width = width.max(x);
         }
+        x
     }
-    Layout {
-        runs,
-        glyphs,
-        starts,
-        ends,
-        width,
-        ascent,
-        descent,
-        em,
+
+    /// The width of a sequence (laid out apart).
+    fn width(&self, items: &[Item]) -> f32 {
+        let mut b = Builder {
+            faces: self.faces,
+            out: Layout::empty(self.out.em),
+        };
+        b.seq(items, 0.0)
+    }
+
+    /// One run's glyphs with the font's kerning; returns the pen position after it.
+    fn run(&mut self, run: &Run, mut x: f32) -> f32 {
+        let em = self.out.em;
+        let font = self.faces.face(run.italic);
+        let size = em * run.scale;
+        let scaled = font.as_scaled(px_scale(font, size));
+        let rise = run.rise * em;
+        if !run.text.is_empty() {
+            self.out.ascent = self.out.ascent.max(scaled.ascent() + rise);
+            self.out.descent = self.out.descent.max(-scaled.descent() - rise);
+            self.out.spans.push(Span {
+                text: run.text.clone(),
+                italic: run.italic,
+                em: size,
+                x,
+                rise,
+            });
+        }
+        let mut prev: Option<GlyphId> = None;
+        for c in run.text.chars() {
+            let id = font.glyph_id(c);
+            if let Some(p) = prev {
+                x += scaled.kern(p, id);
+            }
+            self.out.glyphs.push(Placed {
+                italic: run.italic,
+                id,
+                em: size,
+                x,
+                y: -rise,
+            });
+            x += scaled.h_advance(id);
+            prev = Some(id);
+        }
+        self.out.width = self.out.width.max(x);
+        x
+    }
+
+    /// The highest ink of the glyphs placed from index `first` on, above the baseline.
+    fn ink_top(&self, first: usize) -> f32 {
+        let mut top = 0f32;
+        for g in &self.out.glyphs[first..] {
+            let font = self.faces.face(g.italic);
+            if let Some(o) = font.outline(g.id) {
+                let upem = font.units_per_em().unwrap_or(2048.0);
+                top = top.max(o.bounds.min.y * g.em / upem - g.y);
+            }
+        }
+        top
+    }
+
+    /// A vertical rule at x (its right edge), from `lo` to `hi` above the baseline.
+    fn vertical(&mut self, x: f32, lo: f32, hi: f32, thickness: f32) {
+        let thickness = thickness.max(0.7);
+        self.out.ascent = self.out.ascent.max(hi);
+        self.out.rules.push(Rule {
+            x0: x - thickness,
+            x1: x,
+            rise: (lo + hi) / 2.0,
+            thickness: hi - lo,
+        });
+    }
+
+    fn rule(&mut self, x0: f32, x1: f32, rise: f32, thickness: f32) {
+        // at least 0.7 px, so that a small fraction's bar does not fade away
+        let thickness = thickness.max(0.7);
+        self.out.ascent = self.out.ascent.max(rise + thickness / 2.0);
+        self.out.descent = self.out.descent.max(thickness / 2.0 - rise);
+        self.out.width = self.out.width.max(x1);
+        self.out.rules.push(Rule {
+            x0,
+            x1,
+            rise,
+            thickness,
+        });
     }
 }
 
+/// `label` typeset and laid out with an em of `em` pixels.
+pub fn layout(label: &str, em: f32) -> Layout {
+    let items = mathtext::typeset(label);
+    let Some(faces) = faces() else {
+        return Layout::empty(em);
+    };
+    let mut b = Builder {
+        faces,
+        out: Layout::empty(em),
+    };
+    b.seq(&items, 0.0);
+    b.out
+}
+
 impl Layout {
+    fn empty(em: f32) -> Layout {
+        Layout {
+            glyphs: Vec::new(),
+            spans: Vec::new(),
+            rules: Vec::new(),
+            width: 0.0,
+            ascent: 0.0,
+            descent: 0.0,
+            em,
+        }
+    }
+
     /// The offset from the anchor point to the line's start on the baseline, for an anchor at
     /// `h` and `v` of the text's box (width × ascent + descent).
     fn origin(&self, h: HPos, v: VPos) -> (f32, f32) {
@@ -155,7 +305,7 @@ impl Layout {
         (dx, dy)
     }
 
-    /// Pixel coverage of the laid-out glyphs with the line's start at (ox, oy): calls
+    /// Pixel coverage of the laid-out glyphs and rules with the line's start at (ox, oy): calls
     /// `put(x, y, coverage)` with pixel coordinates relative to the anchor.
     fn rasterise(&self, ox: f32, oy: f32, mut put: impl FnMut(i32, i32, f32)) {
         let Some(f) = faces() else { return };
@@ -170,9 +320,25 @@ impl Layout {
                 outline.draw(|x, y, c| put(bx + x as i32, by + y as i32, c));
             }
         }
+        // a rule covers each pixel by the area of their overlap
+        for r in &self.rules {
+            let (x0, x1) = (ox + r.x0, ox + r.x1);
+            let (y0, y1) = (
+                oy - r.rise - r.thickness / 2.0,
+                oy - r.rise + r.thickness / 2.0,
+            );
+            for py in y0.floor() as i32..y1.ceil() as i32 {
+                let cy = (y1.min(py as f32 + 1.0) - y0.max(py as f32)).max(0.0);
+                for px in x0.floor() as i32..x1.ceil() as i32 {
+                    let cx = (x1.min(px as f32 + 1.0) - x0.max(px as f32)).max(0.0);
+                    put(px, py, cx * cy);
+                }
+            }
+        }
     }
 
-    /// An SVG `<text>` element for the label at `pos`, anchored at `h`, `v`, rotated by `rot`.
+    /// An SVG group for the label at `pos`, anchored at `h`, `v`, rotated by `rot`: one
+    /// `<text>` with a `<tspan>` per run at its laid-out position, and a `<rect>` per rule.
     fn svg(
         &self,
         pos: BackendCoord,
@@ -181,62 +347,46 @@ impl Layout {
         rot: FontTransform,
         color: BackendColor,
     ) -> String {
-        let (_, dy) = self.origin(h, v);
-        let anchor = match h {
-            HPos::Left => "start",
-            HPos::Center => "middle",
-            HPos::Right => "end",
-        };
+        let (dx, dy) = self.origin(h, v);
+        let (left, base) = (pos.0 as f32 + dx, pos.1 as f32 + dy);
         let (r, g, b) = color.rgb;
-        let mut s = format!(
-            "<text x=\"{}\" y=\"{:.2}\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"{:.2}\" \
-             fill=\"#{r:02X}{g:02X}{b:02X}\" text-anchor=\"{anchor}\" xml:space=\"preserve\"",
-            pos.0,
-            pos.1 as f32 + dy,
-            self.em,
-        );
-        if color.alpha < 1.0 {
-            s.push_str(&format!(" fill-opacity=\"{:.3}\"", color.alpha));
-        }
+        let fill = format!("#{r:02X}{g:02X}{b:02X}");
+        let opacity = if color.alpha < 1.0 {
+            format!(" fill-opacity=\"{:.3}\"", color.alpha)
+        } else {
+            String::new()
+        };
         let angle = match rot {
             FontTransform::None => 0,
             FontTransform::Rotate90 => 90,
             FontTransform::Rotate180 => 180,
             FontTransform::Rotate270 => 270,
         };
+        let mut s = String::from("<g");
         if angle != 0 {
             s.push_str(&format!(
                 " transform=\"rotate({angle}, {}, {})\"",
                 pos.0, pos.1
             ));
         }
-        s.push('>');
-        // each run a tspan; baseline and pen shifts relative to where the previous run left off
-        let (mut rise, mut end) = (0f32, 0f32);
-        let mut pending_dx = 0f32;
-        for (i, run) in self.runs.iter().enumerate() {
-            let start = self.starts.get(i).copied().unwrap_or(end);
-            pending_dx += start - end;
-            end = self.ends.get(i).copied().unwrap_or(start);
-            if run.text.is_empty() {
-                continue;
+        s.push_str(&format!(
+            "><text font-family=\"DejaVu Sans, sans-serif\" font-size=\"{:.2}\" fill=\"{fill}\"{opacity} xml:space=\"preserve\">",
+            self.em
+        ));
+        for span in &self.spans {
+            s.push_str(&format!(
+                "<tspan x=\"{:.2}\" y=\"{:.2}\"",
+                left + span.x,
+                base - span.rise
+            ));
+            if (span.em - self.em).abs() > 1e-3 {
+                s.push_str(&format!(" font-size=\"{:.2}\"", span.em));
             }
-            s.push_str("<tspan");
-            if run.scale != 1.0 {
-                s.push_str(&format!(" font-size=\"{:.2}\"", self.em * run.scale));
-            }
-            if run.italic {
+            if span.italic {
                 s.push_str(" font-style=\"italic\"");
             }
-            let shift = -(run.rise - rise) * self.em;
-            if shift.abs() > 1e-3 {
-                s.push_str(&format!(" dy=\"{shift:.2}\""));
-            }
-            if pending_dx.abs() > 1e-3 {
-                s.push_str(&format!(" dx=\"{pending_dx:.2}\""));
-            }
             s.push('>');
-            for c in run.text.chars() {
+            for c in span.text.chars() {
                 match c {
                     '<' => s.push_str("&lt;"),
                     '>' => s.push_str("&gt;"),
@@ -245,10 +395,18 @@ impl Layout {
                 }
             }
             s.push_str("</tspan>");
-            rise = run.rise;
-            pending_dx = 0.0;
         }
         s.push_str("</text>");
+        for r in &self.rules {
+            s.push_str(&format!(
+                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"{fill}\"{opacity}/>",
+                left + r.x0,
+                base - r.rise - r.thickness / 2.0,
+                r.x1 - r.x0,
+                r.thickness
+            ));
+        }
+        s.push_str("</g>");
         s
     }
 }
@@ -378,23 +536,39 @@ impl<DB: DrawingBackend> DrawingBackend for Canvas<DB> {
         }
         let r = radius as f64;
         let half = style.stroke_width().max(1) as f64 / 2.0;
-        let reach = (r + half + 1.0).ceil() as i32;
-        let (cx, cy) = (center.0 as f64 + 0.5, center.1 as f64 + 0.5);
+        // a pixel is fully in or out beyond half a pixel from the edge: no square root there
+        let (outer, inner) = if fill {
+            (r + 0.5, (r - 0.5).max(0.0))
+        } else {
+            (r + half + 0.5, (r - half - 0.5).max(0.0))
+        };
+        let reach = outer.ceil() as i32;
+        let (outer2, inner2) = (outer * outer, inner * inner);
+        // a stroke thick for its radius fills the disc
+        let ring = !fill && inner > 0.0;
         for dy in -reach..=reach {
             for dx in -reach..=reach {
-                let (x, y) = (center.0 + dx, center.1 + dy);
-                let d = ((x as f64 + 0.5 - cx).powi(2) + (y as f64 + 0.5 - cy).powi(2)).sqrt();
-                let cover = if fill {
-                    (r + 0.5 - d).clamp(0.0, 1.0)
+                let d2 = (dx * dx + dy * dy) as f64;
+                if d2 >= outer2 || (ring && d2 <= inner2) {
+                    continue;
+                }
+                let cover = if !ring && d2 <= inner2 {
+                    1.0
                 } else {
-                    (half + 0.5 - (d - r).abs()).clamp(0.0, 1.0)
+                    let d = d2.sqrt();
+                    if ring {
+                        // coverage falls off half a pixel either side of the stroke
+                        (half + 0.5 - (d - r).abs()).clamp(0.0, 1.0)
+                    } else {
+                        (outer - d).clamp(0.0, 1.0)
+                    }
                 };
                 if cover > 0.0 {
                     let c = BackendColor {
                         alpha: color.alpha * cover,
                         rgb: color.rgb,
                     };
-                    self.inner.draw_pixel((x, y), c)?;
+                    self.inner.draw_pixel((center.0 + dx, center.1 + dy), c)?;
                 }
             }
         }
@@ -507,6 +681,41 @@ mod tests {
     }
 
     #[test]
+    fn fractions_stack_and_roots_get_a_bar() {
+        let frac = layout("$\\frac{1}{L}$", 100.0);
+        let line = layout("$1/L$", 100.0);
+        // narrower than written in line, taller than a line, with one bar over the width
+        assert!(frac.width < line.width, "{} {}", frac.width, line.width);
+        assert!(frac.ascent > line.ascent - 10.0 && frac.descent > line.descent);
+        assert_eq!(frac.rules.len(), 1);
+        let bar = &frac.rules[0];
+        assert!(bar.x1 - bar.x0 > 0.5 * frac.width && (bar.rise - 26.0).abs() < 1.0);
+        // numerator above the bar, denominator below: the spans' baselines
+        assert!(frac.spans[0].rise > bar.rise && frac.spans[1].rise + 51.0 < bar.rise);
+        let root = layout("$\\sqrt{N}$", 100.0);
+        // the bar (last), and a stem up to it where the body is taller than the sign
+        assert!((1..=2).contains(&root.rules.len()));
+        let bar = &root.rules[root.rules.len() - 1];
+        // the bar covers N (starting at the sign) at the sign's top
+        assert!(bar.x1 >= root.spans[1].x + 70.0 && bar.x0 < root.spans[1].x);
+        assert!(bar.rise > 70.0 && bar.rise < root.ascent);
+        // the rule is drawn: coverage rows at its height, and a <rect> in SVG
+        let mut covered = 0.0;
+        root.rasterise(0.0, 100.0, |_, y, c| {
+            if (100 - y) as f32 > bar.rise - 3.0 && ((100 - y) as f32) < bar.rise + 3.0 {
+                covered += c;
+            }
+        });
+        assert!(covered > 0.8 * (bar.x1 - bar.x0) * bar.thickness);
+        let black = BackendColor {
+            alpha: 1.0,
+            rgb: (0, 0, 0),
+        };
+        let svg = root.svg((0, 0), HPos::Left, VPos::Top, FontTransform::None, black);
+        assert_eq!(svg.matches("<rect").count(), root.rules.len(), "{svg}");
+    }
+
+    #[test]
     fn svg_keeps_text_with_a_tspan_per_run() {
         let l = layout("$W_c$ < 1", 20.0);
         let s = l.svg(
@@ -519,7 +728,7 @@ mod tests {
                 rgb: (0, 0, 0),
             },
         );
-        assert!(s.starts_with("<text") && s.ends_with("</text>"), "{s}");
+        assert!(s.starts_with("<g") && s.ends_with("</text></g>"), "{s}");
         assert!(s.contains("font-style=\"italic\">W</tspan>"), "{s}");
         assert!(s.contains("font-size=\"14.00\""), "{s}");
         assert!(s.contains("&lt; 1"), "{s}");
