@@ -522,17 +522,22 @@ fn twin_y_axis_draws_on_the_right() {
     assert!(e.contains("ytick_format") && e.contains("%.Nf"), "{e}");
 }
 
-/// The x and y attributes of the `<text>` element reading `want`.
-fn text_at(svg: &str, want: &str) -> (f64, f64) {
-    let (_, el) = svg_texts(svg)
-        .into_iter()
-        .find(|(t, _)| t == want)
-        .unwrap_or_else(|| panic!("no text {want:?}"));
+/// The x and y attributes of a text element (its first tspan's: the line's start).
+fn xy(el: &str) -> (f64, f64) {
     let attr = |name: &str| -> f64 {
         let v = el.split(&format!(" {name}=\"")).nth(1).unwrap();
         v[..v.find('"').unwrap()].parse().unwrap()
     };
     (attr("x"), attr("y"))
+}
+
+/// The x and y of the `<text>` element reading `want`.
+fn text_at(svg: &str, want: &str) -> (f64, f64) {
+    let (_, el) = svg_texts(svg)
+        .into_iter()
+        .find(|(t, _)| t == want)
+        .unwrap_or_else(|| panic!("no text {want:?}"));
+    xy(&el)
 }
 
 #[test]
@@ -655,13 +660,7 @@ fn layout_gives_inner_shared_panels_the_room_their_labels_left() {
     let mut ticks: Vec<(f64, f64)> = svg_texts(&svg)
         .iter()
         .filter(|(t, _)| t == "0" || t == "1")
-        .map(|(_, el)| {
-            let attr = |name: &str| -> f64 {
-                let v = el.split(&format!(" {name}=\"")).nth(1).unwrap();
-                v[..v.find('"').unwrap()].parse().unwrap()
-            };
-            (attr("x"), attr("y"))
-        })
+        .map(|(_, el)| xy(el))
         .collect();
     let bottom = ticks.iter().map(|t| t.1).fold(f64::MIN, f64::max);
     ticks.retain(|t| (t.1 - bottom).abs() < 0.5);
