@@ -471,6 +471,22 @@ fn is_math_letter(c: char) -> bool {
     c.is_ascii_alphabetic() || ('α'..='ω').contains(&c) || matches!(c, 'ϑ' | 'ϕ' | 'ϵ' | 'ℓ')
 }
 
+/// Whether math nests its braces deeper than 32 levels.
+fn too_deep(src: &str) -> bool {
+    let mut depth = 0i32;
+    for c in src.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if depth > 32 {
+            return true;
+        }
+    }
+    false
+}
+
 /// A label typeset into pieces: text outside `$…$` upright as written, math as described
 /// above.
 pub fn typeset(label: &str) -> Vec<Item> {
@@ -488,7 +504,10 @@ pub fn typeset(label: &str) -> Vec<Item> {
             chunk.push('$');
             it.next();
         } else if c == '$' {
-            if in_math {
+            if in_math && too_deep(&chunk) {
+                // nesting past any real label's (and the recursion's comfort): as written
+                plain(&mut t, &format!("${chunk}$"));
+            } else if in_math {
                 let mut toks = Vec::new();
                 tokens(&chunk, Face::Math, &mut toks);
                 let nodes = parse(&toks, &mut 0);
@@ -619,6 +638,49 @@ mod tests {
         let (s, rise) = two.unwrap_or_default();
         assert!((s - SCRIPT * SCRIPT).abs() < 1e-6);
         assert!((rise - SUP_RISE * (1.0 + SCRIPT)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn any_label_typesets_without_panicking() {
+        // pieces of TeX in every order, unbalanced and empty groups, deep nesting
+        let pieces = [
+            "$",
+            "\\",
+            "{",
+            "}",
+            "^",
+            "_",
+            "\\frac",
+            "\\sqrt",
+            "\\mathrm",
+            "\\text",
+            "a",
+            "1",
+            " ",
+            "\\alpha",
+            "\\$",
+            "'",
+            "-",
+            "=",
+            "\\sum",
+            "\\unknown",
+            "ψ",
+        ];
+        let mut state = 12345u64;
+        for _ in 0..3000 {
+            let mut label = String::new();
+            for _ in 0..12 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                label.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            let _ = typeset(&label);
+        }
+        let deep = format!("${}x{}$", "{".repeat(100_000), "}".repeat(100_000));
+        assert!(plain(&deep).starts_with("${{{"));
+        let chain = format!("$x{}$", "^{2".repeat(20));
+        assert!(!runs(&typeset(&chain)).is_empty());
     }
 
     #[test]
