@@ -676,3 +676,39 @@ fn layout_gives_inner_shared_panels_the_room_their_labels_left() {
         "{zeros:?}"
     );
 }
+
+#[test]
+fn heatmaps_count_rows_down_and_reversed_limits_flip_an_axis() {
+    let d = dir("origin");
+    eval(&format!(
+        r#"let m = ndarray([[1, 2], [3, 4], [5, 6], [7, 8]]);
+           let f = figure(); f.heatmap(m); f.save("{d}/upper.svg");
+           let g = figure(); g.heatmap(m, #{{origin: "lower"}}); g.save("{d}/lower.svg");
+           let h = figure(); h.line([0, 1], [0, 10]); h.set(#{{ylim: [10, 0]}}); h.save("{d}/flip.svg");"#
+    ))
+    .unwrap();
+    let read = |n: &str| std::fs::read_to_string(format!("{d}/{n}.svg")).unwrap();
+    // y tick labels 0 … 3 (rows, centred on their cells; the leftmost text reading so, an x
+    // tick label may read "0" too): downwards by default, upwards with origin "lower"
+    let y_label = |svg: &str, want: &str| -> f64 {
+        let at = svg_texts(svg)
+            .into_iter()
+            .filter(|(t, _)| t == want)
+            .map(|(_, el)| xy(&el))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        at.unwrap_or_else(|| panic!("no {want}")).1
+    };
+    let upper = read("upper");
+    let (u0, u3) = (y_label(&upper, "0"), y_label(&upper, "3"));
+    assert!(u0 < u3 - 50.0, "{u0} {u3}");
+    let lower = read("lower");
+    let (l0, l3) = (y_label(&lower, "0"), y_label(&lower, "3"));
+    assert!(l0 > l3 + 50.0, "{l0} {l3}");
+    // ylim [10, 0]: 10 at the bottom
+    let flip = read("flip");
+    assert!(text_at(&flip, "10").1 > text_at(&flip, "2").1 + 50.0);
+    let e = eval("let f = figure(); f.heatmap(ones([2, 2]), #{origin: \"left\"})").unwrap_err();
+    assert!(e.contains("origin") && e.contains("upper"), "{e}");
+    let e = eval("let f = figure(); f.set(#{ylim: [1, 1]})").unwrap_err();
+    assert!(e.contains("ylim"), "{e}");
+}

@@ -130,6 +130,8 @@ pub enum Series {
         cols: usize,
         values: Vec<f64>,
         extent: [f64; 4],
+        /// Row 0 at the extent's low y (y0) rather than its high y (y1).
+        row0_at_y0: bool,
         cmap: Colormap,
         vmin: f64,
         vmax: f64,
@@ -272,6 +274,10 @@ pub struct Panel {
     /// How the x and y ticks are labelled.
     pub xformat: TickFormat,
     pub yformat: TickFormat,
+    /// Axes that run the other way (x leftwards, y downwards): a reversed xlim/ylim, or a
+    /// heatmap's rows counted down from the top.
+    pub xflip: bool,
+    pub yflip: bool,
 }
 
 /// How an axis labels its ticks.
@@ -723,6 +729,8 @@ struct Ticked {
     hi: f64,
     log: bool,
     ticks: Vec<f64>,
+    /// Values grow leftwards (x) or downwards (y): a reversed limit, or a matrix's rows.
+    flip: bool,
 }
 
 impl Ticked {
@@ -768,7 +776,19 @@ impl Ticked {
             }
             None => nice_ticks_at_most(lo, hi, log, max),
         };
-        Ticked { lo, hi, log, ticks }
+        Ticked {
+            lo,
+            hi,
+            log,
+            ticks,
+            flip: false,
+        }
+    }
+
+    /// The same axis running the other way when `flip`.
+    fn flipped(mut self, flip: bool) -> Self {
+        self.flip = flip;
+        self
     }
 }
 
@@ -777,7 +797,10 @@ impl plotters::coord::ranged1d::Ranged for Ticked {
     type ValueType = f64;
     fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
         let r: plotters::coord::types::RangedCoordf64 = (self.lo..self.hi).into();
-        r.map(v, limit)
+        match self.flip {
+            true => r.map(v, (limit.1, limit.0)),
+            false => r.map(v, limit),
+        }
     }
     fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
         use plotters::coord::ranged1d::KeyPointWeight;
@@ -1125,8 +1148,8 @@ fn draw_panel<DB: DrawingBackend>(
     let plot_h = mh as f64 - (fs(45.0) + 2 * fs(12.0)) as f64;
     let xmax = (plot_w / (3.0 * tick_px)).max(0.0) as usize;
     let ymax = (plot_h / (2.0 * tick_px)).max(0.0) as usize;
-    let xt = Ticked::with(x0, x1, p.logx, p.xticks.as_deref(), xmax);
-    let yt = Ticked::with(y0, y1, p.logy, p.yticks.as_deref(), ymax);
+    let xt = Ticked::with(x0, x1, p.logx, p.xticks.as_deref(), xmax).flipped(p.xflip);
+    let yt = Ticked::with(y0, y1, p.logy, p.yticks.as_deref(), ymax).flipped(p.yflip);
     let (logx, logy) = (p.logx, p.logy);
     let xlabels: Vec<String> = match labels.0 {
         true => xt
@@ -1146,7 +1169,7 @@ fn draw_panel<DB: DrawingBackend>(
     };
     let twin_axis = twin.and_then(|(t, view)| {
         let (_, _, ty0, ty1) = view?;
-        let ticks = Ticked::with(ty0, ty1, t.logy, t.yticks.as_deref(), ymax);
+        let ticks = Ticked::with(ty0, ty1, t.logy, t.yticks.as_deref(), ymax).flipped(t.yflip);
         let fmt = twin_format(t);
         let texts: Vec<String> = ticks
             .ticks
@@ -1468,6 +1491,7 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                 cols,
                 values,
                 extent,
+                row0_at_y0,
                 cmap,
                 vmin,
                 vmax,
@@ -1479,8 +1503,12 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                     .draw_series(cells.map(|(r, c)| {
                         let v = values[r * cols + c];
                         let xa = extent[0] + c as f64 * dx;
-                        // row 0 at the top, as a matrix is printed
-                        let ya = extent[3] - (r + 1) as f64 * dy;
+                        // row 0 at y1 (the top of an upward axis), or at y0 (the top of a
+                        // downward one, the matrix convention, or the bottom: origin "lower")
+                        let ya = match row0_at_y0 {
+                            true => extent[2] + r as f64 * dy,
+                            false => extent[3] - (r + 1) as f64 * dy,
+                        };
                         Rectangle::new(
                             [(xa, ya), (xa + dx, ya + dy)],
                             rgb(cmap.color(v, *vmin, *vmax)).filled(),
@@ -1829,7 +1857,8 @@ fn draw_twin<DB: DrawingBackend>(
         .margin_right(right_margin)
         .set_label_area_size(LabelAreaPosition::Right, right_area)
         .build_cartesian_2d(
-            Ticked::with(x0, x1, primary.logx, primary.xticks.as_deref(), xmax),
+            Ticked::with(x0, x1, primary.logx, primary.xticks.as_deref(), xmax)
+                .flipped(primary.xflip),
             yt,
         )
         .map_err(e2s)?;

@@ -115,6 +115,18 @@ fn range2(v: &Dynamic, func: &str, key: &str) -> Res<(f64, f64)> {
     Ok((r[0], r[1]))
 }
 
+/// An axis's limits [a, b]: in order, and whether given reversed (b < a: the axis runs the
+/// other way, as matplotlib's set_ylim(hi, lo)).
+fn limits(v: &Dynamic, func: &str, key: &str) -> Res<(f64, f64, bool)> {
+    let r = vec_arg(v, func, key)?;
+    if r.len() != 2 || !r[0].is_finite() || !r[1].is_finite() || r[0] == r[1] {
+        return err(format!(
+            "{func}: option '{key}' must be [lo, hi] (or [hi, lo] for an axis running the other way), two different finite numbers, got {r:?}"
+        ));
+    }
+    Ok((r[0].min(r[1]), r[0].max(r[1]), r[0] > r[1]))
+}
+
 fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
     let p = f.panel();
     if let Some(v) = o.get("title") {
@@ -159,10 +171,12 @@ fn apply_panel(f: &mut Figure, o: &Opts, func: &str) -> Res<()> {
     }
     p.equal = o.bool_or("equal", p.equal)?;
     if let Some(v) = o.get("xlim") {
-        p.xlim = Some(range2(v, func, "xlim")?);
+        let (lo, hi, flip) = limits(v, func, "xlim")?;
+        (p.xlim, p.xflip) = (Some((lo, hi)), flip);
     }
     if let Some(v) = o.get("ylim") {
-        p.ylim = Some(range2(v, func, "ylim")?);
+        let (lo, hi, flip) = limits(v, func, "ylim")?;
+        (p.ylim, p.yflip) = (Some((lo, hi)), flip);
     }
     if let Some(v) = o.get("legend") {
         let name = v.to_string();
@@ -596,7 +610,11 @@ fn hist(f: &mut Figure, data: Dynamic, bins: Dynamic, m: Map) -> Res<()> {
 
 fn heatmap(f: &mut Figure, mat: Dynamic, m: Map) -> Res<()> {
     let func = "heatmap";
-    let o = opts(m, func, &["cmap", "vmin", "vmax", "extent", "colorbar"])?;
+    let o = opts(
+        m,
+        func,
+        &["cmap", "vmin", "vmax", "extent", "colorbar", "origin"],
+    )?;
     let a = arr_like(&mat, func, "matrix")?;
     if a.ndim() != 2 || a.is_empty() {
         return err(format!(
@@ -618,14 +636,23 @@ fn heatmap(f: &mut Figure, mat: Dynamic, m: Map) -> Res<()> {
             }
             [e[0], e[1], e[2], e[3]]
         }
-        None => [0.0, cols as f64, 0.0, rows as f64],
+        // cells centred on their indices, as matplotlib's imshow
+        None => [-0.5, cols as f64 - 0.5, -0.5, rows as f64 - 0.5],
     };
+    // origin "upper": row 0 at the top (a matrix as printed; without an extent the y axis
+    // counts rows downwards); "lower": row 0 at the bottom
+    let upper = o.choice_or("origin", "upper", &["upper", "lower"])? == "upper";
+    let count_down = upper && !o.has("extent");
     colorbar_opt(f, &o, Some((cmap, vmin, vmax)), true)?;
+    if count_down {
+        f.panel().yflip = true;
+    }
     f.panel().series.push(Series::Heatmap {
         rows,
         cols,
         values,
         extent,
+        row0_at_y0: count_down || !upper,
         cmap,
         vmin,
         vmax,
@@ -1091,7 +1118,7 @@ pub fn register(engine: &mut Engine) {
         engine,
         "set",
         &["f: figure", "opts: map", "()"],
-        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim, xticks and yticks (the labelled tick positions, instead of 4–9 automatic ones), xtick_format and ytick_format (\"auto\": compact, with a ×10ᵏ offset at the axis end when every tick is below 10⁻³ or from 10⁵ on; \"plain\": never an offset; \"%.2f\" fixed decimals; \"%.1e\" scientific, 1.5×10⁻³), equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right), legend_cols (the legend's columns, 1–20, filled top to bottom).",
+        "Set the current panel's title, xlabel, ylabel (with $…$ math, as in figure), logx, logy, xlim, ylim ([lo, hi]; [hi, lo] runs the axis the other way), xticks and yticks (the labelled tick positions, instead of 4–9 automatic ones), xtick_format and ytick_format (\"auto\": compact, with a ×10ᵏ offset at the axis end when every tick is below 10⁻³ or from 10⁵ on; \"plain\": never an offset; \"%.2f\" fixed decimals; \"%.1e\" scientific, 1.5×10⁻³), equal, legend (where the legend goes: upper right (default), upper left, upper center, center left, center, center right, lower left, lower center, lower right), legend_cols (the legend's columns, 1–20, filled top to bottom).",
         |f: &mut Figure, m: Map| -> Res<()> {
             let o = Opts::new(m, "set", PANEL_KEYS)?;
             apply_panel(f, &o, "set")
@@ -1161,7 +1188,7 @@ pub fn register(engine: &mut Engine) {
         "Matrix as coloured cells (row 0 at the top) with a colour bar.",
         |f: &mut Figure, m: Dynamic| heatmap(f, m, Map::new()),
     );
-    reg(engine, "heatmap", &["f: figure", "matrix: ndarray", "opts: map", "()"], "Heatmap: opts cmap (viridis, diverging, greys), vmin, vmax, extent [x0, x1, y0, y1], colorbar (label or false).", heatmap);
+    reg(engine, "heatmap", &["f: figure", "matrix: ndarray", "opts: map", "()"], "Heatmap: opts cmap (viridis, diverging, greys), vmin, vmax, extent [x0, x1, y0, y1] (default: cells centred on their column and row indices), origin (\"upper\", default: row 0 at the top, as a matrix is printed, the y axis then counting rows downwards unless an extent is given; \"lower\": row 0 at the bottom), colorbar (label or false).", heatmap);
     reg(
         engine,
         "ccdf",
