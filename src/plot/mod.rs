@@ -12,7 +12,6 @@ use colormap::Colormap;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::sync::Once;
 
 /// An RGB colour.
 pub type Rgb = (u8, u8, u8);
@@ -604,16 +603,6 @@ impl Figure {
     }
 }
 
-static FONT: Once = Once::new();
-
-/// plotters' own font table gets the bundled font too (its text styles resolve a family before
-/// the canvas draws them).
-fn ensure_font() {
-    FONT.call_once(|| {
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, text::REGULAR);
-    });
-}
-
 fn tr(v: f64, log: bool) -> f64 {
     if log {
         v.log10()
@@ -956,7 +945,6 @@ fn e2s<E: std::fmt::Debug>(e: E) -> String {
 
 /// Draw the figure on a backend.
 pub fn draw<DB: DrawingBackend>(fig: &Figure, root: DrawingArea<DB, Shift>) -> DrawResult {
-    ensure_font();
     let height = root.dim_in_pixel().1 as f64;
     let scale = (height / (480.0 * fig.rows.min(3) as f64)).max(0.5);
     let fonts = Fonts {
@@ -1151,22 +1139,25 @@ fn draw_panel<DB: DrawingBackend>(
     let xt = Ticked::with(x0, x1, p.logx, p.xticks.as_deref(), xmax).flipped(p.xflip);
     let yt = Ticked::with(y0, y1, p.logy, p.yticks.as_deref(), ymax).flipped(p.yflip);
     let (logx, logy) = (p.logx, p.logy);
-    let xlabels: Vec<String> = match labels.0 {
-        true => xt
-            .ticks
-            .iter()
-            .map(|v| xoff.label(*v, logx, xfmt))
-            .collect(),
-        false => Vec::new(),
+    // tick labels (none on the inner side of a shared axis), for plotters and for measuring
+    let xf = move |v: &f64| {
+        if labels.0 {
+            xoff.label(*v, logx, xfmt)
+        } else {
+            String::new()
+        }
     };
-    let ylabels: Vec<String> = match labels.1 {
-        true => yt
-            .ticks
-            .iter()
-            .map(|v| yoff.label(*v, logy, yfmt))
-            .collect(),
-        false => Vec::new(),
+    let yf = move |v: &f64| {
+        if labels.1 {
+            yoff.label(*v, logy, yfmt)
+        } else {
+            String::new()
+        }
     };
+    let drawn = |t: &Ticked, f: &dyn Fn(&f64) -> String| -> Vec<String> {
+        t.ticks.iter().map(f).filter(|l| !l.is_empty()).collect()
+    };
+    let (xlabels, ylabels) = (drawn(&xt, &xf), drawn(&yt, &yf));
     let twin_axis = twin.and_then(|(t, view)| {
         let (_, _, ty0, ty1) = view?;
         let ticks = Ticked::with(ty0, ty1, t.logy, t.yticks.as_deref(), ymax).flipped(t.yflip);
@@ -1224,20 +1215,6 @@ fn draw_panel<DB: DrawingBackend>(
             .draw_text(&p.title, &style, (centre, band as i32))
             .map_err(e2s)?;
     }
-    let xf = move |v: &f64| {
-        if labels.0 {
-            xoff.label(*v, logx, xfmt)
-        } else {
-            String::new()
-        }
-    };
-    let yf = move |v: &f64| {
-        if labels.1 {
-            yoff.label(*v, logy, yfmt)
-        } else {
-            String::new()
-        }
-    };
     chart
         .configure_mesh()
         // inner panels of a shared axis drop its label with its tick labels (matplotlib's

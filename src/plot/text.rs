@@ -447,16 +447,21 @@ fn placeholder(i: usize) -> String {
 
 /// The SVG document with each placeholder `<text>` element replaced by its typeset element.
 pub fn fill_svg(svg: &str, elements: &[String]) -> String {
-    let mut out = svg.to_string();
+    // one pass: the placeholders come in drawing order
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
     for (i, el) in elements.iter().enumerate() {
         let key = placeholder(i);
-        let Some(at) = out.find(&key) else { continue };
-        let (Some(open), Some(close)) = (out[..at].rfind("<text"), out[at..].find("</text>"))
+        let Some(at) = rest.find(&key) else { continue };
+        let (Some(open), Some(close)) = (rest[..at].rfind("<text"), rest[at..].find("</text>"))
         else {
             continue;
         };
-        out.replace_range(open..at + close + "</text>".len(), el);
+        out.push_str(&rest[..open]);
+        out.push_str(el);
+        rest = &rest[at + close + "</text>".len()..];
     }
+    out.push_str(rest);
     out
 }
 
